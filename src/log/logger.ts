@@ -26,6 +26,8 @@ export interface LoggerOptions {
   stream?: NodeJS.WritableStream;
   /** Default: the stream's isTTY. A TTY gets short local-time lines, coloured unless NO_COLOR is set. */
   tty?: boolean;
+  /** ANSI colours on a TTY; default: on unless NO_COLOR is set. Never used when not a TTY. */
+  color?: boolean;
   file?: { dir: string; name?: string; maxBytes: number; maxFiles: number };
   secrets?: string[];
   /** Shown as `[command]` (plain) or `command:` (TTY). */
@@ -44,7 +46,7 @@ interface Sink {
 function createSink(options: LoggerOptions): Sink {
   const stream = options.stream ?? process.stderr;
   const tty = options.tty ?? (stream as { isTTY?: boolean }).isTTY === true;
-  const color = tty && !process.env.NO_COLOR;
+  const color = tty && (options.color ?? !process.env.NO_COLOR);
   const redact = createRedactor(options.secrets ?? []);
   const base = options.verbose ? 'debug' : options.level;
   const streamMin = options.quiet ? Math.max(levelRank(base), levelRank('warn')) : levelRank(base);
