@@ -1,4 +1,5 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
+import { initCommand } from './init.js';
 
-export const commandModules: CommandModule<any, any>[] = [];
+export const commandModules: CommandModule<any, any>[] = [initCommand];

@@ -1,0 +1,10 @@
+// The incremental-pass harness every stage uses.
+export { runPass, type PassOptions, type RunContext, type RunOutcome, type StageWork } from './run-pass.js';
+export { Ledger, ledgerPath, LEDGER_FORMAT, type LedgerData, type LedgerFailure } from './ledger.js';
+export { acquireStageLock, readLockHolder, type StageLock, type StageLockOptions } from './lock.js';
+export { RetryPolicy, type RetryDecision } from './retry.js';
+export { selectCandidates, type Candidate, type PassMode, type Selection } from './selection.js';
+export { advanceContiguous } from './contiguity.js';
+export { watchSignals, type SignalWatch } from './signals.js';
+export { describeSummary, type PassSummary, type RunDone, type RunFailed, type RunSkipped, type SummaryHook } from './summary.js';
+export { exitCodeForSummary } from './exit-code.js';

@@ -1,0 +1,71 @@
+// Which runs a pass works on: incremental (above the marker + due retries), full, or only failed ones.
+import type { Ledger } from './ledger.js';
+
+export type PassMode = 'incremental' | 'full' | 'retry-failed';
+
+export interface Candidate {
+  run: number;
+  /** How many times the run failed before this attempt (0 for a first attempt). */
+  nFailuresBefore: number;
+}
+
+export interface Selection {
+  candidates: Candidate[];
+  /** Failed runs whose retry time has not come yet, or that the policy gave up on. */
+  waiting: { run: number; reason: string }[];
+}
+
+export interface SelectionInput {
+  mode: PassMode;
+  ledger: Ledger;
+  /** Sorted numbers of the runs that exist in the stage's source. */
+  sourceRuns: readonly number[];
+  /** Runs already present at the destination (full passes skip them even if the ledger does not know). */
+  destinationRuns?: ReadonlySet<number>;
+  /** Restrict to these runs (e.g. given on the command line). */
+  only?: ReadonlySet<number>;
+  now: Date;
+  /** At most this many candidates per pass, lowest run numbers first (0 = no cap). */
+  batchSize?: number;
+}
+
+export function selectCandidates(input: SelectionInput): Selection {
+  const { ledger, now, mode } = input;
+  const candidates: Candidate[] = [];
+  const waiting: Selection['waiting'] = [];
+  const consider = (run: number, includeUndone: boolean): void => {
+    if (input.only && !input.only.has(run)) return;
+    const failure = ledger.failure(run);
+    if (failure) {
+      const due = failure.next_retry !== null && Date.parse(failure.next_retry) <= now.getTime();
+      if (mode === 'retry-failed' || due) candidates.push({ run, nFailuresBefore: failure.n_failures });
+      else
+        waiting.push({
+          run,
+          reason: failure.next_retry === null ? `gave up after ${failure.n_failures} failures` : `next retry at ${failure.next_retry}`,
+        });
+      return;
+    }
+    // A full pass trusts the destination over the ledger: it also finds runs the marker skipped over.
+    const done = input.destinationRuns ? input.destinationRuns.has(run) : ledger.isDone(run);
+    if (includeUndone && !done) candidates.push({ run, nFailuresBefore: 0 });
+  };
+
+  if (mode === 'retry-failed') {
+    for (const run of Object.keys(ledger.failed).map(Number)) consider(run, false);
+  } else {
+    const marker = ledger.lastContiguousRun;
+    const seen = new Set<number>();
+    for (const run of input.sourceRuns) {
+      if (mode === 'incremental' && marker !== null && run <= marker) continue;
+      seen.add(run);
+      consider(run, true);
+    }
+    // Failed runs that left the source listing still get their retries.
+    for (const run of Object.keys(ledger.failed).map(Number)) if (!seen.has(run)) consider(run, false);
+  }
+  candidates.sort((a, b) => a.run - b.run);
+  waiting.sort((a, b) => a.run - b.run);
+  const cap = input.batchSize ?? 0;
+  return { candidates: cap > 0 ? candidates.slice(0, cap) : candidates, waiting };
+}
