@@ -12,13 +12,15 @@ export interface RotatingFileOptions {
 }
 
 const LOCK_STALE_MS = 30_000;
+const LOCK_WAIT_MS = 200;
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 const missing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 /**
  * Synchronous appends (one writeSync per line, O_APPEND). Before each write the size is checked with fstat, and the
  * file is reopened when another process rotated it away. Rotation itself happens under a small lock file, so two
- * processes never shift the numbered files at the same time; a process that finds the lock taken just appends.
+ * processes never shift the numbered files at the same time; a process that finds the lock taken waits briefly for it.
  */
 export class RotatingFile {
   readonly file: string;
@@ -69,17 +71,8 @@ export class RotatingFile {
 
   /** Shift name.N-2 → name.N-1 … name → name.1 unless someone else already did it. */
   private rotate(ino: number, incoming: number): void {
-    let lock: number;
-    try {
-      lock = fs.openSync(this.lockFile, 'wx');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !this.breakStaleLock()) return;
-      try {
-        lock = fs.openSync(this.lockFile, 'wx');
-      } catch {
-        return;
-      }
-    }
+    const lock = this.acquireLock(ino);
+    if (lock === null) return;
     try {
       const live = fs.statSync(this.file, { throwIfNoEntry: false });
       if (!live || live.ino !== ino || live.size + incoming <= this.options.maxBytes) return;
@@ -92,6 +85,25 @@ export class RotatingFile {
       fs.closeSync(lock);
       tolerateMissing(() => fs.unlinkSync(this.lockFile));
     }
+  }
+
+  /**
+   * Take the rotation lock. While another process holds it, wait (up to ~LOCK_WAIT_MS) for it to finish; null when it
+   * rotated our file already or the wait ran out (the caller then appends anyway, a line over maxBytes at worst).
+   */
+  private acquireLock(ino: number): number | null {
+    for (let waited = 0; waited <= LOCK_WAIT_MS; waited++) {
+      try {
+        return fs.openSync(this.lockFile, 'wx');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+      }
+      if (this.breakStaleLock()) continue;
+      const live = fs.statSync(this.file, { throwIfNoEntry: false });
+      if (!live || live.ino !== ino) return null;
+      Atomics.wait(SLEEPER, 0, 0, 1);
+    }
+    return null;
   }
 
   private breakStaleLock(): boolean {
