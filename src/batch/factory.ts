@@ -1,0 +1,64 @@
+// Builds the configured Scheduler (`scheduler.kind`, with `auto` detection) and JobSpecs from the scheduler config.
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { BatchLogger, SchedulerOptions } from './base.js';
+import { LocalScheduler } from './local.js';
+import type { PbsFlavor } from './pbs-parse.js';
+import { PbsScheduler } from './pbs.js';
+import type { Scheduler } from './scheduler.js';
+import { SlurmScheduler } from './slurm.js';
+import type { JobSpec } from './types.js';
+
+export type SchedulerConfig = Config['scheduler'];
+
+export interface CreateSchedulerOptions {
+  logger?: BatchLogger;
+  env?: Record<string, string>;
+  /** PBS dialect; `auto` asks `qstat --version`. */
+  pbsFlavor?: PbsFlavor | 'auto';
+  /** Local array tasks running at once. */
+  localMaxParallel?: number;
+}
+
+function build(kind: 'slurm' | 'pbs' | 'local', config: SchedulerConfig, options: CreateSchedulerOptions): Scheduler {
+  const base: SchedulerOptions = { commandTimeoutS: config.command_timeout_s, logger: options.logger, env: options.env };
+  if (kind === 'slurm') return new SlurmScheduler(base);
+  if (kind === 'pbs') return new PbsScheduler({ ...base, flavor: options.pbsFlavor ?? 'auto' });
+  return new LocalScheduler({ ...base, maxParallel: options.localMaxParallel });
+}
+
+/** `auto` picks slurm when sbatch answers, else pbs when qstat answers, else local. */
+export async function createScheduler(config: SchedulerConfig, options: CreateSchedulerOptions = {}): Promise<Scheduler> {
+  if (config.kind !== 'auto') return build(config.kind, config, options);
+  for (const kind of ['slurm', 'pbs'] as const) {
+    const candidate = build(kind, config, options);
+    if (await candidate.available()) return candidate;
+  }
+  return build('local', config, options);
+}
+
+/** The job directory: `scheduler.job_dir`, else `<work_dir>/jobs`. */
+export function jobDirFromConfig(config: Pick<Config, 'work_dir' | 'scheduler'>): string {
+  return path.resolve(config.scheduler.job_dir ?? path.join(config.work_dir, 'jobs'));
+}
+
+/** A JobSpec with the resources, directives and job dir from config; the caller adds name and command(s). */
+export function jobSpecFromConfig(
+  config: Pick<Config, 'work_dir' | 'scheduler'>,
+  job: Pick<JobSpec, 'name' | 'command'> & Partial<JobSpec>,
+): JobSpec {
+  const s = config.scheduler;
+  return {
+    cpus: s.cpus,
+    memGb: s.mem_gb,
+    walltimeMin: s.walltime_min,
+    partition: s.partition,
+    queue: s.queue,
+    account: s.account,
+    qos: s.qos,
+    extraDirectives: s.extra_directives,
+    skipDirectives: s.skip_directives,
+    jobDir: jobDirFromConfig(config),
+    ...job,
+  };
+}
