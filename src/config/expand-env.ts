@@ -55,13 +55,28 @@ function substitute(expr: string, env: NodeJS.ProcessEnv, path: KeyPath, problem
   return value;
 }
 
-/** Expand every string value (not keys) in a parsed YAML tree. Returns a new tree. */
-export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, problems: Problem[], path: KeyPath = []): unknown {
-  if (typeof value === 'string') return expandString(value, env, path, problems);
-  if (Array.isArray(value)) return value.map((item, index) => expandEnv(item, env, problems, [...path, index]));
+/**
+ * Expand every string value (not keys) in a parsed YAML tree. Returns a new tree. The paths of values that were
+ * entirely one `${…}` and came out empty are pushed to `emptied` (the loader makes those null where null is allowed);
+ * the other values that were entirely one `${…}` go to `whole` (the loader gives them the type the schema wants).
+ */
+export function expandEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  problems: Problem[],
+  path: KeyPath = [],
+  emptied: KeyPath[] = [],
+  whole: KeyPath[] = [],
+): unknown {
+  if (typeof value === 'string') {
+    const out = expandString(value, env, path, problems);
+    if (/^\$\{[^}]*\}$/.test(value)) (out === '' ? emptied : whole).push(path);
+    return out;
+  }
+  if (Array.isArray(value)) return value.map((item, index) => expandEnv(item, env, problems, [...path, index], emptied, whole));
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = expandEnv(item, env, problems, [...path, key]);
+    for (const [key, item] of Object.entries(value)) out[key] = expandEnv(item, env, problems, [...path, key], emptied, whole);
     return out;
   }
   return value;

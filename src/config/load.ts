@@ -3,13 +3,14 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { discoverConfig } from './discover.js';
+import { coerceWholeExpansions } from './coerce-env.js';
 import { expandEnv } from './expand-env.js';
-import { formatPath, formatProblem, isUnder, type Problem } from './problems.js';
+import { formatPath, formatProblem, isUnder, type KeyPath, type Problem } from './problems.js';
 import { parseConfigFile } from './read-file.js';
 import { resolveConfigPaths, type ResolvedConfig } from './resolve-paths.js';
 import { checkRules } from './rules.js';
 import { configSchema } from './schema.js';
-import { childSchema, kindOf, objectKeys } from './schema-walk.js';
+import { childSchema, kindOf, objectKeys, schemaAt, unwrap } from './schema-walk.js';
 import { applySets, parseSets } from './set-overrides.js';
 import { describeIssues } from './zod-issues.js';
 
@@ -74,7 +75,11 @@ export function configFromObject(raw: unknown, options: FromObjectOptions = {}):
   const problems: string[] = [];
 
   const envProblems: Problem[] = [];
-  const expanded = dropNullSections(expandEnv(raw ?? {}, env, envProblems), configSchema);
+  const emptied: KeyPath[] = [];
+  const whole: KeyPath[] = [];
+  const expandedRaw = expandEnv(raw ?? {}, env, envProblems, [], emptied, whole);
+  coerceWholeExpansions(expandedRaw, whole, configSchema);
+  const expanded = dropNullSections(nullWhereAllowed(expandedRaw, emptied), configSchema);
   problems.push(...envProblems.map((p) => formatProblem(label, p.path, p.message)));
 
   const sets = parseSets(configSchema, options.sets ?? []);
@@ -109,6 +114,18 @@ function configProblems(source: string, problems: string[]): ConfigError {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `uri: ${MONGO_URI:-}` with MONGO_URI unset means "no URI": an emptied `${…}` becomes null where the key allows null. */
+function nullWhereAllowed(tree: unknown, emptied: readonly KeyPath[]): unknown {
+  for (const keyPath of emptied) {
+    const schema = schemaAt(configSchema, keyPath);
+    if (!schema || !unwrap(schema).nullable || keyPath.length === 0) continue;
+    let node = tree as Record<string | number, unknown>;
+    for (const key of keyPath.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+    node[keyPath[keyPath.length - 1]!] = null;
+  }
+  return tree;
 }
 
 /** A section written with all its keys commented out (`log:`) is null in YAML; treat it as omitted. */

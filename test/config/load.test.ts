@@ -131,6 +131,15 @@ describe('loadConfig environment expansion', () => {
     expect(error.problems).toEqual(['config.yaml: pass.concurrency: expected a number']);
   });
 
+  it('makes an emptied ${VAR:-} null where the key allows null, and reports it where it does not', () => {
+    const { config } = load('rundb:\n  uri: ${MONGO_URI:-}\nnotify:\n  email:\n    password: ${SMTP_PASSWORD:-}\n');
+    expect(config.rundb.uri).toBeNull();
+    expect(config.notify.email.password).toBeNull();
+    expect(load('rundb:\n  uri: ${MONGO_URI:-}\n', { env: { MONGO_URI: 'mongodb://h/db' } }).config.rundb.uri).toBe('mongodb://h/db');
+    const error = configErrorOf(() => load('rundb:\n  database: ${DB:-}\n'));
+    expect(error.problems).toEqual(['config.yaml: rundb.database: must not be empty']);
+  });
+
   it('does not expand keys or text in comments', () => {
     const { config } = load('# ${UNSET}\nrundb:\n  database: plain\n');
     expect(config.rundb.database).toBe('plain');
