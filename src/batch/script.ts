@@ -72,7 +72,7 @@ write_status() {
   local tmp=$status_file.tmp.$$
   {
     printf 'format=daqflow-job-status/1\njob=%s\ntask=%s\nscheduler_job_id=%s\nhost=%s\npid=%s\nwalltime_s=%s\nstart=%s\n' \
-      "$job_stem" "$task" "$job_id" "${HOSTNAME:-}" "$$" "$walltime_s" "$start_s"
+      "$job_stem" "$task" "$job_id" "${'$'}{HOSTNAME:-}" "$$" "$walltime_s" "$start_s"
     if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi
   } >"$tmp" && mv -f "$tmp" "$status_file"
 }
