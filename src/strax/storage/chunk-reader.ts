@@ -1,0 +1,84 @@
+// Stream a dataset's chunks in order: one frame per file, exact size, continuity, rows inside chunk bounds.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { DataNotAvailableError } from '../../errors.js';
+import { boundsProblems } from '../chunk/bounds.js';
+import { getCompressor } from '../compress/index.js';
+import { parseDtype, type RecordLayout } from '../dtype/layout.js';
+import { DataCorruptedError, FrameError } from '../errors.js';
+import type { StoredDataset } from './dataset.js';
+
+export interface ChunkData {
+  chunkIndex: number;
+  start: bigint;
+  end: bigint;
+  n: number;
+  /** Packed rows (n × itemsize bytes); empty for n = 0. */
+  data: Uint8Array;
+}
+
+export interface ReadOptions {
+  /** Read data that is still being written or lacks writing_ended (never crashed data). */
+  allowIncomplete?: boolean;
+  /** Check rows against the chunk bounds as strax's Chunk does (default true). */
+  checkBounds?: boolean;
+}
+
+export function layoutOf(ds: StoredDataset): RecordLayout {
+  if (!ds.metadata) throw new DataNotAvailableError(ds.folderName, ds.reason ?? 'no metadata');
+  return parseDtype(ds.metadata.dtype, ds.metadataPath);
+}
+
+/** Async iterator over chunks, holding one decoded chunk plus the next compressed file in memory. */
+export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}): AsyncGenerator<ChunkData> {
+  const md = ds.metadata;
+  if (!md || ds.state === 'crashed' || ds.state === 'incomplete' || (ds.state === 'writing' && !options.allowIncomplete)) {
+    throw new DataNotAvailableError(ds.folderName, ds.reason ?? ds.state, { file: ds.path });
+  }
+  const layout = layoutOf(ds);
+  const codec = getCompressor(md.compressor);
+  const file = (i: number) => path.join(ds.path, md.chunks[i]!.filename ?? '');
+  const fetch = (i: number) => (i < md.chunks.length && md.chunks[i]!.n > 0 ? fs.readFile(file(i)) : Promise.resolve(undefined));
+  let next = fetch(0);
+  next.catch(() => undefined);
+  let prevEnd: bigint | undefined;
+  for (let i = 0; i < md.chunks.length; i++) {
+    const c = md.chunks[i]!;
+    const pending = next;
+    next = fetch(i + 1);
+    next.catch(() => undefined); // surfaced when awaited
+    if (prevEnd !== undefined && c.start !== prevEnd) {
+      throw new DataCorruptedError(ds.metadataPath!, `chunk ${i} starts at ${c.start} but chunk ${i - 1} ended at ${prevEnd}`);
+    }
+    if (c.end < c.start) throw new DataCorruptedError(ds.metadataPath!, `chunk ${i} ends (${c.end}) before it starts (${c.start})`);
+    prevEnd = c.end;
+    const expected = c.n * layout.itemsize;
+    if (c.nbytes !== undefined && c.nbytes !== expected) {
+      throw new DataCorruptedError(ds.metadataPath!, `chunk ${i}: nbytes ${c.nbytes} but n × itemsize = ${c.n} × ${layout.itemsize} = ${expected}`);
+    }
+    if (c.n === 0) {
+      yield { chunkIndex: i, start: c.start, end: c.end, n: 0, data: new Uint8Array(0) };
+      continue;
+    }
+    let data: Uint8Array;
+    try {
+      data = await codec.decompress((await pending)!, expected);
+    } catch (error) {
+      if (error instanceof FrameError) throw new DataCorruptedError(file(i), `${error.message} (metadata says n = ${c.n})`);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataCorruptedError(file(i), 'chunk file is missing');
+      throw error;
+    }
+    if (options.checkBounds ?? true) {
+      const problems = boundsProblems(layout, data, c.start, c.end);
+      if (problems.length > 0) throw new DataCorruptedError(file(i), problems.join('; '));
+    }
+    yield { chunkIndex: i, start: c.start, end: c.end, n: c.n, data };
+  }
+}
+
+/** All rows of a dataset concatenated (convenience for small data and tests). */
+export async function readAllRows(ds: StoredDataset, options: ReadOptions = {}): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const c of readChunks(ds, options)) parts.push(c.data);
+  return new Uint8Array(Buffer.concat(parts));
+}

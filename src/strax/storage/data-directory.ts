@@ -1,0 +1,71 @@
+// DataDirectory: a strax storage root — list and find datasets, stream chunks, open savers, run-level metadata.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataNotAvailableError } from '../../errors.js';
+import { inspectDataset, type StoredDataset } from './dataset.js';
+import { readAllRows, readChunks, type ChunkData, type ReadOptions } from './chunk-reader.js';
+import { DatasetSaver, type NewDataset, type SaverOptions } from './saver.js';
+import { readRunMetadata, writeRunMetadata, type RunMetadata } from './run-metadata.js';
+import { validateKeyPart } from './names.js';
+
+export interface ListFilter {
+  run?: string;
+  dataType?: string;
+}
+
+export class DataDirectory {
+  readonly root: string;
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  /** Every strax data folder under the root (including `_temp` ones), sorted by folder name. */
+  list(filter: ListFilter = {}): StoredDataset[] {
+    if (!fs.existsSync(this.root)) throw new DataNotAvailableError(this.root, 'the data directory does not exist');
+    const out: StoredDataset[] = [];
+    for (const e of fs.readdirSync(this.root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!e.isDirectory()) continue;
+      const ds = inspectDataset(path.join(this.root, e.name));
+      if (!ds) continue;
+      if (filter.run !== undefined && ds.runId !== filter.run) continue;
+      if (filter.dataType !== undefined && ds.dataType !== filter.dataType) continue;
+      out.push(ds);
+    }
+    return out;
+  }
+
+  /** The complete dataset for run + data type (+ hash); DataNotAvailableError says why if there is none. */
+  find(runId: string, dataType: string, lineageHash?: string): StoredDataset {
+    validateKeyPart(runId, 'run id');
+    const key = `${runId}-${dataType}-${lineageHash ?? '*'}`;
+    const candidates = this.list({ run: runId, dataType }).filter((d) => lineageHash === undefined || d.lineageHash === lineageHash);
+    const complete = candidates.filter((d) => d.state === 'complete');
+    if (complete.length === 1) return complete[0]!;
+    if (complete.length > 1) {
+      throw new DataNotAvailableError(key, `several lineages stored (${complete.map((d) => d.lineageHash).join(', ')}); give the hash`);
+    }
+    const why = candidates.map((d) => `${path.basename(d.path)}: ${d.state}${d.reason ? ` (${d.reason})` : ''}`).join('; ');
+    throw new DataNotAvailableError(key, why || `nothing stored in ${this.root}`);
+  }
+
+  chunks(ds: StoredDataset, options?: ReadOptions): AsyncGenerator<ChunkData> {
+    return readChunks(ds, options);
+  }
+
+  readAll(ds: StoredDataset, options?: ReadOptions): Promise<Uint8Array> {
+    return readAllRows(ds, options);
+  }
+
+  /** Start writing a dataset (see DatasetSaver); the overwrite policy applies to an existing final folder. */
+  save(spec: NewDataset, options?: SaverOptions): Promise<DatasetSaver> {
+    return DatasetSaver.open(this.root, spec, options);
+  }
+
+  readRunMetadata(runId: string): RunMetadata {
+    return readRunMetadata(this.root, runId);
+  }
+
+  writeRunMetadata(runId: string, metadata: RunMetadata): string {
+    return writeRunMetadata(this.root, runId, metadata);
+  }
+}

@@ -1,0 +1,163 @@
+// Write a dataset as strax does: `<folder>_temp`, per-chunk `_temp` + rename, metadata after every chunk, final rename.
+import fs from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DataExistsError } from '../../errors.js';
+import { boundsProblems, rowTimes } from '../chunk/bounds.js';
+import { getCompressor, type CompressorOptions } from '../compress/index.js';
+import type { Compressor, CompressorName } from '../compress/types.js';
+import { parseDtype, type RecordLayout } from '../dtype/layout.js';
+import type { PyJson, PyJsonObject } from '../json/values.js';
+import { deterministicHash } from '../lineage.js';
+import { inspectDataset } from './dataset.js';
+import { serializeMetadata, type ChunkMetadata, type DatasetMetadata } from './metadata.js';
+import { TEMP_SUFFIX, chunkFileName, folderName, metadataFileName, prefixOf } from './names.js';
+
+/** The strax version daqflow claims to be compatible with (PEP 440, ≥ 0.9.0 as strax's loader requires). */
+export const STRAX_COMPAT_VERSION = '2.2.3';
+
+export type OverwritePolicy = 'never' | 'if_broken' | 'always';
+
+export interface NewDataset {
+  runId: string;
+  dataType: string;
+  /** Defaults to dataType. */
+  dataKind?: string;
+  dtype: RecordLayout | string;
+  lineage: PyJson;
+  /** Defaults to deterministic_hash(lineage). Rechunking keeps the source's hash. */
+  lineageHash?: string;
+  compressor: CompressorName;
+  chunkTargetSizeMb?: number;
+  /** Extra top-level keys (e.g. `daqflow_version`); strax carries unknown keys along. */
+  extra?: PyJsonObject;
+}
+
+export interface SaverOptions {
+  overwrite?: OverwritePolicy;
+  compressorOptions?: CompressorOptions;
+  /** Clock in float seconds (injectable for tests). */
+  now?: () => number;
+  /** Omit `filesize` from chunk entries, as strax does when saving through an executor. */
+  omitFilesize?: boolean;
+}
+
+export interface ChunkInput {
+  start: bigint;
+  end: bigint;
+  data: Uint8Array;
+}
+
+export class DatasetSaver {
+  private closed = false;
+  private constructor(
+    readonly finalPath: string,
+    readonly tempPath: string,
+    readonly layout: RecordLayout,
+    readonly metadata: DatasetMetadata,
+    private readonly codec: Compressor,
+    private readonly options: SaverOptions,
+  ) {}
+
+  get metadataPath(): string {
+    return path.join(this.tempPath, metadataFileName(prefixOf(this.finalPath)));
+  }
+
+  static async open(root: string, spec: NewDataset, options: SaverOptions = {}): Promise<DatasetSaver> {
+    const now = options.now ?? (() => Date.now() / 1000);
+    const layout = typeof spec.dtype === 'string' ? parseDtype(spec.dtype) : spec.dtype;
+    const lineageHash = spec.lineageHash ?? deterministicHash(spec.lineage);
+    const name = folderName({ runId: spec.runId, dataType: spec.dataType, lineageHash });
+    const finalPath = path.join(root, name);
+    const tempPath = finalPath + TEMP_SUFFIX;
+    const codec = getCompressor(spec.compressor, options.compressorOptions);
+    await DatasetSaver.clearWay(finalPath, tempPath, name, options.overwrite ?? 'if_broken');
+    await fs.mkdir(tempPath, { recursive: true });
+    const metadata: DatasetMetadata = {
+      run_id: spec.runId,
+      data_type: spec.dataType,
+      data_kind: spec.dataKind ?? spec.dataType,
+      dtype: layout.descr,
+      compressor: spec.compressor,
+      lineage: spec.lineage,
+      lineage_hash: lineageHash,
+      chunk_target_size_mb: spec.chunkTargetSizeMb ?? 200,
+      strax_version: STRAX_COMPAT_VERSION,
+      writing_started: now(),
+      chunks: [],
+      extra: { ...(spec.extra ?? {}) },
+    };
+    const saver = new DatasetSaver(finalPath, tempPath, layout, metadata, codec, { ...options, now });
+    await saver.writeMetadata();
+    return saver;
+  }
+
+  private static async clearWay(finalPath: string, tempPath: string, key: string, policy: OverwritePolicy): Promise<void> {
+    if (existsSync(finalPath)) {
+      if (policy === 'never') throw new DataExistsError(key, finalPath);
+      if (policy === 'if_broken' && inspectDataset(finalPath)?.state === 'complete') throw new DataExistsError(key, finalPath);
+      await fs.rm(finalPath, { recursive: true, force: true });
+    }
+    await fs.rm(tempPath, { recursive: true, force: true });
+  }
+
+  private async writeMetadata(): Promise<void> {
+    const file = this.metadataPath;
+    const tmp = `${file}.tmp`;
+    await fs.writeFile(tmp, serializeMetadata(this.metadata));
+    await fs.rename(tmp, file);
+  }
+
+  /** Save the next chunk; it must start where the previous one ended and hold whole rows inside [start, end). */
+  async save(chunk: ChunkInput): Promise<ChunkMetadata> {
+    if (this.closed) throw new Error(`${this.finalPath}: saver is closed`);
+    const md = this.metadata;
+    const i = md.chunks.length;
+    const where = `${path.basename(this.finalPath)} chunk ${i}`;
+    const size = this.layout.itemsize;
+    if (chunk.data.length % size !== 0) throw new RangeError(`${where}: ${chunk.data.length} bytes is not a whole number of ${size}-byte rows`);
+    if (chunk.end < chunk.start) throw new RangeError(`${where}: end ${chunk.end} is before start ${chunk.start}`);
+    const prev = md.chunks[i - 1];
+    if (prev && chunk.start !== prev.end) throw new RangeError(`${where}: starts at ${chunk.start}, previous chunk ended at ${prev.end}`);
+    const problems = boundsProblems(this.layout, chunk.data, chunk.start, chunk.end);
+    if (problems.length > 0) throw new RangeError(`${where}: ${problems.join('; ')}`);
+    const n = chunk.data.length / size;
+    const entry: ChunkMetadata = { chunk_i: i, n, start: chunk.start, end: chunk.end, run_id: md.run_id, subruns: null, nbytes: chunk.data.length };
+    if (n > 0) {
+      const name = chunkFileName(prefixOf(this.finalPath), i);
+      const frame = await this.codec.compress(chunk.data);
+      const target = path.join(this.tempPath, name);
+      await fs.writeFile(`${target}${TEMP_SUFFIX}`, frame);
+      await fs.rename(`${target}${TEMP_SUFFIX}`, target);
+      entry.filename = name;
+      if (!this.options.omitFilesize) entry.filesize = frame.length;
+      Object.assign(entry, rowTimes(this.layout, chunk.data) ?? {});
+    }
+    md.chunks.push(entry);
+    if (i === 0) md.start = chunk.start;
+    await this.writeMetadata();
+    return entry;
+  }
+
+  /** Finish: set start/end and writing_ended, rewrite the metadata, rename `_temp` to the final folder. */
+  async close(): Promise<DatasetMetadata> {
+    if (this.closed) return this.metadata;
+    this.closed = true;
+    const md = this.metadata;
+    if (md.chunks.length > 0) {
+      md.start = md.chunks[0]!.start;
+      md.end = md.chunks[md.chunks.length - 1]!.end;
+    }
+    md.writing_ended = this.options.now!();
+    await this.writeMetadata();
+    await fs.rm(this.finalPath, { recursive: true, force: true });
+    await fs.rename(this.tempPath, this.finalPath);
+    return md;
+  }
+
+  /** Record a failure the way strax does (`exception` key), then close under the final name. */
+  async fail(error: unknown): Promise<DatasetMetadata> {
+    this.metadata.exception = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+    return this.close();
+  }
+}
