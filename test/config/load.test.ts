@@ -126,9 +126,17 @@ describe('loadConfig environment expansion', () => {
     expect(config.notify.email.password).toBe('a$b$c!');
   });
 
-  it('keeps a value that is entirely ${VAR} a string, so the schema reports the type', () => {
-    const error = configErrorOf(() => load('pass:\n  concurrency: ${N}\n', { env: { N: '8' } }));
+  it('gives a value that is entirely ${VAR} the number or boolean type the key wants, and keeps strings strings', () => {
+    const { config } = load('pass:\n  concurrency: ${N}\nmigrate:\n  verify: ${V:-false}\nnotify:\n  email:\n    user: daq\n    password: ${PW}\n', {
+      env: { N: '8', PW: '123456' },
+    });
+    expect(config.pass.concurrency).toBe(8);
+    expect(config.migrate.verify).toBe(false);
+    expect(config.notify.email.password).toBe('123456');
+    const error = configErrorOf(() => load('pass:\n  concurrency: ${N}\n', { env: { N: 'eight' } }));
     expect(error.problems).toEqual(['config.yaml: pass.concurrency: expected a number']);
+    const mixed = configErrorOf(() => load('pass:\n  concurrency: x${N}\n', { env: { N: '8' } }));
+    expect(mixed.problems).toEqual(['config.yaml: pass.concurrency: expected a number']);
   });
 
   it('makes an emptied ${VAR:-} null where the key allows null, and reports it where it does not', () => {

@@ -1,5 +1,6 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
+import { configCommand } from './config.js';
 import { initCommand } from './init.js';
 
-export const commandModules: CommandModule<any, any>[] = [initCommand];
+export const commandModules: CommandModule<any, any>[] = [initCommand, configCommand];
