@@ -1,0 +1,33 @@
+// The runs database: RunStore interface, document types, the mongo and sqlite backends, and openRunStore.
+export { openRunStore, chooseBackend, sqlitePath } from './open.js';
+export type {
+  RunStore,
+  RunStoreOptions,
+  RunQuery,
+  ClaimOptions,
+  ClaimNextOptions,
+  StageUpdate,
+  DataMatch,
+  UpsertResult,
+} from './store.js';
+export {
+  PROCESS_STATES,
+  DEFAULT_STAGES,
+  stageOf,
+  stageStateOf,
+  type ProcessState,
+  type StageState,
+  type StageFields,
+  type DataEntry,
+  type DeletedDataEntry,
+  type RunDoc,
+  type RunUpsert,
+  type Heartbeat,
+  type HostDoc,
+  type MonitorSample,
+  type ConfigDoc,
+} from './types.js';
+export { MongoRunStore } from './mongo.js';
+export { SqliteRunStore, type SqliteRunStoreOptions } from './sqlite.js';
+export { redactUri, redactText } from './redact.js';
+export { compileUserFilter } from './user-filter.js';

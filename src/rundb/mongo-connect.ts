@@ -1,0 +1,121 @@
+// MongoDB connection details: the URI (rundb.uri or a 0600 rundb.uri_file), client options, and driver errors as daqflow errors.
+import fs from 'node:fs';
+import {
+  MongoClient,
+  MongoError,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoParseError,
+  MongoServerClosedError,
+  MongoServerError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import type { Config } from '../config/schema.js';
+import { ConfigError, DaqflowError, InternalError, ServiceUnavailableError } from '../errors.js';
+import { redactText, uriHosts, uriSecrets } from './redact.js';
+
+export interface MongoTarget {
+  uri: string;
+  /** Which key it came from, for messages. */
+  option: 'rundb.uri' | 'rundb.uri_file';
+  /** `mongodb://host:port/database` without credentials, for logs and errors. */
+  location: string;
+  secrets: string[];
+}
+
+/** Reads the connection string; a uri_file must be readable by its owner only (mode 0600 or 0400). */
+export function resolveMongoTarget(rundb: Config['rundb']): MongoTarget {
+  if (rundb.uri && rundb.uri_file) {
+    throw new ConfigError('rundb: set either uri or uri_file, not both', { context: { option: 'rundb.uri_file' } });
+  }
+  let uri = rundb.uri;
+  let option: MongoTarget['option'] = 'rundb.uri';
+  if (rundb.uri_file) {
+    option = 'rundb.uri_file';
+    uri = readUriFile(rundb.uri_file);
+  }
+  if (!uri) throw new ConfigError('rundb.backend is mongo but neither rundb.uri nor rundb.uri_file is set', { context: { option: 'rundb.uri' } });
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) {
+    throw new ConfigError(`${option}: ${JSON.stringify(redactText(uri, uriSecrets(uri)))} is not a MongoDB connection string (mongodb://… or mongodb+srv://…)`, {
+      context: { option },
+    });
+  }
+  return { uri, option, location: `mongodb://${uriHosts(uri)}/${rundb.database}`, secrets: uriSecrets(uri) };
+}
+
+function readUriFile(file: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch (error) {
+    throw new ConfigError(`rundb.uri_file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      context: { option: 'rundb.uri_file', file },
+    });
+  }
+  const mode = stat.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(
+      `rundb.uri_file: ${file} has mode ${mode.toString(8).padStart(4, '0')} but holds credentials; make it readable by its owner only: chmod 600 ${file}`,
+      { context: { option: 'rundb.uri_file', file } },
+    );
+  }
+  const text = fs.readFileSync(file, 'utf8').trim();
+  if (text === '') throw new ConfigError(`rundb.uri_file: ${file} is empty; put the MongoDB connection string in it`, { context: { option: 'rundb.uri_file', file } });
+  return text;
+}
+
+export function createMongoClient(target: MongoTarget, rundb: Config['rundb']): MongoClient {
+  try {
+    return new MongoClient(target.uri, {
+      serverSelectionTimeoutMS: rundb.connect_timeout_ms,
+      connectTimeoutMS: rundb.connect_timeout_ms,
+      appName: 'daqflow',
+      ignoreUndefined: true,
+    });
+  } catch (error) {
+    throw mongoError(error, target, 'connect', '');
+  }
+}
+
+const STATE_CHANGE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+const AUTH_CODES = new Set([18, 13]);
+
+/** Turns a driver error into ServiceUnavailableError (unreachable), ConfigError (URI, credentials) or InternalError. */
+export function mongoError(error: unknown, target: MongoTarget, op: string, collection: string): Error {
+  if (error instanceof DaqflowError) return error;
+  const clean = (text: string) => redactText(text, target.secrets);
+  const reason = clean(error instanceof Error ? error.message : String(error));
+  const where = collection ? `${target.location} (collection ${collection})` : target.location;
+  const context = { option: target.option, collection, op };
+  if (error instanceof MongoParseError) {
+    return new ConfigError(`${target.option}: the connection string is not valid (${reason})`, { context, cause: error });
+  }
+  if (error instanceof MongoServerError && AUTH_CODES.has(Number(error.code))) {
+    return new ConfigError(`${target.option}: MongoDB at ${uriHosts(target.uri)} refused the credentials (${reason}); check the user, password and authSource`, {
+      context,
+      cause: error,
+    });
+  }
+  const unreachable =
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNetworkError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoServerClosedError ||
+    error instanceof MongoOperationTimeoutError ||
+    (error instanceof MongoServerError && STATE_CHANGE_CODES.has(Number(error.code))) ||
+    (error instanceof MongoError && (error.hasErrorLabel('ResetPool') || error.hasErrorLabel('RetryableWriteError')));
+  if (unreachable) {
+    return new ServiceUnavailableError(
+      `runs DB ${where} is unreachable during ${op}: ${reason}; check that mongod is running and reachable from this host (${target.option}), or raise rundb.connect_timeout_ms`,
+      { context, cause: error },
+    );
+  }
+  if (error instanceof MongoServerError) {
+    return new InternalError(`runs DB ${where} rejected ${op}: ${reason} (code ${String(error.code)})`, { context, cause: error });
+  }
+  if (error instanceof Error) error.message = reason;
+  return error instanceof Error ? error : new InternalError(reason, { context });
+}

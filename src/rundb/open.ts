@@ -1,0 +1,34 @@
+// openRunStore: picks the backend from rundb.backend (auto → mongo when a URI is configured, else sqlite).
+import path from 'node:path';
+import type { Config } from '../config/schema.js';
+import { MongoRunStore } from './mongo.js';
+import { SqliteRunStore } from './sqlite.js';
+import type { RunStore, RunStoreOptions } from './store.js';
+import { compileUserFilter } from './user-filter.js';
+
+export function chooseBackend(rundb: Config['rundb']): 'mongo' | 'sqlite' {
+  if (rundb.backend === 'mongo' || rundb.backend === 'sqlite') return rundb.backend;
+  return rundb.uri || rundb.uri_file ? 'mongo' : 'sqlite';
+}
+
+/** The SQLite file: rundb.sqlite_path, else <work_dir>/runs.sqlite. */
+export function sqlitePath(config: Config): string {
+  return path.resolve(config.rundb.sqlite_path ?? path.join(config.work_dir, 'runs.sqlite'));
+}
+
+/** Opens the runs database. Config problems throw ConfigError (3); an unreachable or locked DB ServiceUnavailableError (4). */
+export async function openRunStore(config: Config, options: RunStoreOptions = {}): Promise<RunStore> {
+  const rundb = config.rundb;
+  const backend = chooseBackend(rundb);
+  const { filter, query } = compileUserFilter(rundb.user_filter, backend);
+  if (backend === 'mongo') return MongoRunStore.open(rundb, filter, options);
+  return new SqliteRunStore({
+    path: sqlitePath(config),
+    busyTimeoutMs: rundb.busy_timeout_ms,
+    stateField: rundb.state_field,
+    monitorCapBytes: rundb.monitor_cap_bytes,
+    userQuery: query,
+    logger: options.logger,
+    now: options.now,
+  });
+}

@@ -1,0 +1,227 @@
+// The embedded RunStore: one SQLite file (WAL), documents as JSON, per-stage state in an indexed side table.
+import type Database from 'better-sqlite3';
+import type { Query } from 'mingo';
+import { nullLogger, type Logger } from '../log/index.js';
+import { ConfigError } from '../errors.js';
+import { applyClaim, applyStageUpdate, isDue, stateMatches, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { validateQuery } from './query.js';
+import { assertRunNumber, BadDocReporter, runDocProblem } from './run-doc.js';
+import { decodeDoc, encodeDoc, timeColumn } from './sqlite-json.js';
+import { selectRunsSql } from './sqlite-query.js';
+import { openSqlite, sqliteError } from './sqlite-schema.js';
+import { getConfigRow, listHostRows, listMonitorRows, putConfigRow, putHeartbeat, putMonitorSample } from './sqlite-side.js';
+import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, StageUpdate, UpsertResult } from './store.js';
+import type { ConfigDoc, DataEntry, DeletedDataEntry, Heartbeat, HostDoc, MonitorSample, RunDoc, RunUpsert } from './types.js';
+
+export interface SqliteRunStoreOptions {
+  path: string;
+  busyTimeoutMs: number;
+  stateField: string;
+  monitorCapBytes: number;
+  /** rundb.user_filter compiled by mingo (see user-filter.ts). */
+  userQuery: Query | null;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+interface Row {
+  number: number;
+  doc: string;
+}
+
+export class SqliteRunStore implements RunStore {
+  readonly backend = 'sqlite' as const;
+  readonly stateField: string;
+  readonly location: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly bad: BadDocReporter;
+
+  constructor(private readonly options: SqliteRunStoreOptions) {
+    this.stateField = options.stateField;
+    this.location = options.path;
+    this.now = options.now ?? (() => new Date());
+    this.bad = new BadDocReporter(options.logger ?? nullLogger(), `${options.path} (table runs)`);
+    this.db = openSqlite(options.path, options.busyTimeoutMs);
+  }
+
+  async getRun(number: number): Promise<RunDoc | null> {
+    assertRunNumber(number);
+    return this.read('getRun', () => this.loadRun(number));
+  }
+
+  async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {
+    validateQuery(query);
+    return this.read('listRuns', () => this.select(query, query.limit));
+  }
+
+  async countRuns(query: RunQuery = {}): Promise<number> {
+    validateQuery(query);
+    return this.read('countRuns', () => {
+      if (this.userFilterApplies(query)) return this.select(query, undefined).length;
+      const { sql, params } = selectRunsSql(query, { count: true });
+      return (this.db.prepare(sql).get(...params) as { n: number }).n;
+    });
+  }
+
+  async upsertRun(run: RunUpsert): Promise<UpsertResult> {
+    assertRunNumber(run.number);
+    return this.write('upsertRun', () => {
+      const existing = this.loadRun(run.number, true);
+      const next: RunDoc = { ...(existing ?? {}), number: run.number };
+      for (const [key, value] of Object.entries(run)) if (value !== undefined) next[key] = value;
+      this.save(next);
+      return { created: existing === null, run: next };
+    });
+  }
+
+  async claimRun(number: number, stage: string, options: ClaimOptions): Promise<RunDoc | null> {
+    assertRunNumber(number);
+    validateQuery({ stage, states: options.from });
+    return this.write('claimRun', () => {
+      const run = this.loadRun(number);
+      if (!run || !stateMatches(run, this.stateField, stage, options.from) || !isDue(run, this.stateField, stage, options.dueBy)) return null;
+      applyClaim(run, this.stateField, stage, options, this.now());
+      this.save(run);
+      return run;
+    });
+  }
+
+  async claimNext(stage: string, options: ClaimNextOptions): Promise<RunDoc | null> {
+    const query: RunQuery = { ...options.query, stage, states: options.from, dueBy: options.dueBy };
+    validateQuery(query);
+    return this.write('claimNext', () => {
+      const run = this.select(query, 1)[0];
+      if (!run) return null;
+      applyClaim(run, this.stateField, stage, options, this.now());
+      this.save(run);
+      return run;
+    });
+  }
+
+  async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
+    assertRunNumber(number);
+    validateQuery({ stage, states: update.expect });
+    return this.write('updateStage', () => {
+      const run = this.loadRun(number);
+      if (!run || (update.expect && !stateMatches(run, this.stateField, stage, update.expect))) return null;
+      applyStageUpdate(run, this.stateField, stage, update, this.now());
+      this.save(run);
+      return run;
+    });
+  }
+
+  async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {
+    assertRunNumber(number);
+    const problem = validateDataEntry(entry);
+    if (problem) throw new ConfigError(`run ${number}: ${problem}`, { context: { run: number } });
+    return this.write('addData', () => {
+      const run = this.loadRun(number);
+      if (!run) return null;
+      run.data = withDataEntry(run.data, { ...entry, at: entry.at ?? this.now() });
+      this.save(run);
+      return run;
+    });
+  }
+
+  async removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]> {
+    assertRunNumber(number);
+    return this.write('removeData', () => {
+      const run = this.loadRun(number);
+      if (!run) return [];
+      const { kept, moved } = withoutDataEntries(run.data, match, info, this.now());
+      if (moved.length === 0) return [];
+      run.data = kept;
+      run.deleted_data = [...(run.deleted_data ?? []), ...moved];
+      this.save(run);
+      return moved;
+    });
+  }
+
+  async heartbeat(beat: Heartbeat): Promise<void> {
+    this.write('heartbeat', () => putHeartbeat(this.db, beat, this.now()));
+  }
+
+  async listHosts(options: { since?: Date } = {}): Promise<HostDoc[]> {
+    return this.read('listHosts', () => listHostRows(this.db, options.since));
+  }
+
+  async addMonitorSample(sample: Record<string, unknown>): Promise<void> {
+    this.read('addMonitorSample', () => putMonitorSample(this.db, sample, this.now(), this.options.monitorCapBytes));
+  }
+
+  async listMonitorSamples(options: { since?: Date; limit?: number } = {}): Promise<MonitorSample[]> {
+    return this.read('listMonitorSamples', () => listMonitorRows(this.db, options.since, options.limit));
+  }
+
+  async getConfigDoc(name: string): Promise<ConfigDoc | null> {
+    return this.read('getConfigDoc', () => getConfigRow(this.db, name));
+  }
+
+  async setConfigDoc(name: string, fields: Record<string, unknown>): Promise<ConfigDoc> {
+    const doc: ConfigDoc = { ...fields, name, updated_at: this.now() };
+    this.write('setConfigDoc', () => putConfigRow(this.db, doc));
+    return doc;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private userFilterApplies(query: RunQuery): boolean {
+    return this.options.userQuery !== null && query.userFilter !== false;
+  }
+
+  /** Runs matching the query in number order, skipping bad documents; the user filter is applied here. */
+  private select(query: RunQuery, limit: number | undefined): RunDoc[] {
+    const filtered = this.userFilterApplies(query);
+    const { sql, params } = selectRunsSql(query, { limit: filtered ? undefined : limit });
+    const out: RunDoc[] = [];
+    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<Row>) {
+      const run = this.decodeRow(row);
+      if (!run || (filtered && !this.options.userQuery!.test(run))) continue;
+      out.push(run);
+      if (limit !== undefined && out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private loadRun(number: number, raw = false): RunDoc | null {
+    const row = this.db.prepare('SELECT number, doc FROM runs WHERE number = ?').get(number) as Row | undefined;
+    if (!row) return null;
+    return raw ? decodeDoc<RunDoc>(row.doc) : this.decodeRow(row);
+  }
+
+  private decodeRow(row: Row): RunDoc | null {
+    const doc = decodeDoc<Record<string, unknown>>(row.doc);
+    const problem = runDocProblem(doc) ?? (doc.number !== row.number ? `number ${String(doc.number)} differs from its row key ${row.number}` : null);
+    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : (doc as RunDoc);
+  }
+
+  /** Writes the document and its run_stage rows (inside the caller's transaction). */
+  private save(run: RunDoc): void {
+    this.db.prepare('INSERT INTO runs (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc').run(run.number, encodeDoc(run));
+    this.db.prepare('DELETE FROM run_stage WHERE number = ?').run(run.number);
+    const states = run[this.stateField];
+    if (!states || typeof states !== 'object') return;
+    const insert = this.db.prepare('INSERT INTO run_stage (stage, number, state, next_retry) VALUES (?, ?, ?, ?)');
+    for (const [stage, sub] of Object.entries(states as Record<string, unknown>)) {
+      if (!sub || typeof sub !== 'object') continue;
+      const { state, next_retry } = sub as { state?: unknown; next_retry?: unknown };
+      insert.run(stage, run.number, typeof state === 'string' ? state : null, timeColumn(next_retry));
+    }
+  }
+
+  private read<T>(op: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw sqliteError(error, this.options.path, this.options.busyTimeoutMs, op);
+    }
+  }
+
+  /** A write: one BEGIN IMMEDIATE transaction, so concurrent processes serialise on the write lock. */
+  private write<T>(op: string, fn: () => T): T {
+    return this.read(op, () => this.db.transaction(fn).immediate());
+  }
+}
