@@ -116,16 +116,20 @@ fi
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
 
-# 4. Daemons. A changed config restarts both so every key applies.
-if [ "$changed" = 1 ]; then
-  for d in slurmd slurmctld; do
-    if alive "$DIR/run/$d.pid"; then
-      say "config changed: stopping $d"
-      pid=$(cat "$DIR/run/$d.pid"); kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-  done
+# 4. Daemons. A changed config is applied with `scontrol reconfigure` (running jobs keep running);
+#    only when that fails are the daemons restarted.
+if [ "$changed" = 1 ] && alive "$DIR/run/slurmctld.pid" && ctld_up; then
+  say "config changed: scontrol reconfigure"
+  if ! scontrol reconfigure >/dev/null 2>&1; then
+    for d in slurmd slurmctld; do
+      if alive "$DIR/run/$d.pid"; then
+        say "reconfigure failed: stopping $d"
+        pid=$(cat "$DIR/run/$d.pid"); kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+      fi
+    done
+  fi
 fi
 if ! alive "$DIR/run/slurmctld.pid" || ! ctld_up; then
   say "starting slurmctld"

@@ -1,0 +1,56 @@
+#!/bin/bash
+#PBS -N daqflow_012100
+#PBS -j oe
+#PBS -o /data/daqflow-work/jobs/2026-11/daqflow_012100-20261121T060000Z-beef.sched.log
+#PBS -q batch
+#PBS -A pi-lgrandi
+#PBS -l nodes=1:ppn=4
+#PBS -l mem=8192mb
+#PBS -l walltime=02:00:00
+# daqflow job script for daqflow_012100; rendered by daqflow, do not edit.
+job_stem=/data/daqflow-work/jobs/2026-11/daqflow_012100-20261121T060000Z-beef
+walltime_s=7200
+is_array=0
+set -u
+umask 022
+task=${DAQFLOW_TASK_ID:-${SLURM_ARRAY_TASK_ID:-${PBS_ARRAY_INDEX:-${PBS_ARRAYID:-}}}}
+if [ "$is_array" = 1 ]; then
+  case $task in
+    '' | *[!0-9]*) echo "daqflow: no array task index (DAQFLOW_TASK_ID, SLURM_ARRAY_TASK_ID, PBS_ARRAY_INDEX, PBS_ARRAYID)" >&2; exit 2 ;;
+  esac
+  files=$job_stem.$task
+else
+  task=
+  files=$job_stem
+fi
+exec >>"$files.out" 2>>"$files.err"
+status_file=$files.status
+job_id=${SLURM_JOB_ID:-${PBS_JOBID:-${DAQFLOW_JOB_ID:-}}}
+start_s=$(date +%s)
+# write_status [line…]: the whole status file, replaced atomically (temp file + mv).
+write_status() {
+  local tmp=$status_file.tmp.$$
+  {
+    printf 'format=daqflow-job-status/1\njob=%s\ntask=%s\nscheduler_job_id=%s\nhost=%s\npid=%s\nwalltime_s=%s\nstart=%s\n' \
+      "$job_stem" "$task" "$job_id" "${HOSTNAME:-}" "$$" "$walltime_s" "$start_s"
+    if [ $# -gt 0 ]; then printf '%s\n' "$@"; fi
+  } >"$tmp" && mv -f "$tmp" "$status_file"
+}
+write_status
+argv=(daqflow straxer 012100 --target event_info --config /abs/config.yaml)
+# The payload runs as a child so a TERM (cancel, time limit) is recorded before the script ends.
+sig=
+child=
+trap 'sig=TERM; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null' TERM
+trap 'sig=INT; [ -n "$child" ] && kill -INT "$child" 2>/dev/null' INT
+trap 'sig=HUP; [ -n "$child" ] && kill -HUP "$child" 2>/dev/null' HUP
+"${argv[@]}" </dev/null &
+child=$!
+rc=0
+while :; do
+  wait "$child"
+  rc=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+write_status "end=$(date +%s)" "exit=$rc" "signal=$sig"
+exit "$rc"
