@@ -175,7 +175,8 @@ export class SqliteRunStore implements RunStore {
   /** Runs matching the query in number order, skipping bad documents; the user filter is applied here. */
   private select(query: RunQuery, limit: number | undefined): RunDoc[] {
     const filtered = this.userFilterApplies(query);
-    const { sql, params } = selectRunsSql(query, { limit: filtered ? undefined : limit });
+    // No SQL LIMIT: rows are read lazily, and skipped (bad or filtered-out) rows must not use up the limit.
+    const { sql, params } = selectRunsSql(query);
     const out: RunDoc[] = [];
     for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<Row>) {
       const run = this.decodeRow(row);

@@ -1,0 +1,137 @@
+// The RunStore implementations the contract suite runs against (like dask-jobqueue's Cluster fixture).
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { MongoClient, type Document } from 'mongodb';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { openRunStore, type RunStore, type RunStoreOptions } from '../../src/rundb/index.js';
+import { encodeDoc } from '../../src/rundb/sqlite-json.js';
+import { MongoWireServer } from '../support/mongo-wire-server.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+export type RundbOverrides = Partial<Omit<Config['rundb'], 'collections'>> & { collections?: Partial<Config['rundb']['collections']> };
+
+/** One fresh, empty runs database per call, plus raw access "as other software would write it". */
+export interface BackendWorld {
+  config: Config;
+  open(options?: RunStoreOptions): Promise<RunStore>;
+  insertRaw(doc: Record<string, unknown>): Promise<void>;
+  readRaw(number: number): Promise<Document | null>;
+  cleanup(): Promise<void>;
+}
+
+export interface Backend {
+  name: string;
+  skip: boolean;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  world(rundb?: RundbOverrides): Promise<BackendWorld>;
+}
+
+export function makeConfig(workDir: string, rundb: RundbOverrides = {}): Config {
+  return configSchema.parse({ work_dir: workDir, rundb });
+}
+
+let counter = 0;
+
+function rowKey(number: unknown): number {
+  if (Number.isInteger(number)) return number as number;
+  const parsed = Number.parseInt(String(number), 10);
+  return Number.isInteger(parsed) ? parsed : 900_000 + counter++;
+}
+
+export const sqliteBackend: Backend = {
+  name: 'sqlite',
+  skip: false,
+  setup: async () => {},
+  teardown: async () => {},
+  async world(rundb = {}) {
+    const config = makeConfig(makeTmpDir('daqflow-rundb-'), { busy_timeout_ms: 2000, ...rundb, backend: 'sqlite' });
+    const file = path.join(config.work_dir, 'runs.sqlite');
+    const stores: RunStore[] = [];
+    return {
+      config,
+      async open(options) {
+        const store = await openRunStore(config, options);
+        stores.push(store);
+        return store;
+      },
+      async insertRaw(doc) {
+        await (await this.open()).listRuns({ limit: 0 }); // make sure the schema exists
+        const db = new Database(file);
+        db.prepare('INSERT INTO runs (number, doc) VALUES (?, ?)').run(rowKey(doc.number), encodeDoc(doc));
+        db.close();
+      },
+      async readRaw(number) {
+        const db = new Database(file, { readonly: true });
+        const row = db.prepare('SELECT doc FROM runs WHERE number = ?').get(number) as { doc: string } | undefined;
+        db.close();
+        return row ? (JSON.parse(row.doc) as Document) : null;
+      },
+      async cleanup() {
+        for (const s of stores.splice(0)) await s.close();
+      },
+    };
+  },
+};
+
+function mongoBackend(name: string, uri: () => string, skip: boolean): Backend {
+  let client: MongoClient | undefined;
+  return {
+    name,
+    skip,
+    async setup() {
+      client = new MongoClient(uri(), { serverSelectionTimeoutMS: 5000 });
+      await client.connect();
+    },
+    async teardown() {
+      await client?.close();
+    },
+    async world(rundb = {}) {
+      const database = `daqflow_test_${process.pid}_${counter++}`;
+      const config = makeConfig(makeTmpDir('daqflow-rundb-'), { connect_timeout_ms: 2000, ...rundb, backend: 'mongo', uri: uri(), database });
+      const stores: RunStore[] = [];
+      const db = client!.db(database);
+      return {
+        config,
+        async open(options) {
+          const store = await openRunStore(config, options);
+          stores.push(store);
+          return store;
+        },
+        async insertRaw(doc) {
+          await db.collection(config.rundb.collections.runs).insertOne({ ...doc });
+        },
+        async readRaw(number) {
+          return db.collection(config.rundb.collections.runs).findOne({ number });
+        },
+        async cleanup() {
+          for (const s of stores.splice(0)) await s.close();
+          await db.dropDatabase();
+        },
+      };
+    },
+  };
+}
+
+function wireServerBackend(): Backend {
+  let server: MongoWireServer | undefined;
+  const inner = mongoBackend('mongo (wire server)', () => server!.uri, false);
+  return {
+    ...inner,
+    async setup() {
+      server = await MongoWireServer.start();
+      await inner.setup();
+    },
+    async teardown() {
+      await inner.teardown();
+      await server?.close();
+    },
+  };
+}
+
+export const wireBackend = wireServerBackend();
+export const realMongoBackend: Backend = mongoBackend('mongo (real mongod)', () => process.env.MONGODB_URI ?? '', !process.env.MONGODB_URI);
+
+export const BACKENDS: Backend[] = [sqliteBackend, wireBackend, realMongoBackend];
+
+if (!process.env.MONGODB_URI) console.log('MONGODB_URI not set: real mongod contract run skipped');

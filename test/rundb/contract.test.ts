@@ -1,0 +1,333 @@
+// The RunStore contract: every backend (sqlite, mongo via the wire server, real mongod when MONGODB_URI is set) must pass it.
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { memoryLogger } from '../../src/log/index.js';
+import { stageStateOf, type RunDoc, type RunStore } from '../../src/rundb/index.js';
+import { BACKENDS, type BackendWorld, type RundbOverrides } from './backends.js';
+
+const T0 = new Date('2026-11-21T06:00:00.000Z');
+const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
+
+/** A XENONnT-style run document as the DAQ writes it (fields daqflow does not own). */
+function xenonRun(number: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    number,
+    name: String(number).padStart(6, '0'),
+    start: minutes(-60),
+    end: minutes(-30),
+    mode: number % 2 === 0 ? 'background_linked' : 'tpc_kr83m',
+    source: 'none',
+    tags: [{ name: number % 3 === 0 ? 'blinded' : 'ok', user: 'daq' }],
+    detectors: ['tpc'],
+    rate: { tpc: { max: 120.5 } },
+    run_record: { comments: [{ comment: 'fine', date: minutes(-45) }] },
+    ...extra,
+  };
+}
+
+const names = (runs: RunDoc[]) => runs.map((r) => r.number);
+
+for (const backend of BACKENDS) {
+  describe.skipIf(backend.skip)(`RunStore contract: ${backend.name}`, () => {
+    let w: BackendWorld | undefined;
+    beforeAll(() => backend.setup());
+    afterAll(() => backend.teardown());
+    afterEach(async () => {
+      await w?.cleanup();
+      w = undefined;
+    });
+
+    async function open(rundb: RundbOverrides = {}, now = () => T0): Promise<RunStore> {
+      w = await backend.world(rundb);
+      return w.open({ now });
+    }
+
+    async function seed(store: RunStore, numbers: number[]): Promise<void> {
+      for (const n of numbers) await store.upsertRun(xenonRun(n) as never);
+    }
+
+    describe('runs', () => {
+      test('upsertRun creates a run and getRun returns it with Dates as Dates', async () => {
+        const store = await open();
+        const result = await store.upsertRun(xenonRun(12100) as never);
+        expect(result.created).toBe(true);
+        const run = await store.getRun(12100);
+        expect(run).toMatchObject({ number: 12100, name: '012100', mode: 'background_linked' });
+        expect(run!.start).toBeInstanceOf(Date);
+        expect(run!.start!.getTime()).toBe(minutes(-60).getTime());
+        expect((run!.run_record as { comments: Array<{ date: Date }> }).comments[0]!.date).toEqual(minutes(-45));
+        expect(run).not.toHaveProperty('_id');
+      });
+
+      test('upsertRun sets only the given top-level fields and keeps foreign ones', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(12101, { daq_config: { board: 7 }, status: 'transferred' }));
+        const result = await store.upsertRun({ number: 12101, end: minutes(5), mode: 'calibration' });
+        expect(result.created).toBe(false);
+        expect(result.run).toMatchObject({ number: 12101, mode: 'calibration', daq_config: { board: 7 }, status: 'transferred', rate: { tpc: { max: 120.5 } } });
+        expect(result.run.end).toEqual(minutes(5));
+        const raw = await w!.readRaw(12101);
+        expect(raw).toMatchObject({ daq_config: { board: 7 }, status: 'transferred', tags: [{ name: 'ok', user: 'daq' }] });
+      });
+
+      test('getRun returns null for a missing run and rejects a non-integer run number', async () => {
+        const store = await open();
+        expect(await store.getRun(5)).toBeNull();
+        await expect(store.getRun(1.5)).rejects.toBeInstanceOf(ConfigError);
+        await expect(store.upsertRun({ number: -1 })).rejects.toThrow(/not a run number/);
+      });
+
+      test('listRuns selects by number window, explicit numbers, order and limit', async () => {
+        const store = await open();
+        await seed(store, [10, 11, 12, 13, 14, 15]);
+        expect(names(await store.listRuns({ min: 11, max: 13 }))).toEqual([11, 12, 13]);
+        expect(names(await store.listRuns({ numbers: [15, 10, 99] }))).toEqual([10, 15]);
+        expect(names(await store.listRuns({ order: 'desc', limit: 2 }))).toEqual([15, 14]);
+        expect(await store.countRuns({ min: 12 })).toBe(4);
+      });
+
+      test('listRuns by stage state counts a missing sub-document as pending', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4]);
+        await store.updateStage(2, 'process', { set: { state: 'done' } });
+        await store.updateStage(3, 'process', { set: { state: 'failed' } });
+        await store.updateStage(4, 'import', { set: { state: 'done' } });
+        expect(names(await store.listRuns({ stage: 'process', states: ['pending'] }))).toEqual([1, 4]);
+        expect(names(await store.listRuns({ stage: 'process', states: ['done', 'failed'] }))).toEqual([2, 3]);
+        expect(names(await store.listRuns({ stage: 'import', states: ['done'] }))).toEqual([4]);
+        expect(await store.countRuns({ stage: 'process', states: ['pending', 'failed'] })).toBe(3);
+        await expect(store.listRuns({ states: ['done'] })).rejects.toThrow(/need a stage/);
+        await expect(store.listRuns({ stage: 'process', states: ['bogus' as never] })).rejects.toThrow(/not a process state/);
+      });
+
+      test('dueBy leaves out runs whose next_retry is in the future', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4]);
+        await store.updateStage(1, 'process', { set: { state: 'failed', next_retry: minutes(-5) } });
+        await store.updateStage(2, 'process', { set: { state: 'failed', next_retry: minutes(30) } });
+        await store.updateStage(3, 'process', { set: { state: 'failed' } });
+        const eligible = await store.listRuns({ stage: 'process', states: ['pending', 'failed'], dueBy: T0 });
+        expect(names(eligible)).toEqual([1, 3, 4]);
+        expect(names(await store.listRuns({ stage: 'process', states: ['failed'], dueBy: minutes(60) }))).toEqual([1, 2, 3]);
+        expect(eligible[0]![store.stateField]).toMatchObject({ process: { next_retry: minutes(-5) } });
+      });
+    });
+
+    describe('user filter (rundb.user_filter)', () => {
+      async function filtered(userFilter: Record<string, unknown>): Promise<number[]> {
+        const store = await open({ user_filter: userFilter });
+        await seed(store, [1, 2, 3, 4, 5, 6]);
+        await store.upsertRun({ number: 4, source: 'kr83m', run_record: { trigger: { threshold: 12 } } });
+        const result = names(await store.listRuns());
+        expect(await store.countRuns()).toBe(result.length);
+        return result;
+      }
+
+      test('$in on a top-level field', async () => {
+        expect(await filtered({ number: { $in: [2, 5, 7] } })).toEqual([2, 5]);
+      });
+
+      test('$gt and $ne', async () => {
+        expect(await filtered({ number: { $gt: 3 }, mode: { $ne: 'tpc_kr83m' } })).toEqual([4, 6]);
+      });
+
+      test('$exists and nested fields with dotted paths', async () => {
+        expect(await filtered({ 'run_record.trigger.threshold': { $exists: true } })).toEqual([4]);
+        await w!.cleanup();
+        expect(await filtered({ 'run_record.trigger.threshold': { $gte: 10 } })).toEqual([4]);
+      });
+
+      test('$regex and array-of-subdocument fields', async () => {
+        expect(await filtered({ name: { $regex: '^00000[1-3]$' } })).toEqual([1, 2, 3]);
+        await w!.cleanup();
+        expect(await filtered({ 'tags.name': { $nin: ['blinded'] } })).toEqual([1, 2, 4, 5]);
+      });
+
+      test('applies to claimNext and can be bypassed with userFilter: false', async () => {
+        const store = await open({ user_filter: { mode: 'tpc_kr83m' } });
+        await seed(store, [2, 3, 4, 5]);
+        expect(names(await store.listRuns({ userFilter: false }))).toEqual([2, 3, 4, 5]);
+        const claimed = await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h1' });
+        expect(claimed?.number).toBe(3);
+        expect((await store.claimRun(2, 'process', { from: ['pending'], to: 'claimed', host: 'h1' }))?.number).toBe(2);
+      });
+
+      test('an unknown operator is a ConfigError naming rundb.user_filter', async () => {
+        const error = await open({ user_filter: { number: { $foo: 3 } } }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).shortMessage).toMatch(/^rundb\.user_filter: .*\$foo/);
+        expect((error as ConfigError).exitCode).toBe(3);
+      });
+    });
+
+    describe('claims', () => {
+      test('claimRun moves pending to claimed for a host and sets updated_at', async () => {
+        const store = await open();
+        await seed(store, [7]);
+        const run = await store.claimRun(7, 'process', { from: ['pending', 'failed'], to: 'claimed', host: 'eb1', set: { targets: ['event_info'] } });
+        expect(run![store.stateField]).toEqual({ process: { state: 'claimed', host: 'eb1', targets: ['event_info'], updated_at: T0 } });
+        expect(await store.claimRun(7, 'process', { from: ['pending', 'failed'], to: 'claimed', host: 'eb2' })).toBeNull();
+        expect((await store.getRun(7))![store.stateField]).toMatchObject({ process: { host: 'eb1' } });
+      });
+
+      test('claimRun returns null for a missing run, a wrong state or a retry not yet due', async () => {
+        const store = await open();
+        await seed(store, [1, 2]);
+        await store.updateStage(2, 'process', { set: { state: 'failed', next_retry: minutes(10) } });
+        expect(await store.claimRun(99, 'process', { from: ['pending'], to: 'claimed', host: 'h' })).toBeNull();
+        expect(await store.claimRun(2, 'process', { from: ['pending'], to: 'claimed', host: 'h' })).toBeNull();
+        expect(await store.claimRun(2, 'process', { from: ['failed'], to: 'claimed', host: 'h', dueBy: T0 })).toBeNull();
+        expect(await store.claimRun(2, 'process', { from: ['failed'], to: 'claimed', host: 'h', dueBy: minutes(10) })).not.toBeNull();
+      });
+
+      test('claimNext takes the lowest eligible run in the window and null when none is left', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4, 5]);
+        await store.updateStage(2, 'process', { set: { state: 'done' } });
+        const opts = { from: ['pending'] as const, to: 'claimed' as const, host: 'h', query: { min: 2, max: 4 } };
+        expect((await store.claimNext('process', { ...opts, from: ['pending'] }))?.number).toBe(3);
+        expect((await store.claimNext('process', { ...opts, from: ['pending'] }))?.number).toBe(4);
+        expect(await store.claimNext('process', { ...opts, from: ['pending'] })).toBeNull();
+        expect((await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h', query: { order: 'desc' } }))?.number).toBe(5);
+      });
+
+      test('concurrent claims on one run from two store instances: exactly one wins', async () => {
+        const a = await open();
+        const b = await w!.open({ now: () => T0 });
+        await seed(a, [1]);
+        const attempts = Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).claimRun(1, 'process', { from: ['pending'], to: 'claimed', host: `h${i}` }),
+        );
+        const won = (await Promise.all(attempts)).filter((r) => r !== null);
+        expect(won).toHaveLength(1);
+      });
+    });
+
+    describe('stage updates', () => {
+      test('updateStage sets, unsets and increments fields of the stage sub-document', async () => {
+        const store = await open();
+        await seed(store, [1]);
+        await store.updateStage(1, 'process', { set: { state: 'failed', reason: 'boom', job_id: '42', next_retry: minutes(5) }, incFailures: 1 });
+        const run = await store.updateStage(1, 'process', { set: { state: 'submitted', scheduler: 'slurm' }, unset: ['reason', 'next_retry'], incFailures: 1 });
+        expect(run![store.stateField]).toEqual({ process: { state: 'submitted', job_id: '42', scheduler: 'slurm', n_failures: 2, updated_at: T0 } });
+        expect(stageStateOf(run!, store.stateField, 'process')).toBe('submitted');
+        expect(stageStateOf(run!, store.stateField, 'migrate')).toBe('pending');
+      });
+
+      test('updateStage with an expect guard changes nothing when the state differs', async () => {
+        const store = await open();
+        await seed(store, [1]);
+        await store.updateStage(1, 'process', { set: { state: 'running', host: 'a' } });
+        expect(await store.updateStage(1, 'process', { set: { state: 'done' }, expect: ['submitted'] })).toBeNull();
+        expect((await store.getRun(1))![store.stateField]).toMatchObject({ process: { state: 'running' } });
+        expect(await store.updateStage(1, 'process', { set: { state: 'done' }, expect: ['running'] })).not.toBeNull();
+        expect(await store.updateStage(2, 'process', { set: { state: 'done' } })).toBeNull();
+      });
+
+      test('the state field name is configurable', async () => {
+        const store = await open({ state_field: 'proc' });
+        await seed(store, [1]);
+        await store.claimRun(1, 'process', { from: ['pending'], to: 'claimed', host: 'h' });
+        const raw = await w!.readRaw(1);
+        expect(raw).toHaveProperty('proc.process.state', 'claimed');
+        expect(raw).not.toHaveProperty('daqflow');
+        expect(names(await store.listRuns({ stage: 'process', states: ['claimed'] }))).toEqual([1]);
+      });
+    });
+
+    describe('data entries', () => {
+      const entry = { type: 'raw_records', host: 'eb1', location: '/data/012100-raw_records-abc', lineage_hash: 'abc', n_chunks: 3, size_mb: 10.5, compressor: 'zstd' };
+
+      test('addData appends, and replaces the entry with the same type, host and location', async () => {
+        const store = await open();
+        await seed(store, [1]);
+        await store.addData(1, entry);
+        await store.addData(1, { ...entry, location: '/other' });
+        const run = await store.addData(1, { ...entry, n_chunks: 4, at: minutes(1) });
+        expect(run!.data).toEqual([
+          { ...entry, n_chunks: 4, at: minutes(1) },
+          { ...entry, location: '/other', at: T0 },
+        ]);
+        expect(await store.addData(99, entry)).toBeNull();
+        await expect(store.addData(1, { ...entry, host: '' })).rejects.toThrow(/non-empty host/);
+      });
+
+      test('removeData moves matching entries to deleted_data with at, by and reason', async () => {
+        const store = await open({}, () => minutes(60));
+        await seed(store, [1]);
+        await w!.insertRaw({ number: 2 });
+        await store.addData(1, { ...entry, at: minutes(1) });
+        await store.addData(1, { ...entry, type: 'peaklets', location: '/p' });
+        const moved = await store.removeData(1, { type: 'raw_records', host: 'eb1' }, { by: 'ajax.eb1', reason: 'processed and older than 24 h' });
+        expect(moved).toEqual([{ ...entry, added_at: minutes(1), at: minutes(60), by: 'ajax.eb1', reason: 'processed and older than 24 h' }]);
+        const run = await store.getRun(1);
+        expect(run!.data!.map((d) => d.type)).toEqual(['peaklets']);
+        expect(run!.deleted_data).toEqual(moved);
+        expect(await store.removeData(1, { type: 'raw_records' }, { by: 'x', reason: 'y' })).toEqual([]);
+        expect(await store.removeData(2, { type: 'raw_records' }, { by: 'x', reason: 'y' })).toEqual([]);
+      });
+    });
+
+    describe('hosts, monitor, config', () => {
+      test('heartbeat upserts by host and command; listHosts reports last seen', async () => {
+        let now = T0;
+        const store = await open({}, () => now);
+        await store.heartbeat({ host: 'eb1', command: 'auto-process', pid: 10, state: 'idle', version: '0.1.0' });
+        await store.heartbeat({ host: 'eb2', command: 'auto-process', pid: 11, state: 'busy', version: '0.1.0' });
+        now = minutes(10);
+        await store.heartbeat({ host: 'eb1', command: 'auto-process', pid: 12, state: 'busy', version: '0.1.0' });
+        await store.heartbeat({ host: 'eb1', command: 'clean', pid: 13, state: 'idle', version: '0.1.0', time: minutes(9) });
+        const hosts = await store.listHosts();
+        expect(hosts.map((h) => [h.host, h.command, h.pid, h.time.toISOString()])).toEqual([
+          ['eb1', 'auto-process', 12, minutes(10).toISOString()],
+          ['eb1', 'clean', 13, minutes(9).toISOString()],
+          ['eb2', 'auto-process', 11, T0.toISOString()],
+        ]);
+        expect((await store.listHosts({ since: minutes(5) })).map((h) => h.pid)).toEqual([12, 13]);
+      });
+
+      test('monitor samples are capped; the newest are kept in time order', async () => {
+        let i = 0;
+        const store = await open({ monitor_cap_bytes: 4096 }, () => minutes(i));
+        for (; i < 12; i++) await store.addMonitorSample({ host: 'eb1', i, pad: 'x'.repeat(900) });
+        const all = await store.listMonitorSamples();
+        expect(all.length).toBeGreaterThan(0);
+        expect(all.length).toBeLessThan(12);
+        expect(all.at(-1)).toMatchObject({ i: 11, time: minutes(11) });
+        expect(all.map((s) => s.i)).toEqual([...all.map((s) => s.i)].sort((a, b) => Number(a) - Number(b)));
+        expect((await store.listMonitorSamples({ limit: 2 })).map((s) => s.i)).toEqual([10, 11]);
+        expect((await store.listMonitorSamples({ since: minutes(11) })).map((s) => s.i)).toEqual([11]);
+      });
+
+      test('config override documents are found by name and replaced by setConfigDoc', async () => {
+        const store = await open();
+        expect(await store.getConfigDoc('auto_process')).toBeNull();
+        await store.setConfigDoc('auto_process', { enabled: false, max_jobs: 3 });
+        await store.setConfigDoc('auto_process', { enabled: true });
+        await store.setConfigDoc('rechunk', { target_mb: 1000 });
+        expect(await store.getConfigDoc('auto_process')).toEqual({ name: 'auto_process', enabled: true, updated_at: T0 });
+      });
+    });
+
+    describe('documents written by other software', () => {
+      test('a run document with a non-integer number is skipped with a warning naming it and the collection', async () => {
+        w = await backend.world();
+        const logger = memoryLogger();
+        const store = await w.open({ logger, now: () => T0 });
+        await seed(store, [1, 3]);
+        await w.insertRaw(xenonRun(2, { number: '000002', name: 'bad_one' }));
+        await w.insertRaw(xenonRun(4, { number: 4.5, name: 'half' }));
+        expect(names(await store.listRuns())).toEqual([1, 3]);
+        expect(names(await store.listRuns())).toEqual([1, 3]);
+        const warnings = logger.messages('warn');
+        expect(warnings).toHaveLength(2);
+        expect(warnings.join('\n')).toMatch(/skipping run document .*bad_one.*"000002" \(string\), not a non-negative integer/);
+        expect(warnings.join('\n')).toMatch(/half.*4\.5/);
+        expect(warnings[0]).toMatch(/runs/);
+        const claimed: number[] = [];
+        for (let r; (r = await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' })); ) claimed.push(r.number);
+        expect(claimed).toEqual([1, 3]);
+      });
+    });
+  });
+}
