@@ -1,0 +1,45 @@
+// Test helpers for the scheduler contract suite: a real single-node Slurm, job specs and argv-recording payloads.
+import fs from 'node:fs';
+import path from 'node:path';
+import { runCommand } from '../../src/util/run.js';
+import type { JobSpec } from '../../src/batch/index.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const NO_SLURM = process.env.DAQFLOW_NO_SLURM === '1';
+export const SLURM_DIR = process.env.DAQFLOW_SLURM_DIR ?? '/var/lib/daqflow-slurm';
+
+/** Start (or verify) the test cluster; throws with the script's output when Slurm cannot start. */
+export async function slurmUp(env: Record<string, string> = {}): Promise<string> {
+  const result = await runCommand('bash', [path.join(ROOT, 'scripts/slurm-up.sh')], { env, reject: false, timeoutMs: 300_000 });
+  if (result.exitCode !== 0) throw new Error(`scripts/slurm-up.sh failed (exit ${result.exitCode}): ${result.stderr}`);
+  return result.stderr;
+}
+
+/** Start Slurm only when `sinfo` does not answer (the script is idempotent, but this saves a probe job). */
+export async function ensureSlurm(): Promise<void> {
+  const sinfo = await runCommand('sinfo', ['-h', '-o', '%T'], { reject: false, timeoutMs: 15_000 }).catch(() => undefined);
+  const ctld = fs.existsSync(path.join(SLURM_DIR, 'run/slurmctld.pid'));
+  if (sinfo?.exitCode === 0 && /idle|mixed|allocated/.test(sinfo.stdout) && ctld) return;
+  await slurmUp({ SLURM_MIN_JOB_AGE: '300' });
+}
+
+export function spec(jobDir: string, name: string, command: string[], extra: Partial<JobSpec> = {}): JobSpec {
+  return { name, command, cpus: 1, memGb: 0.1, walltimeMin: 10, extraDirectives: [], skipDirectives: [], jobDir, ...extra };
+}
+
+/** A payload that writes its own argv (after the output file) as JSON. */
+export function recordArgv(outFile: string, args: string[]): string[] {
+  return [process.execPath, '-e', 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.argv.slice(2)))', outFile, ...args];
+}
+
+export const sh = (code: string): string[] => ['sh', '-c', code];
+
+export async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, stepMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
