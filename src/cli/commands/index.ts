@@ -2,5 +2,10 @@
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { initCommand } from './init.js';
+import { submitCommand } from './submit.js';
 
-export const commandModules: CommandModule<any, any>[] = [initCommand, configCommand];
+export const commandModules: CommandModule<any, any>[] = [
+  submitCommand,
+  initCommand,
+  configCommand,
+];
