@@ -56,3 +56,20 @@ describe('signals during a pass', () => {
     expect(ledger.last_contiguous_run).toBeNull();
   }, 60_000);
 });
+
+describe('a corrupt ledger', () => {
+  it('stops the pass with exit 3, names the file and recover-state, and touches nothing', async () => {
+    const workDir = makeTmpDir();
+    const workLog = path.join(workDir, 'work.log');
+    const file = path.join(workDir, 'state', 'test-stage.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '{"format": "daqflow-ledger/1", "stage": "test-st');
+    const result = await startWorker({ workDir, workLog, runs: [1, 2] }).done;
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`${file}: ledger is corrupt`);
+    expect(result.stderr).toContain('daqflow recover-state test-stage');
+    expect(readWorkLog(workLog)).toEqual([]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('{"format": "daqflow-ledger/1", "stage": "test-st');
+    expect(fs.existsSync(path.join(workDir, 'locks', 'test-stage.lock'))).toBe(false);
+  }, 30_000);
+});
