@@ -27,7 +27,8 @@ export {
   type MonitorSample,
   type ConfigDoc,
 } from './types.js';
-export { MongoRunStore } from './mongo.js';
-export { SqliteRunStore, type SqliteRunStoreOptions } from './sqlite.js';
+// The backend classes are exported as types only, so importing this module does not load either driver.
+export type { MongoRunStore } from './mongo.js';
+export type { SqliteRunStore, SqliteRunStoreOptions } from './sqlite.js';
 export { redactUri, redactText } from './redact.js';
 export { compileUserFilter } from './user-filter.js';

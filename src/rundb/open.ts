@@ -1,8 +1,6 @@
 // openRunStore: picks the backend from rundb.backend (auto → mongo when a URI is configured, else sqlite).
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { MongoRunStore } from './mongo.js';
-import { SqliteRunStore } from './sqlite.js';
 import type { RunStore, RunStoreOptions } from './store.js';
 import { compileUserFilter } from './user-filter.js';
 
@@ -20,8 +18,13 @@ export function sqlitePath(config: Config): string {
 export async function openRunStore(config: Config, options: RunStoreOptions = {}): Promise<RunStore> {
   const rundb = config.rundb;
   const backend = chooseBackend(rundb);
-  const { filter, query } = compileUserFilter(rundb.user_filter, backend);
-  if (backend === 'mongo') return MongoRunStore.open(rundb, filter, options);
+  const { filter, query } = await compileUserFilter(rundb.user_filter, backend);
+  // Each backend's driver is loaded only when used (the mongodb driver alone costs ~0.3 s of start-up).
+  if (backend === 'mongo') {
+    const { MongoRunStore } = await import('./mongo.js');
+    return MongoRunStore.open(rundb, filter, options);
+  }
+  const { SqliteRunStore } = await import('./sqlite.js');
   return new SqliteRunStore({
     path: sqlitePath(config),
     busyTimeoutMs: rundb.busy_timeout_ms,
