@@ -5,7 +5,8 @@ export function redactUri(uri: string): string {
   return redactText(uri);
 }
 
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s"']*):([^/?#\s"']*)@/gi;
+// The password runs to the last '@' of the token, so an unencoded '@' or '/' in it is still hidden.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s"']*):([^\s"']*)@/gi;
 const SECRET_OPTION = /([?&](?:password|pwd|token|secret|authMechanismProperties|tlsCertificateKeyFilePassword)=)[^&\s"']*/gi;
 
 /** Masks passwords of any URI in `text`, plus the given literal secrets. */

@@ -133,5 +133,3 @@ export const wireBackend = wireServerBackend();
 export const realMongoBackend: Backend = mongoBackend('mongo (real mongod)', () => process.env.MONGODB_URI ?? '', !process.env.MONGODB_URI);
 
 export const BACKENDS: Backend[] = [sqliteBackend, wireBackend, realMongoBackend];
-
-if (!process.env.MONGODB_URI) console.log('MONGODB_URI not set: real mongod contract run skipped');

@@ -27,6 +27,8 @@ function xenonRun(number: number, extra: Record<string, unknown> = {}): Record<s
 
 const names = (runs: RunDoc[]) => runs.map((r) => r.number);
 
+if (!process.env.MONGODB_URI) console.log('MONGODB_URI not set: real mongod contract run skipped');
+
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`RunStore contract: ${backend.name}`, () => {
     let w: BackendWorld | undefined;
