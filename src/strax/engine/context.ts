@@ -1,0 +1,185 @@
+// The processing context: resolve targets, reuse stored products with a matching lineage, compute the rest segment by
+// segment (inline or on worker threads), and save every computed product in strax format.
+import os from 'node:os';
+import { DataNotAvailableError } from '../../errors.js';
+import type { CompressorName } from '../compress/types.js';
+import type { PyJson } from '../json/values.js';
+import { readChunks } from '../storage/chunk-reader.js';
+import { DataDirectory } from '../storage/data-directory.js';
+import type { StoredDataset } from '../storage/dataset.js';
+import type { OverwritePolicy } from '../storage/saver.js';
+import { DataKey } from './data-key.js';
+import { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
+import { readLiveChunk, readLiveIndex } from './live-data.js';
+import { instantiate, type PluginInputs } from './plugin.js';
+import { ProductWriter } from './product-writer.js';
+import type { PluginRegistry } from './registry.js';
+import { checkUserOptions, resolvePlugins, type ResolvedPlugin } from './resolve.js';
+import { SEGMENTS_KEY, SegmentSlicer, segmentsFromPyJson, segmentsToPyJson, type Segment } from './segments.js';
+
+export interface ProcessOptions {
+  runId: string;
+  targets: string[];
+  registry: PluginRegistry;
+  /** True when `registry` holds only the reference plugins (they can run on worker threads). */
+  builtinPlugins?: boolean;
+  storageDirs: string[];
+  writeDir: string;
+  liveDir: string;
+  workers?: number;
+  options?: Record<string, unknown>;
+  fromScratch?: boolean;
+  chunkTargetMb?: number | null;
+  compressor?: CompressorName | null;
+  overwrite?: OverwritePolicy;
+  onProgress?: (p: { segment: number; segments: number; bytesIn: number }) => void;
+  onProductSaved?: (p: ProductSummary) => void | Promise<void>;
+}
+
+export interface ProductSummary {
+  data_type: string;
+  key: string;
+  lineage_hash: string;
+  source: 'stored' | 'computed';
+  location: string;
+  rows: number;
+  bytes: number;
+  size_mb: number;
+  n_chunks: number;
+  compressor: string;
+}
+
+export interface ProcessSummary {
+  run: string;
+  targets: string[];
+  products: ProductSummary[];
+  computed: string[];
+  loaded: string[];
+  segments: number;
+  bytes_in: number;
+  seconds: number;
+  mb_per_s: number;
+  workers: number;
+}
+
+function findStored(dirs: string[], key: DataKey): StoredDataset | undefined {
+  for (const dir of dirs) {
+    try {
+      return new DataDirectory(dir).find(key.runId, key.dataType, key.lineageHash);
+    } catch (error) {
+      if (!(error instanceof DataNotAvailableError)) throw error;
+    }
+  }
+  return undefined;
+}
+
+function storedSummary(r: ResolvedPlugin, key: DataKey, ds: StoredDataset): ProductSummary {
+  const md = ds.metadata!;
+  const rows = md.chunks.reduce((a, c) => a + c.n, 0);
+  return { data_type: r.dataType, key: String(key), lineage_hash: key.lineageHash, source: 'stored', location: ds.path, rows, bytes: md.chunks.reduce((a, c) => a + (c.nbytes ?? 0), 0), size_mb: ds.sizeOnDisk / 1e6, n_chunks: md.chunks.length, compressor: md.compressor };
+}
+
+/** Process one run up to `targets`. */
+export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
+  const t0 = performance.now();
+  const userOptions = checkUserOptions(o.registry, o.options ?? {});
+  const plan = resolvePlugins(o.registry, o.targets, userOptions);
+  const byType = new Map(plan.map((r) => [r.dataType, r]));
+  const keys = new Map(plan.map((r) => [r.dataType, new DataKey(o.runId, r.dataType, r.lineageHash, r.lineage)]));
+  const stored = new Map<string, StoredDataset>();
+  if (!o.fromScratch) for (const r of plan) {
+    const ds = findStored(o.storageDirs, keys.get(r.dataType)!);
+    if (ds) stored.set(r.dataType, ds);
+  }
+  const compute = new Set<string>();
+  const load = new Set<string>();
+  const need = (type: string, asInput: boolean) => {
+    if (compute.has(type)) return;
+    if (stored.has(type)) {
+      if (asInput) load.add(type);
+      return;
+    }
+    compute.add(type);
+    for (const d of byType.get(type)!.cls.dependsOn) need(d, true);
+  };
+  for (const t of o.targets) need(t, false);
+  const order = plan.filter((r) => compute.has(r.dataType));
+  const products: ProductSummary[] = [];
+  for (const t of o.targets) if (!compute.has(t)) products.push(storedSummary(byType.get(t)!, keys.get(t)!, stored.get(t)!));
+  const workers = Math.max(1, o.workers ?? os.availableParallelism());
+  let bytesIn = 0;
+  let segments: Segment[] = [];
+  if (order.length > 0) {
+    const liveSource = order.find((r) => r.cls.source === 'live');
+    const live = liveSource ? readLiveIndex(o.liveDir, o.runId) : undefined;
+    if (live) segments = live.chunks.map((c) => ({ start: BigInt(c.start), end: BigInt(c.end) }));
+    else {
+      const first = stored.get([...load][0]!)!;
+      segments = segmentsFromPyJson(first.metadata!.extra[SEGMENTS_KEY]) ?? first.metadata!.chunks.map((c) => ({ start: c.start, end: c.end }));
+    }
+    const slicers = new Map<string, SegmentSlicer>();
+    for (const t of load) {
+      const ds = stored.get(t)!;
+      slicers.set(t, new SegmentSlicer(readChunks(ds)[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
+    }
+    const setups = order.map((r) => ({ dataType: r.dataType, config: r.config }));
+    const executor: Executor =
+      workers > 1 && o.builtinPlugins ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(order.map((r) => [r.dataType, r.cls])), setups);
+    const dir = new DataDirectory(o.writeDir);
+    const writers = new Map<string, ProductWriter>();
+    try {
+      for (const r of order) {
+        const layout = instantiate(r.cls, r.config).layout;
+        const target = o.chunkTargetMb ?? r.cls.chunkTargetMB;
+        const saver = await dir.save(
+          {
+            runId: o.runId, dataType: r.dataType, dataKind: r.cls.dataKind ?? r.dataType, dtype: layout, lineage: r.lineage as PyJson,
+            lineageHash: r.lineageHash, compressor: o.compressor ?? r.cls.compressor, chunkTargetSizeMb: target,
+            extra: { [SEGMENTS_KEY]: segmentsToPyJson(segments), daqflow_plugin: r.cls.name },
+          },
+          { overwrite: o.fromScratch ? 'always' : (o.overwrite ?? 'if_broken') },
+        );
+        writers.set(r.dataType, new ProductWriter(saver, layout, target));
+      }
+      const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
+      const drain = async () => {
+        const head = inFlight.shift()!;
+        const out = await head.result;
+        for (const [type, rows] of Object.entries(out)) await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
+      };
+      for (let i = 0; i < segments.length; i++) {
+        const seg = segments[i]!;
+        const inputs: PluginInputs = {};
+        if (live) inputs.live = await readLiveChunk(o.liveDir, live, i);
+        for (const [t, s] of slicers) inputs[t] = await s.take(seg.end);
+        const segBytes = Object.values(inputs).reduce((a, b) => a + b.length, 0);
+        bytesIn += segBytes;
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs });
+        result.catch(() => undefined);
+        inFlight.push({ seg, result });
+        if (inFlight.length >= 2 * workers) await drain();
+        o.onProgress?.({ segment: i + 1, segments: segments.length, bytesIn });
+      }
+      while (inFlight.length > 0) await drain();
+      for (const r of order) {
+        const w = writers.get(r.dataType)!;
+        const md = await w.finish();
+        const ds = { path: w.saver.finalPath };
+        const sizeMb = md.chunks.reduce((a, c) => a + (c.filesize ?? 0), 0) / 1e6;
+        const p: ProductSummary = { data_type: r.dataType, key: String(keys.get(r.dataType)), lineage_hash: r.lineageHash, source: 'computed', location: ds.path, rows: w.rows, bytes: w.bytes, size_mb: sizeMb, n_chunks: md.chunks.length, compressor: md.compressor };
+        products.push(p);
+        await o.onProductSaved?.(p);
+      }
+    } catch (error) {
+      for (const w of writers.values()) await w.saver.fail(error).catch(() => undefined);
+      throw error;
+    } finally {
+      await executor.close();
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    run: o.runId, targets: o.targets, products, computed: order.map((r) => r.dataType), loaded: [...load], segments: segments.length,
+    bytes_in: bytesIn, seconds, mb_per_s: seconds > 0 ? bytesIn / 1e6 / seconds : 0, workers,
+  };
+}

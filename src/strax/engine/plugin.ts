@@ -1,0 +1,62 @@
+// The plugin base class: static, typed declarations (provides, dependsOn, dtype, version, options …) and compute().
+import type { RecordLayout } from '../dtype/layout.js';
+import type { CompressorName } from '../compress/types.js';
+import type { OptionSpecs, OptionValue } from './options.js';
+
+/** The time range [start, end) a compute call covers; rows of every input lie inside it. */
+export interface ChunkRange {
+  runId: string;
+  start: bigint;
+  end: bigint;
+}
+
+/** Inputs by data type (packed strax rows). Source plugins get their live data under `live`. */
+export type PluginInputs = Record<string, Uint8Array>;
+export type PluginConfig = Readonly<Record<string, OptionValue>>;
+
+export abstract class Plugin {
+  /** The data type this plugin produces (one per plugin). */
+  static provides: string;
+  static dependsOn: readonly string[] = [];
+  /** Rows of data types of one kind are aligned one-to-one. Defaults to `provides`. */
+  static dataKind?: string;
+  /** The output layout; a function when it depends on options (e.g. the number of channels). */
+  static dtype: RecordLayout | ((config: PluginConfig) => RecordLayout);
+  static version = '0.0.0';
+  static options: OptionSpecs = {};
+  static compressor: CompressorName = 'zstd';
+  static chunkTargetMB = 200;
+  /** 'live': reads the run's live data (given as `inputs.live`) instead of other data types. */
+  static source?: 'live';
+
+  constructor(readonly config: PluginConfig) {}
+
+  /** Compute this plugin's rows for one chunk range from its inputs (rows sorted by time, inside the range). */
+  abstract compute(inputs: PluginInputs, range: ChunkRange): Uint8Array;
+
+  /** The resolved output layout of this instance. */
+  get layout(): RecordLayout {
+    const ctor = this.constructor as PluginClass;
+    return typeof ctor.dtype === 'function' ? ctor.dtype(this.config) : ctor.dtype;
+  }
+}
+
+export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
+  readonly name: string;
+  provides: string;
+  dependsOn: readonly string[];
+  dataKind?: string;
+  dtype: RecordLayout | ((config: PluginConfig) => RecordLayout);
+  version: string;
+  options: OptionSpecs;
+  compressor: CompressorName;
+  chunkTargetMB: number;
+  source?: 'live';
+};
+
+export type ConcretePluginClass = PluginClass & (new (config: PluginConfig) => Plugin);
+
+/** Create a plugin instance from its class. */
+export function instantiate(cls: PluginClass, config: PluginConfig): Plugin {
+  return new (cls as unknown as new (config: PluginConfig) => Plugin)(config);
+}

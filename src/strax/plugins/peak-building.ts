@@ -1,0 +1,168 @@
+// Shared peak algorithms: cluster hits by gap, build peak rows (sum waveform ≤ 200 samples, area per channel, widths), classify.
+import type { RecordLayout } from '../dtype/layout.js';
+import { hitDtype, peakDtype, recordDtype } from '../dtype/standard.js';
+import { defineOptions } from '../engine/options.js';
+import type { PluginConfig } from '../engine/plugin.js';
+
+const REC = recordDtype(110);
+const HIT = hitDtype();
+export const N_WAVEFORM = 200;
+
+export const PEAK_OPTIONS = defineOptions({
+  n_tpc_pmts: { type: 'int', default: 494, track: true, help: 'Number of TPC PMTs (area_per_channel length)' },
+  n_top_pmts: { type: 'int', default: 253, track: true, help: 'Channels below this number are the top array' },
+  adc_per_pe: { type: 'float', default: 150, track: true, help: 'PMT gain: ADC × samples per photoelectron' },
+  s1_max_rise_time: { type: 'float', default: 100, track: true, help: 'Peaks rising (10%→50% area) faster than this [ns] are S1s' },
+  s1_min_coincidence: { type: 'int', default: 2, track: true, help: 'S1s need at least this many channels' },
+  s2_min_width: { type: 'float', default: 200, track: true, help: 'S2s are at least this wide (50% area range) [ns]' },
+  s2_min_pmts: { type: 'int', default: 4, track: true, help: 'S2s need at least this many channels' },
+});
+
+const layouts = new Map<number, RecordLayout>();
+export function peakLayout(config: PluginConfig): RecordLayout {
+  const n = Number(config.n_tpc_pmts ?? 494);
+  let l = layouts.get(n);
+  if (!l) layouts.set(n, (l = peakDtype({ nChannels: n })));
+  return l;
+}
+
+/** Hit index ranges [from, to) separated by more than gapNs (hits sorted by time). */
+export function clusterHits(hits: Uint8Array, gapNs: number): Array<[number, number]> {
+  const n = hits.length / HIT.itemsize;
+  const v = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
+  const out: Array<[number, number]> = [];
+  let from = 0;
+  let maxEnd = -Infinity;
+  let t0 = n > 0 ? v.getBigInt64(0, true) : 0n;
+  for (let i = 0; i < n; i++) {
+    const s = i * HIT.itemsize;
+    const t = Number(v.getBigInt64(s, true) - t0);
+    if (i > from && t - maxEnd > gapNs) {
+      out.push([from, i]);
+      from = i;
+    }
+    maxEnd = Math.max(maxEnd, t + v.getInt32(s + 8, true) * v.getInt16(s + 12, true));
+  }
+  if (n > 0) out.push([from, n]);
+  return out;
+}
+
+export function distinctChannels(hits: Uint8Array, idx: readonly number[]): number {
+  const v = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
+  return new Set(idx.map((i) => v.getInt16(i * HIT.itemsize + 14, true))).size;
+}
+
+/** q(k/20) for k = 0…20: times [ns from the start] below which that fraction of the (clamped) area lies. */
+export function areaQuantiles(wf: Float64Array, dt: number): Float64Array {
+  const q = new Float64Array(21);
+  let total = 0;
+  for (const x of wf) if (x > 0) total += x;
+  if (!(total > 0)) return q;
+  let k = 0;
+  let cum = 0;
+  for (let s = 0; s < wf.length && k <= 20; s++) {
+    const x = wf[s]! > 0 ? wf[s]! : 0;
+    while (k <= 20 && x > 0 && cum + x >= (k / 20) * total) {
+      q[k] = (s + ((k / 20) * total - cum) / x) * dt;
+      k++;
+    }
+    cum += x;
+  }
+  for (; k <= 20; k++) q[k] = wf.length * dt;
+  return q;
+}
+
+/** Build one peak row per group of hit indices; writes into `out` at row `row`. */
+export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], config: PluginConfig, out: Uint8Array, row: number): void {
+  const layout = peakLayout(config);
+  const F = (name: string) => layout.field(name).offset;
+  const nCh = Number(config.n_tpc_pmts);
+  const nTop = Number(config.n_top_pmts);
+  const toPe = 1 / Number(config.adc_per_pe);
+  const rv = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  const hv = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
+  const win = idx.map((h) => {
+    const s = h * HIT.itemsize;
+    const r = hv.getInt32(s + 28, true);
+    const rtime = rv.getBigInt64(r * REC.itemsize, true);
+    return { r, rtime, ch: hv.getInt16(s + 14, true), li: hv.getInt16(s + 24, true), ri: hv.getInt16(s + 26, true) };
+  });
+  let time = win[0]!.rtime + BigInt(win[0]!.li * 10);
+  let end = time;
+  for (const w of win) {
+    const a = w.rtime + BigInt(w.li * 10);
+    const b = w.rtime + BigInt(w.ri * 10);
+    if (a < time) time = a;
+    if (b > end) end = b;
+  }
+  const L = Math.max(1, Number(end - time) / 10);
+  const f = Math.ceil(L / N_WAVEFORM);
+  const nS = Math.ceil(L / f);
+  const wf = new Float64Array(nS);
+  const top = new Float64Array(nS);
+  const first = new Float64Array(N_WAVEFORM);
+  const apc = new Float64Array(nCh);
+  win.sort((a, b) => a.ch - b.ch || (a.rtime < b.rtime ? -1 : a.rtime > b.rtime ? 1 : a.li - b.li));
+  let lastCh = -1;
+  let covered = -Infinity;
+  for (const w of win) {
+    if (w.ch !== lastCh) [lastCh, covered] = [w.ch, -Infinity];
+    const base = Number(w.rtime - time) / 10;
+    const rs = w.r * REC.itemsize;
+    const fpart = rv.getFloat32(rs + 27, true) % 1;
+    const j0 = Math.max(w.li, Math.ceil(covered - base));
+    for (let j = j0; j < w.ri; j++) {
+      const pe = (rv.getInt16(rs + 37 + 2 * j, true) + fpart) * toPe;
+      const bin = base + j;
+      wf[(bin / f) | 0]! += pe;
+      if (bin < N_WAVEFORM) first[bin]! += pe;
+      if (w.ch < nTop) top[(bin / f) | 0]! += pe;
+      if (w.ch >= 0 && w.ch < nCh) apc[w.ch]! += pe;
+    }
+    covered = Math.max(covered, base + w.ri);
+  }
+  const o = row * layout.itemsize;
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  let area = 0;
+  let areaTop = 0;
+  let centre = 0;
+  for (let k = 0; k < nS; k++) {
+    area += wf[k]!;
+    areaTop += top[k]!;
+    centre += wf[k]! * (k + 0.5) * f * 10;
+  }
+  v.setBigInt64(o, time, true);
+  v.setInt32(o + F('length'), nS, true);
+  v.setInt32(o + F('dt'), f * 10, true);
+  v.setInt16(o + F('channel'), -1, true);
+  v.setFloat32(o + F('area'), area, true);
+  v.setFloat32(o + F('area_fraction_top'), area > 0 ? areaTop / area : 0, true);
+  for (let c = 0; c < nCh; c++) v.setFloat32(o + F('area_per_channel') + 4 * c, apc[c]!, true);
+  v.setInt32(o + F('n_hits'), idx.length, true);
+  for (let k = 0; k < nS; k++) {
+    v.setFloat32(o + F('data') + 4 * k, wf[k]!, true);
+    v.setFloat32(o + F('data_top') + 4 * k, top[k]!, true);
+  }
+  for (let k = 0; k < N_WAVEFORM; k++) v.setFloat32(o + F('data_start') + 4 * k, first[k]!, true);
+  v.setBigInt64(o + F('center_time'), time + BigInt(Math.round(area > 0 ? centre / area : 0)), true);
+  const q = areaQuantiles(wf, f * 10);
+  v.setFloat32(o + F('median_time'), q[10]!, true);
+  for (let i = 0; i <= 10; i++) {
+    v.setFloat32(o + F('width') + 4 * i, q[10 + i]! - q[10 - i]!, true);
+    v.setFloat32(o + F('area_decile_from_midpoint') + 4 * i, q[2 * i]! - q[10]!, true);
+  }
+  let nChannels = 0;
+  for (let c = 0; c < nCh; c++) if (apc[c]! > 0) nChannels++;
+  const rise = q[10]! - q[2]!;
+  const width50 = q[15]! - q[5]!;
+  let type = 0;
+  if (rise <= Number(config.s1_max_rise_time) && nChannels >= Number(config.s1_min_coincidence)) type = 1;
+  else if (width50 >= Number(config.s2_min_width) && nChannels >= Number(config.s2_min_pmts)) type = 2;
+  v.setInt8(o + F('type'), type);
+}
+
+/** Endtime of peak row i. */
+export function peakEnd(layout: RecordLayout, v: DataView, i: number): bigint {
+  const o = i * layout.itemsize;
+  return v.getBigInt64(o, true) + BigInt(v.getInt32(o + layout.field('length').offset, true) * v.getInt32(o + layout.field('dt').offset, true));
+}
