@@ -15,6 +15,16 @@ import type { UserFilter } from './user-filter.js';
 export { redactUri } from './redact.js';
 
 const CAS_ATTEMPTS = 8;
+const BULK_CHUNK = 1000;
+
+/** `$set` of the given top-level fields (never `_id`), `$setOnInsert` of the number. */
+function upsertUpdate(run: RunUpsert): Document {
+  const { number, ...rest } = run;
+  const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id'));
+  const update: Document = { $setOnInsert: { number } };
+  if (Object.keys(fields).length > 0) update.$set = fields;
+  return update;
+}
 const NO_ID = { projection: { _id: 0 } } as const;
 
 export class MongoRunStore implements RunStore {
@@ -83,10 +93,8 @@ export class MongoRunStore implements RunStore {
 
   async upsertRun(run: RunUpsert): Promise<UpsertResult> {
     assertRunNumber(run.number);
-    const { number, ...rest } = run;
-    const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id'));
-    const update: Document = { $setOnInsert: { number } };
-    if (Object.keys(fields).length > 0) update.$set = fields;
+    const number = run.number;
+    const update = upsertUpdate(run);
     const attempt = () => this.runs.findOneAndUpdate({ number }, update, { upsert: true, returnDocument: 'after', includeResultMetadata: true });
     const result = await this.guard('upsertRun', async () => {
       try {
@@ -98,6 +106,17 @@ export class MongoRunStore implements RunStore {
       }
     });
     return { created: result.lastErrorObject?.updatedExisting === false, run: this.requireRun(result.value, number) };
+  }
+
+  async upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }> {
+    for (const run of runs) assertRunNumber(run.number);
+    let created = 0;
+    for (let i = 0; i < runs.length; i += BULK_CHUNK) {
+      const ops = runs.slice(i, i + BULK_CHUNK).map((run) => ({ updateOne: { filter: { number: run.number }, update: upsertUpdate(run), upsert: true } }));
+      const result = await this.guard('upsertRuns', () => this.runs.bulkWrite(ops, { ordered: false }));
+      created += result.upsertedCount;
+    }
+    return { created, updated: runs.length - created };
   }
 
   async claimRun(number: number, stage: string, options: ClaimOptions): Promise<RunDoc | null> {

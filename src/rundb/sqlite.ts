@@ -66,12 +66,24 @@ export class SqliteRunStore implements RunStore {
 
   async upsertRun(run: RunUpsert): Promise<UpsertResult> {
     assertRunNumber(run.number);
-    return this.write('upsertRun', () => {
-      const existing = this.loadRun(run.number, true);
-      const next: RunDoc = { ...(existing ?? {}), number: run.number };
-      for (const [key, value] of Object.entries(run)) if (value !== undefined) next[key] = value;
-      this.save(next);
-      return { created: existing === null, run: next };
+    return this.write('upsertRun', () => this.merge(run));
+  }
+
+  /** $set semantics: given top-level fields replace, every other field stays (inside the caller's transaction). */
+  private merge(run: RunUpsert): UpsertResult {
+    const existing = this.loadRun(run.number, true);
+    const next: RunDoc = { ...(existing ?? {}), number: run.number };
+    for (const [key, value] of Object.entries(run)) if (value !== undefined) next[key] = value;
+    this.save(next);
+    return { created: existing === null, run: next };
+  }
+
+  async upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }> {
+    for (const run of runs) assertRunNumber(run.number);
+    return this.write('upsertRuns', () => {
+      let created = 0;
+      for (const run of runs) if (this.merge(run).created) created++;
+      return { created, updated: runs.length - created };
     });
   }
 

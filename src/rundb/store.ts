@@ -87,6 +87,8 @@ export interface RunStore {
   countRuns(query?: RunQuery): Promise<number>;
   /** Creates or updates: given top-level fields are set, every other field is kept. */
   upsertRun(run: RunUpsert): Promise<UpsertResult>;
+  /** upsertRun for many runs at once (one transaction in sqlite, unordered bulk writes in MongoDB). */
+  upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }>;
   /** Atomically moves one run's stage from `from` to `to` for `host`; null when the run is not (or no longer) in `from`. */
   claimRun(number: number, stage: string, options: ClaimOptions): Promise<RunDoc | null>;
   /** Claims the first eligible run (lowest number unless order is desc); null when none is left. */

@@ -72,6 +72,17 @@ for (const backend of BACKENDS) {
         expect(raw).toMatchObject({ daq_config: { board: 7 }, status: 'transferred', tags: [{ name: 'ok', user: 'daq' }] });
       });
 
+      test('upsertRuns registers many runs at once with the same merge semantics', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(3, { status: 'transferred' }));
+        const result = await store.upsertRuns([1, 2, 3, 4].map((n) => ({ number: n, mode: 'bulk' })));
+        expect(result).toEqual({ created: 3, updated: 1 });
+        expect(await store.getRun(3)).toMatchObject({ number: 3, mode: 'bulk', status: 'transferred', name: '000003' });
+        expect(names(await store.listRuns({ stage: 'process', states: ['pending'] }))).toEqual([1, 2, 3, 4]);
+        await expect(store.upsertRuns([{ number: 5 }, { number: 2.5 }])).rejects.toBeInstanceOf(ConfigError);
+        expect(await store.getRun(5)).toBeNull();
+      });
+
       test('getRun returns null for a missing run and rejects a non-integer run number', async () => {
         const store = await open();
         expect(await store.getRun(5)).toBeNull();
