@@ -17,5 +17,6 @@ const rows = (n, t) => {
 const saver = await new DataDirectory(root).save({ runId: '000777', dataType: 'records', dtype: layout, lineage: { records: ['R', '0.0.1', {}] }, compressor: 'zstd' });
 await saver.save({ start: t0, end: t0 + 1_000_000n, data: rows(500, t0) });
 await saver.save({ start: t0 + 1_000_000n, end: t0 + 2_000_000n, data: rows(500, t0 + 1_000_000n) });
+await saver.flush();
 process.stdout.write('ready\n');
 setInterval(() => {}, 1000);

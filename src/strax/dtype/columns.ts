@@ -52,7 +52,10 @@ export function extractColumn(layout: RecordLayout, bytes: Uint8Array, name: str
   const stride = layout.itemsize;
   const size = f.size;
   if (size >= 24) {
-    for (let i = 0, s = f.offset; i < n; i++, s += stride) out.set(bytes.subarray(s, s + size), i * size);
+    // Buffer#copy is a native memcpy without allocating a view per row.
+    const src = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const dst = Buffer.from(out.buffer);
+    for (let i = 0, s = f.offset; i < n; i++, s += stride) src.copy(dst, i * size, s, s + size);
   } else {
     for (let i = 0, s = f.offset, d = 0; i < n; i++, s += stride) for (let k = 0; k < size; k++) out[d++] = bytes[s + k]!;
   }
@@ -80,8 +83,10 @@ export function fromColumns(layout: RecordLayout, n: number, columns: Record<str
     const src = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
     if (src.length !== n * f.size) throw new RangeError(`column ${f.name}: ${src.length} bytes, expected ${n * f.size}`);
     const size = f.size;
+    const srcBuf = Buffer.from(src.buffer, src.byteOffset, src.byteLength);
+    const outBuf = Buffer.from(out.buffer);
     for (let i = 0, d = f.offset; i < n; i++, d += layout.itemsize) {
-      if (size >= 24) out.set(src.subarray(i * size, (i + 1) * size), d);
+      if (size >= 24) srcBuf.copy(outBuf, d, i * size, (i + 1) * size);
       else for (let k = 0, s = i * size; k < size; k++) out[d + k] = src[s + k]!;
     }
   }

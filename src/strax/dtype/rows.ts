@@ -48,6 +48,19 @@ export class RecordView {
     return x;
   }
 
+  /**
+   * A fast reader for one field: `(i, j = 0) => value`, offsets resolved once. Use this (or a DataView with
+   * `layout.field(name).offset`) in hot loops; `get()` looks the field up on every call.
+   */
+  reader(name: string): (i: number, j?: number) => number | bigint {
+    const { f, get } = this.a(name);
+    const view = this.view;
+    const size = this.layout.itemsize;
+    const off = f.offset;
+    const el = f.elementSize;
+    return (i: number, j = 0) => get(view, i * size + off + j * el);
+  }
+
   /** Byte offset of element j of field `name` in row i. */
   offsetOf(i: number, name: string, j = 0): number {
     const f = this.layout.field(name);

@@ -50,6 +50,9 @@ export interface ChunkInput {
 
 export class DatasetSaver {
   private closed = false;
+  private saved = 0;
+  private lastEnd: bigint | undefined;
+  private pending: Promise<void> = Promise.resolve();
   private constructor(
     readonly finalPath: string,
     readonly tempPath: string,
@@ -108,41 +111,66 @@ export class DatasetSaver {
     await fs.rename(tmp, file);
   }
 
-  /** Save the next chunk; it must start where the previous one ended and hold whole rows inside [start, end). */
+  /**
+   * Save the next chunk; it must start where the previous one ended and hold whole rows inside [start, end).
+   * Returns the chunk's metadata entry; the file lands in the background (see flush()).
+   */
   async save(chunk: ChunkInput): Promise<ChunkMetadata> {
     if (this.closed) throw new Error(`${this.finalPath}: saver is closed`);
     const md = this.metadata;
-    const i = md.chunks.length;
+    const i = this.saved;
     const where = `${path.basename(this.finalPath)} chunk ${i}`;
     const size = this.layout.itemsize;
     if (chunk.data.length % size !== 0) throw new RangeError(`${where}: ${chunk.data.length} bytes is not a whole number of ${size}-byte rows`);
     if (chunk.end < chunk.start) throw new RangeError(`${where}: end ${chunk.end} is before start ${chunk.start}`);
-    const prev = md.chunks[i - 1];
-    if (prev && chunk.start !== prev.end) throw new RangeError(`${where}: starts at ${chunk.start}, previous chunk ended at ${prev.end}`);
+    if (this.lastEnd !== undefined && chunk.start !== this.lastEnd) {
+      throw new RangeError(`${where}: starts at ${chunk.start}, previous chunk ended at ${this.lastEnd}`);
+    }
     const problems = boundsProblems(this.layout, chunk.data, chunk.start, chunk.end);
     if (problems.length > 0) throw new RangeError(`${where}: ${problems.join('; ')}`);
     const n = chunk.data.length / size;
     const entry: ChunkMetadata = { chunk_i: i, n, start: chunk.start, end: chunk.end, run_id: md.run_id, subruns: null, nbytes: chunk.data.length };
-    if (n > 0) {
-      const name = chunkFileName(prefixOf(this.finalPath), i);
-      const frame = await this.codec.compress(chunk.data);
-      const target = path.join(this.tempPath, name);
-      await fs.writeFile(`${target}${TEMP_SUFFIX}`, frame);
-      await fs.rename(`${target}${TEMP_SUFFIX}`, target);
-      entry.filename = name;
+    this.lastEnd = chunk.end;
+    this.saved++;
+    // Compress on this call, then write in the background so the next chunk's compression overlaps this chunk's
+    // file I/O; at most one write is pending. The metadata lists a chunk only after its file is renamed into place.
+    const frame = n > 0 ? await this.codec.compress(chunk.data) : undefined;
+    if (frame) {
+      entry.filename = chunkFileName(prefixOf(this.finalPath), i);
       if (!this.options.omitFilesize) entry.filesize = frame.length;
       Object.assign(entry, rowTimes(this.layout, chunk.data) ?? {});
     }
-    md.chunks.push(entry);
-    if (i === 0) md.start = chunk.start;
-    await this.writeMetadata();
+    await this.pending;
+    this.pending = this.writeChunk(entry, frame);
+    this.pending.catch(() => undefined); // reported by the next save() or close()
     return entry;
+  }
+
+  private async writeChunk(entry: ChunkMetadata, frame: Uint8Array | undefined): Promise<void> {
+    if (frame) {
+      const target = path.join(this.tempPath, entry.filename!);
+      await fs.writeFile(`${target}${TEMP_SUFFIX}`, frame);
+      await fs.rename(`${target}${TEMP_SUFFIX}`, target);
+    }
+    this.metadata.chunks.push(entry);
+    if (entry.chunk_i === 0) this.metadata.start = entry.start;
+    await this.writeMetadata();
+  }
+
+  /** Wait until every chunk passed to save() is on disk and listed in the metadata. */
+  async flush(): Promise<void> {
+    await this.pending;
   }
 
   /** Finish: set start/end and writing_ended, rewrite the metadata, rename `_temp` to the final folder. */
   async close(): Promise<DatasetMetadata> {
     if (this.closed) return this.metadata;
     this.closed = true;
+    try {
+      await this.pending;
+    } catch (error) {
+      this.metadata.exception ??= error instanceof Error ? (error.stack ?? error.message) : String(error);
+    }
     const md = this.metadata;
     if (md.chunks.length > 0) {
       md.start = md.chunks[0]!.start;
