@@ -2,10 +2,14 @@
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { initCommand } from './init.js';
+import { fakeDaqCommand } from './fake-daq.js';
+import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
   submitCommand,
   initCommand,
   configCommand,
+  straxerCommand,
+  fakeDaqCommand,
 ];
