@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = path.resolve(here, '../../../shared/fixtures/strax');
+// Golden data written by strax 2.2.3, vendored from ../shared/fixtures/strax so CI needs nothing outside the repo.
+export const FIXTURES = path.resolve(here, '../fixtures/strax');
 
 export interface ManifestChunk {
   chunk_i: number;
