@@ -1,5 +1,5 @@
 // Builds the configured Scheduler (`scheduler.kind`, with `auto` detection) and JobSpecs from the scheduler config.
-import path from 'node:path';
+import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import type { BatchLogger, SchedulerOptions } from './base.js';
 import { LocalScheduler } from './local.js';
@@ -37,14 +37,9 @@ export async function createScheduler(config: SchedulerConfig, options: CreateSc
   return build('local', config, options);
 }
 
-/** The job directory: `scheduler.job_dir`, else `<work_dir>/jobs`. */
-export function jobDirFromConfig(config: Pick<Config, 'work_dir' | 'scheduler'>): string {
-  return path.resolve(config.scheduler.job_dir ?? path.join(config.work_dir, 'jobs'));
-}
-
 /** A JobSpec with the resources, directives and job dir from config; the caller adds name and command(s). */
 export function jobSpecFromConfig(
-  config: Pick<Config, 'work_dir' | 'scheduler'>,
+  config: Config,
   job: Pick<JobSpec, 'name' | 'command'> & Partial<JobSpec>,
 ): JobSpec {
   const s = config.scheduler;
@@ -58,7 +53,7 @@ export function jobSpecFromConfig(
     qos: s.qos,
     extraDirectives: s.extra_directives,
     skipDirectives: s.skip_directives,
-    jobDir: jobDirFromConfig(config),
+    jobDir: workPaths(config).jobsDir,
     ...job,
   };
 }

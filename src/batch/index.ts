@@ -9,7 +9,7 @@ export { BaseScheduler, type BatchLogger, type RenderedJob, type SchedulerOption
 export { SlurmScheduler } from './slurm.js';
 export { PbsScheduler, type PbsSchedulerOptions } from './pbs.js';
 export { LocalScheduler, LOCAL_RUNNER, type LocalSchedulerOptions } from './local.js';
-export { createScheduler, jobDirFromConfig, jobSpecFromConfig, type CreateSchedulerOptions, type SchedulerConfig } from './factory.js';
+export { createScheduler, jobSpecFromConfig, type CreateSchedulerOptions, type SchedulerConfig } from './factory.js';
 export { backoffDelay, waitForJobs, type WaitOptions } from './wait.js';
 export { directive, directiveArgs, directiveLines, formatDirective, renderJobScript, renderTaskMap, type Directive, type ScriptDialect } from './script.js';
 export { jobFiles, taskFiles, type JobFiles } from './job-files.js';
