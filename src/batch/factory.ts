@@ -14,17 +14,17 @@ export type SchedulerConfig = Config['scheduler'];
 export interface CreateSchedulerOptions {
   logger?: BatchLogger;
   env?: Record<string, string>;
-  /** PBS dialect; `auto` asks `qstat --version`. */
+  /** PBS dialect (default `scheduler.pbs_flavor`); `auto` asks `qstat --version`. */
   pbsFlavor?: PbsFlavor | 'auto';
-  /** Local array tasks running at once. */
+  /** Local array tasks running at once (default `scheduler.local_max_parallel`). */
   localMaxParallel?: number;
 }
 
 function build(kind: 'slurm' | 'pbs' | 'local', config: SchedulerConfig, options: CreateSchedulerOptions): Scheduler {
   const base: SchedulerOptions = { commandTimeoutS: config.command_timeout_s, logger: options.logger, env: options.env };
   if (kind === 'slurm') return new SlurmScheduler(base);
-  if (kind === 'pbs') return new PbsScheduler({ ...base, flavor: options.pbsFlavor ?? 'auto' });
-  return new LocalScheduler({ ...base, maxParallel: options.localMaxParallel });
+  if (kind === 'pbs') return new PbsScheduler({ ...base, flavor: options.pbsFlavor ?? config.pbs_flavor });
+  return new LocalScheduler({ ...base, maxParallel: options.localMaxParallel ?? config.local_max_parallel });
 }
 
 /** `auto` picks slurm when sbatch answers, else pbs when qstat answers, else local. */

@@ -84,6 +84,8 @@ export const schedulerSchema = section({
   job_dir: pathOrNull(),
   use_arrays: z.boolean().default(true),
   max_array_size: positiveInt().default(1000),
+  pbs_flavor: z.enum(['auto', 'openpbs', 'torque', 'slurm']).default('auto'),
+  local_max_parallel: positiveInt().default(2),
   command_timeout_s: positiveInt().default(60),
   poll_interval_s: positiveInt().default(30),
   daqflow_command: z.array(z.string()).default([]),
