@@ -54,7 +54,7 @@ async function bench(name, totalMb) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `strax-bench-${name}-`));
   const dir = new DataDirectory(root);
   const REPS = Number(process.env.STRAX_BENCH_REPS ?? 3);
-  const warm = chunks[0].data.subarray(0, layout.itemsize * 1000);
+  const warm = chunks[0].data.slice(0, layout.itemsize * 1000);
   await codec.decompress(await codec.compress(warm), warm.length); // warm up (WASM init, JIT)
   const best = (a, b) => (a === undefined || b.ms < a.ms ? b : a);
   let rawW, ddW, rawR, ddR, frames, compressed;
@@ -88,12 +88,19 @@ async function bench(name, totalMb) {
     }));
   }
   // Memory pass (untimed): collect garbage before each sample, so the figure is what is live, not what GC left lying.
-  const live = async (fn) => {
+  // ArrayBuffer backing stores are released by a background sweeper, so settle after each gc before sampling.
+  const settle = async () => {
     gc();
+    await new Promise((r) => setTimeout(r, 60));
+    gc();
+    await new Promise((r) => setTimeout(r, 60));
+  };
+  const live = async (fn) => {
+    await settle();
     const base = mem().arrayBuffers;
     let peak = 0;
-    await fn(() => {
-      gc();
+    await fn(async () => {
+      await settle();
       peak = Math.max(peak, mem().arrayBuffers - base);
     });
     return peak;
@@ -102,7 +109,7 @@ async function bench(name, totalMb) {
     const saver = await dir.save(spec, { overwrite: 'always' });
     for (const c of chunks) {
       await saver.save(c);
-      probe();
+      await probe();
     }
     await saver.close();
   });
@@ -110,7 +117,7 @@ async function bench(name, totalMb) {
   chunks = null;
   const memR = await live(async (probe) => {
     for await (const c of dir.chunks(dir.find('000001', 'records'))) {
-      probe();
+      await probe();
       if (c.n < 0) throw new Error('unreachable');
     }
   });
