@@ -1,0 +1,92 @@
+// Products do not depend on chunk target or worker count; stored products are reused; every product passes the reader's checks.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { DataDirectory } from '../../src/strax/storage/data-directory.js';
+import { readChunks } from '../../src/strax/storage/chunk-reader.js';
+import { boundsProblems } from '../../src/strax/chunk/bounds.js';
+import { layoutOf } from '../../src/strax/storage/chunk-reader.js';
+import { Peaks } from '../../src/strax/plugins/peaks.js';
+import { REFERENCE_PLUGINS } from '../../src/strax/plugins/index.js';
+import { makeTmpDir } from '../support/tmp.js';
+import { RUN, cli, folders, makeLiveRun, processLive, rowsOf } from './helpers.js';
+
+const TYPES = REFERENCE_PLUGINS.map((p) => p.provides);
+
+describe('engine products', () => {
+  let live: string;
+  beforeAll(async () => {
+    live = await makeLiveRun({ sizeMb: 6, rateHz: 8, seed: 5, chunkMb: 1.5 });
+  });
+
+  it('writes byte-identical rows for chunk targets of 1 MB and 50 MB', async () => {
+    const a = makeTmpDir();
+    const b = makeTmpDir();
+    await processLive(live, a, ['event_info'], { chunkTargetMb: 1 });
+    await processLive(live, b, ['event_info'], { chunkTargetMb: 50 });
+    const chunksA = new DataDirectory(a).find(RUN, 'records').metadata!.chunks.length;
+    const chunksB = new DataDirectory(b).find(RUN, 'records').metadata!.chunks.length;
+    expect(chunksA).toBeGreaterThan(chunksB);
+    for (const t of TYPES) expect(Buffer.compare(Buffer.from(await rowsOf(a, t)), Buffer.from(await rowsOf(b, t))), t).toBe(0);
+  });
+
+  it('writes byte-identical rows with 1 and 2 worker threads (straxer CLI)', async () => {
+    const cwd = makeTmpDir();
+    const a = path.join(cwd, 'a');
+    const b = path.join(cwd, 'b');
+    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(JSON.parse(r2.stdout).workers).toBe(2);
+    for (const t of TYPES) expect(Buffer.compare(Buffer.from(await rowsOf(a, t)), Buffer.from(await rowsOf(b, t))), t).toBe(0);
+  });
+
+  it('loads stored peaks instead of recomputing them for event_info', async () => {
+    const storage = makeTmpDir();
+    await processLive(live, storage, ['peaks']);
+    const before = folders(storage);
+    const peaksDir = before.find((f) => f.includes('-peaks-'))!;
+    const mtime = fs.statSync(path.join(storage, peaksDir)).mtimeMs;
+    const spy = vi.spyOn(Peaks.prototype, 'compute');
+    const summary = await processLive(live, storage, ['event_info']);
+    expect(spy).not.toHaveBeenCalled();
+    spy.mockRestore();
+    expect(summary.loaded).toContain('peaks');
+    expect(summary.computed).not.toContain('peaks');
+    expect(summary.computed).not.toContain('records');
+    expect(folders(storage).filter((f) => f.includes('-peaks-'))).toEqual([peaksDir]);
+    expect(fs.statSync(path.join(storage, peaksDir)).mtimeMs).toBe(mtime);
+    const fresh = makeTmpDir();
+    await processLive(live, fresh, ['event_info']);
+    expect(Buffer.compare(Buffer.from(await rowsOf(storage, 'event_info')), Buffer.from(await rowsOf(fresh, 'event_info')))).toBe(0);
+  });
+
+  it('recomputes everything with fromScratch and a new lineage for a changed tracked option', async () => {
+    const storage = makeTmpDir();
+    await processLive(live, storage, ['hits']);
+    const again = await processLive(live, storage, ['hits'], { fromScratch: true });
+    expect(again.computed).toEqual(['raw_records', 'records', 'hits']);
+    const changed = await processLive(live, storage, ['hits'], { options: { hit_min_amplitude: 25 } });
+    expect(changed.computed).toEqual(['hits']);
+    expect(folders(storage).filter((f) => f.includes('-hits-'))).toHaveLength(2);
+  });
+
+  it('writes products that the strax reader accepts: complete, continuous, rows inside chunk bounds', async () => {
+    const storage = makeTmpDir();
+    await processLive(live, storage, ['event_info'], { chunkTargetMb: 1 });
+    const list = new DataDirectory(storage).list({ run: RUN });
+    expect(list.map((d) => d.dataType).sort()).toEqual([...TYPES].sort());
+    for (const ds of list) {
+      expect(ds.state, ds.folderName).toBe('complete');
+      expect(ds.metadata!.lineage_hash).toBe(ds.lineageHash);
+      const layout = layoutOf(ds);
+      let prevEnd: bigint | undefined;
+      for await (const c of readChunks(ds)) {
+        if (prevEnd !== undefined) expect(c.start).toBe(prevEnd);
+        prevEnd = c.end;
+        expect(boundsProblems(layout, c.data, c.start, c.end, true), ds.folderName).toEqual([]);
+      }
+    }
+  });
+});
