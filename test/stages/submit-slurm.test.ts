@@ -1,0 +1,68 @@
+// submit against the real single-node Slurm (scripts/slurm-up.sh): Slurm and PBS paths, and an unreachable controller.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PbsScheduler, SlurmScheduler } from '../../src/batch/index.js';
+import { configFromObject } from '../../src/config/index.js';
+import { ServiceUnavailableError } from '../../src/errors.js';
+import { memoryLogger } from '../../src/log/index.js';
+import { openRunStore, stageOf } from '../../src/rundb/index.js';
+import { runSubmit } from '../../src/stages/submit.js';
+import { NO_SLURM, ensureSlurm } from '../batch/helpers.js';
+import { makeTmpDir } from '../support/tmp.js';
+
+function setup(daqflowCommand: string[]) {
+  const dir = makeTmpDir();
+  const { config } = configFromObject(
+    { work_dir: 'work', scheduler: { kind: 'slurm', daqflow_command: daqflowCommand, poll_interval_s: 1, mem_gb: 0.1, walltime_min: 5 } },
+    { baseDir: dir, cwd: dir },
+  );
+  return { dir, config, logger: memoryLogger() };
+}
+
+async function states(config: ReturnType<typeof setup>['config'], runs: number[]) {
+  const store = await openRunStore(config);
+  try {
+    return await Promise.all(runs.map(async (r) => {
+      const doc = await store.getRun(r);
+      return doc ? stageOf(doc, store.stateField, 'process') : undefined;
+    }));
+  } finally {
+    await store.close();
+  }
+}
+
+describe.skipIf(NO_SLURM)('submit on a real Slurm', () => {
+  beforeAll(async () => {
+    await ensureSlurm();
+  }, 300_000);
+
+  it('an unreachable controller fails the submit with exit 4 and leaves no run recorded as submitted; it works once the controller answers', async () => {
+    const { dir, config, logger } = setup(['true']);
+    // The same cluster seen through a slurm.conf whose controller port nobody listens on.
+    const badConf = path.join(dir, 'slurm.conf');
+    fs.writeFileSync(badConf, fs.readFileSync('/etc/slurm/slurm.conf', 'utf8').replace(/^SlurmctldPort=.*$/m, 'SlurmctldPort=6899'));
+    const unreachable = new SlurmScheduler({ commandTimeoutS: 30, env: { SLURM_CONF: badConf } });
+    const error = await runSubmit({ config, configFile: null, logger, runs: [300, 301], targets: ['peaks'], schedulerImpl: unreachable }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as ServiceUnavailableError).exitCode).toBe(4);
+    expect((error as ServiceUnavailableError).shortMessage).toMatch(/slurm controller/i);
+    for (const state of await states(config, [300, 301])) {
+      expect(state?.state).toBe('pending');
+      expect(state?.job_id ?? null).toBeNull();
+      expect(state?.reason).toMatch(/submit failed/);
+    }
+    const summary = await runSubmit({ config, configFile: null, logger, runs: [300, 301], targets: ['peaks'], wait: true, waitTimeoutMs: 90_000 });
+    expect(summary.submitted.map((s) => s.state)).toEqual(['completed', 'completed']);
+    expect((await states(config, [300, 301])).map((s) => s?.state)).toEqual(['done', 'done']);
+  }, 180_000);
+
+  it('goes through qsub/qstat (Slurm’s PBS wrappers) the same way', async () => {
+    const { config, logger } = setup(['sh', '-c', 'exit 3', 'sh']);
+    const pbs = new PbsScheduler({ commandTimeoutS: 30, flavor: 'slurm' });
+    const summary = await runSubmit({ config, configFile: null, logger, runs: [400], targets: ['peaks'], schedulerImpl: pbs, wait: true, waitTimeoutMs: 90_000 });
+    expect(summary.scheduler).toBe('pbs');
+    expect(summary.failed[0]!.reason).toMatch(/failed \(exit 3\)/);
+    expect((await states(config, [400]))[0]?.state).toBe('failed');
+  }, 120_000);
+});
