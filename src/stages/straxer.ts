@@ -7,6 +7,7 @@ import { defaultRegistry } from '../strax/plugins/index.js';
 import { processRun, type ProcessSummary, type ProductSummary } from '../strax/engine/context.js';
 import { validateTarget } from '../util/validate.js';
 import { runExternal } from './straxer/external.js';
+import { jobStateRecorder } from './straxer/job-state.js';
 import { runsDbRecorder } from './straxer/rundb-hook.js';
 
 export interface StraxerOptions {
@@ -25,6 +26,8 @@ export interface StraxerOptions {
   onProductSaved?: (p: ProductSummary) => void | Promise<void>;
   /** Record written products as runs-DB data entries (default true). */
   recordInRunsDb?: boolean;
+  /** This is a batch job: record running → done | failed for the run in the runs DB (`--job-state`). */
+  jobState?: boolean;
 }
 
 export type StraxerSummary = ProcessSummary & { engine: 'builtin' | 'command' };
@@ -47,11 +50,19 @@ export function listTargets(): TargetInfo[] {
 
 export async function runStraxer(o: StraxerOptions): Promise<StraxerSummary> {
   const recorder = o.recordInRunsDb === false ? undefined : runsDbRecorder(o.config, o.run, o.logger);
+  const jobState = o.jobState ? jobStateRecorder(o.config, Number(o.run), o.logger) : undefined;
   const user = o.onProductSaved;
   try {
-    return await straxerPass({ ...o, onProductSaved: async (p) => { await user?.(p); await recorder?.record(p); } });
+    await jobState?.start();
+    const summary = await straxerPass({ ...o, onProductSaved: async (p) => { await user?.(p); await recorder?.record(p); } });
+    await jobState?.done();
+    return summary;
+  } catch (error) {
+    await jobState?.failed(error);
+    throw error;
   } finally {
     await recorder?.close();
+    await jobState?.close();
   }
 }
 

@@ -48,6 +48,17 @@ describe('submit (local scheduler)', () => {
     }
   }, 90_000);
 
+  it('a straxer job for a run without live data records its own failure once, with the reason', async () => {
+    const dir = makeTmpDir();
+    const { config } = configFromObject({ work_dir: 'work', scheduler: { kind: 'local', poll_interval_s: 1 } }, { baseDir: dir, cwd: dir });
+    const summary = await runSubmit({ config, configFile: null, logger: memoryLogger(), runs: [99], targets: ['peaks'], wait: true, waitTimeoutMs: 60_000 });
+    expect(summary.submitted[0]!.state).toBe('failed');
+    const state = await processState(config, 99);
+    expect(state?.state).toBe('failed');
+    expect(state?.reason).toMatch(/000099/);
+    expect(state?.n_failures).toBe(1);
+  }, 90_000);
+
   it('--no-array gives one job per run', async () => {
     const { base } = setup(['true']);
     const summary = await runSubmit(base({ runs: [1, 2], array: false }));

@@ -8,7 +8,9 @@ import { ServiceUnavailableError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { openRunStore, stageOf } from '../../src/rundb/index.js';
 import { runSubmit } from '../../src/stages/submit.js';
+import { DataDirectory } from '../../src/strax/index.js';
 import { NO_SLURM, ensureSlurm } from '../batch/helpers.js';
+import { runCli } from '../cli/run-cli.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 function setup(daqflowCommand: string[]) {
@@ -36,6 +38,47 @@ describe.skipIf(NO_SLURM)('submit on a real Slurm', () => {
   beforeAll(async () => {
     await ensureSlurm();
   }, 300_000);
+
+  it('submits 3 fake-daq runs as one array job: the jobs run straxer, products appear, and the runs DB goes submitted → running → done', async () => {
+    const dir = makeTmpDir();
+    const sets = ['--set', `work_dir=${path.join(dir, 'work')}`];
+    const daq = runCli(['fake-daq', '--runs', '012100-012102', '--size-mb', '2', ...sets], { cwd: dir });
+    expect(daq.code, daq.stderr).toBe(0);
+    const { config } = configFromObject({ work_dir: 'work', scheduler: { kind: 'slurm', poll_interval_s: 1, mem_gb: 1, walltime_min: 10 } }, { baseDir: dir, cwd: dir });
+    const runs = [12100, 12101, 12102];
+    const submit = runCli(['submit', '012100-012102', '--target', 'event_info', '--scheduler', 'slurm', '--json', ...sets], { cwd: dir });
+    expect(submit.code, submit.stderr).toBe(0);
+    const submitted = JSON.parse(submit.stdout);
+    expect(submitted.job_ids).toHaveLength(1);
+    expect(submitted.submitted.map((s: { array_task: number }) => s.array_task)).toEqual([0, 1, 2]);
+
+    // Watch the runs DB until every run is done, remembering each state seen.
+    const seen = new Map<number, string[]>(runs.map((r) => [r, []]));
+    const deadline = Date.now() + 150_000;
+    for (;;) {
+      const now = await states(config, runs);
+      now.forEach((s, i) => {
+        const list = seen.get(runs[i]!)!;
+        if (s?.state && list.at(-1) !== s.state) list.push(s.state);
+      });
+      if (now.every((s) => s?.state === 'done' || s?.state === 'failed') || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const final = await states(config, runs);
+    for (const [i, run] of runs.entries()) {
+      expect(final[i]?.state, `run ${run}: ${final[i]?.reason ?? ''}`).toBe('done');
+      expect(final[i]?.job_id).toBe(`${submitted.job_ids[0]}_${i}`);
+      expect(seen.get(run)![0]).toBe('submitted');
+      expect(seen.get(run)).toContain('running');
+      expect(fs.readFileSync(String(final[i]?.stderr), 'utf8')).toMatch(/event_info/);
+      expect(new DataDirectory(path.join(dir, 'work', 'strax_data')).find(`0${run}`, 'event_info').state).toBe('complete');
+    }
+    // straxer recorded its products as data entries of each run.
+    const store = await openRunStore(config);
+    const doc = await store.getRun(12101);
+    await store.close();
+    expect(doc?.data?.map((d) => d.type)).toContain('event_info');
+  }, 240_000);
 
   it('an unreachable controller fails the submit with exit 4 and leaves no run recorded as submitted; it works once the controller answers', async () => {
     const { dir, config, logger } = setup(['true']);

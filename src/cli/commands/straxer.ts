@@ -15,6 +15,7 @@ interface StraxerArgs extends GlobalArgs {
   option: string[];
   fromScratch: boolean;
   listTargets: boolean;
+  jobState: boolean;
 }
 
 export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
@@ -30,6 +31,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
       .option('option', { type: 'string', array: true, default: [] as string[], describe: 'Plugin option name=value (repeatable); same as --set processing.options.name=value' })
       .option('from-scratch', { type: 'boolean', default: false, describe: 'Ignore stored data and recompute everything' })
       .option('list-targets', { type: 'boolean', default: false, describe: 'List the data types that can be produced' })
+      .option('job-state', { type: 'boolean', default: false, describe: 'Batch jobs (set by submit): record running → done | failed in the runs DB' })
       .example('$0 straxer 012100 --target event_info', 'process run 012100 up to event_info, reusing stored products')
       .example('$0 straxer 012100 -t peaks --option hit_min_amplitude=20 --workers 2', 'peaks with a changed threshold (new lineage)')
       .example('$0 straxer --list-targets', 'what can be produced') as never,
@@ -58,7 +60,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
         summary = await runStraxer({
           run, targets: argv.target ?? ctx.config.processing.targets, config: ctx.config, logger: ctx.logger,
           storageDir: argv.storage, liveDir: argv.live, workers: argv.workers, pluginOptions, fromScratch: argv.fromScratch,
-          onProgress: progress.update,
+          onProgress: progress.update, jobState: argv.jobState,
         });
       } finally {
         progress.stop();

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/index.js';
+import type { RunStore } from '../../rundb/index.js';
 import type { ProductSummary } from '../../strax/engine/context.js';
 
 export interface DataEntryRecorder {
@@ -11,7 +12,7 @@ export interface DataEntryRecorder {
 
 /** A recorder that opens the runs DB on first use; failures become warnings (the data on disk stays the truth). */
 export function runsDbRecorder(config: Config, run: string, logger: Logger): DataEntryRecorder {
-  let store: { addData(n: number, e: Record<string, unknown> & { type: string; host: string; location: string }): Promise<unknown>; close(): Promise<void> } | undefined;
+  let store: RunStore | undefined;
   let disabled = false;
   return {
     async record(p) {
@@ -19,9 +20,9 @@ export function runsDbRecorder(config: Config, run: string, logger: Logger): Dat
       try {
         if (!store) {
           const { openRunStore } = await import('../../rundb/index.js');
-          store = (await openRunStore(config)) as unknown as typeof store;
+          store = await openRunStore(config, { logger });
         }
-        const doc = await store!.addData(Number(run), {
+        const doc = await store.addData(Number(run), {
           type: p.data_type, host: config.host ?? os.hostname(), location: p.location, lineage_hash: p.lineage_hash,
           n_chunks: p.n_chunks, size_mb: p.size_mb, compressor: p.compressor, at: new Date(),
         });

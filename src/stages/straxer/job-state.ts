@@ -1,0 +1,57 @@
+// `straxer --job-state`: a batch job records its own process state (running → done | failed) in the runs DB.
+import os from 'node:os';
+import type { Config } from '../../config/schema.js';
+import { errorMessage } from '../../errors.js';
+import type { Logger } from '../../log/index.js';
+import { RetryPolicy } from '../../pass/retry.js';
+import { openRunStore, stageOf, type ProcessState, type RunStore } from '../../rundb/index.js';
+
+const STAGE = 'process';
+/** States a submitted job may move on from; anything else (abandoned, done by someone else) is left alone. */
+const MINE: readonly ProcessState[] = ['claimed', 'submitted', 'running'];
+
+export interface JobStateRecorder {
+  start(): Promise<void>;
+  done(): Promise<void>;
+  failed(error: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The runs DB is where the submitter and later passes look, but it is not needed to process data:
+ * if it cannot be reached the job warns and carries on, and the scheduler's record decides later.
+ */
+export function jobStateRecorder(config: Config, run: number, logger: Logger, now: () => Date = () => new Date()): JobStateRecorder {
+  let store: RunStore | undefined;
+  const job = process.env.SLURM_JOB_ID ?? process.env.PBS_JOBID ?? process.env.DAQFLOW_JOB_ID ?? null;
+  const update = async (what: string, set: Record<string, unknown>): Promise<void> => {
+    try {
+      store ??= await openRunStore(config, { logger });
+      const doc = await store.updateStage(run, STAGE, { set, expect: MINE });
+      if (doc === null) logger.warn(`runs DB: run ${run} is not submitted/running there; its ${what} state was not recorded`);
+    } catch (error) {
+      logger.warn(`runs DB: could not record run ${run} as ${what} (${errorMessage(error)}); the scheduler's record will decide`);
+    }
+  };
+  return {
+    start: () => update('running', { state: 'running', host: config.host ?? os.hostname(), pid: process.pid, started_at: now(), ...(job ? { scheduler_job_id: job } : {}) }),
+    done: () => update('done', { state: 'done', reason: null, next_retry: null, finished_at: now() }),
+    async failed(error) {
+      let before = 0;
+      try {
+        store ??= await openRunStore(config, { logger });
+        const doc = await store.getRun(run);
+        before = (doc && stageOf(doc, store.stateField, STAGE)?.n_failures) || 0;
+      } catch {
+        // update() below reports the DB problem.
+      }
+      const decision = new RetryPolicy(config.retry).afterFailure(before, now());
+      await update('failed', {
+        state: 'failed', reason: errorMessage(error), n_failures: decision.nFailures, next_retry: decision.nextRetry, finished_at: now(),
+      });
+    },
+    async close() {
+      await store?.close().catch(() => undefined);
+    },
+  };
+}
