@@ -10,8 +10,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (number INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS run_stage (
-  stage TEXT NOT NULL, number INTEGER NOT NULL, state TEXT, next_retry INTEGER,
-  PRIMARY KEY (stage, number)
+  number INTEGER NOT NULL, stage TEXT NOT NULL, state TEXT, next_retry INTEGER,
+  PRIMARY KEY (number, stage)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS run_stage_state ON run_stage (stage, state, next_retry);
 CREATE TABLE IF NOT EXISTS hosts (host TEXT NOT NULL, command TEXT NOT NULL, time INTEGER NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (host, command));

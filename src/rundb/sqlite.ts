@@ -36,6 +36,7 @@ export class SqliteRunStore implements RunStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly bad: BadDocReporter;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(private readonly options: SqliteRunStoreOptions) {
     this.stateField = options.stateField;
@@ -60,7 +61,7 @@ export class SqliteRunStore implements RunStore {
     return this.read('countRuns', () => {
       if (this.userFilterApplies(query)) return this.select(query, undefined).length;
       const { sql, params } = selectRunsSql(query, { count: true });
-      return (this.db.prepare(sql).get(...params) as { n: number }).n;
+      return (this.stmt(sql).get(...params) as { n: number }).n;
     });
   }
 
@@ -190,7 +191,7 @@ export class SqliteRunStore implements RunStore {
     // No SQL LIMIT: rows are read lazily, and skipped (bad or filtered-out) rows must not use up the limit.
     const { sql, params } = selectRunsSql(query);
     const out: RunDoc[] = [];
-    for (const row of this.db.prepare(sql).iterate(...params) as IterableIterator<Row>) {
+    for (const row of this.stmt(sql).iterate(...params) as IterableIterator<Row>) {
       const run = this.decodeRow(row);
       if (!run || (filtered && !this.options.userQuery!.test(run))) continue;
       out.push(run);
@@ -200,7 +201,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   private loadRun(number: number, raw = false): RunDoc | null {
-    const row = this.db.prepare('SELECT number, doc FROM runs WHERE number = ?').get(number) as Row | undefined;
+    const row = this.stmt('SELECT number, doc FROM runs WHERE number = ?').get(number) as Row | undefined;
     if (!row) return null;
     return raw ? decodeDoc<RunDoc>(row.doc) : this.decodeRow(row);
   }
@@ -213,16 +214,26 @@ export class SqliteRunStore implements RunStore {
 
   /** Writes the document and its run_stage rows (inside the caller's transaction). */
   private save(run: RunDoc): void {
-    this.db.prepare('INSERT INTO runs (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc').run(run.number, encodeDoc(run));
-    this.db.prepare('DELETE FROM run_stage WHERE number = ?').run(run.number);
+    this.stmt('INSERT INTO runs (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc').run(run.number, encodeDoc(run));
+    this.stmt('DELETE FROM run_stage WHERE number = ?').run(run.number);
     const states = run[this.stateField];
     if (!states || typeof states !== 'object') return;
-    const insert = this.db.prepare('INSERT INTO run_stage (stage, number, state, next_retry) VALUES (?, ?, ?, ?)');
+    const insert = this.stmt('INSERT INTO run_stage (number, stage, state, next_retry) VALUES (?, ?, ?, ?)');
     for (const [stage, sub] of Object.entries(states as Record<string, unknown>)) {
       if (!sub || typeof sub !== 'object') continue;
       const { state, next_retry } = sub as { state?: unknown; next_retry?: unknown };
-      insert.run(stage, run.number, typeof state === 'string' ? state : null, timeColumn(next_retry));
+      insert.run(run.number, stage, typeof state === 'string' ? state : null, timeColumn(next_retry));
     }
+  }
+
+  /** Prepared statements are cached: preparing costs more than running a one-row statement. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private read<T>(op: string, fn: () => T): T {

@@ -48,15 +48,16 @@ export const sqliteBackend: Backend = {
     const config = makeConfig(makeTmpDir('daqflow-rundb-'), { busy_timeout_ms: 2000, ...rundb, backend: 'sqlite' });
     const file = path.join(config.work_dir, 'runs.sqlite');
     const stores: RunStore[] = [];
+    const open = async (options?: RunStoreOptions) => {
+      const store = await openRunStore(config, options);
+      stores.push(store);
+      return store;
+    };
     return {
       config,
-      async open(options) {
-        const store = await openRunStore(config, options);
-        stores.push(store);
-        return store;
-      },
+      open,
       async insertRaw(doc) {
-        await (await this.open()).listRuns({ limit: 0 }); // make sure the schema exists
+        await (await open()).listRuns({ limit: 0 }); // make sure the schema exists
         const db = new Database(file);
         db.prepare('INSERT INTO runs (number, doc) VALUES (?, ?)').run(rowKey(doc.number), encodeDoc(doc));
         db.close();

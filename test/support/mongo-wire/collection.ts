@@ -58,14 +58,16 @@ export class Collection {
     this.evict();
   }
 
-  /** Swaps `old` for `next` atomically: either both unique checks pass and it is replaced, or nothing changes. */
+  /**
+   * Turns `old` into `next` atomically: either the unique checks pass and the document changes, or nothing changes.
+   * The stored object is updated in place (no O(n) search of the array).
+   */
   replace(old: Document, next: Document): void {
     this.checkUnique(next, old);
-    const at = this.docs.indexOf(old);
-    if (at < 0) throw new Error('replace: document is not in the collection');
     this.unindexDoc(old);
-    this.docs[at] = next;
-    this.indexDoc(next);
+    for (const key of Object.keys(old)) delete old[key];
+    Object.assign(old, next);
+    this.indexDoc(old);
   }
 
   remove(doc: Document): void {

@@ -120,6 +120,8 @@ export function findAndModifyCommand(state: WireState, db: string, cmd: Document
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: doc._id }, value: project(cmd.new ? doc : null), ok: 1 };
   }
   const { doc, changed } = applyUpdate(target, cmd.update, { query, arrayFilters: cmd.arrayFilters });
+  // The pre-image is copied first: replace() turns the stored object into the new document in place.
+  const value = project(cmd.new ? doc : { ...target });
   if (changed) coll.replace(target, doc);
-  return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(cmd.new ? doc : target), ok: 1 };
+  return { lastErrorObject: { n: 1, updatedExisting: true }, value, ok: 1 };
 }
