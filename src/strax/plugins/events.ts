@@ -2,7 +2,7 @@
 import { makeLayout } from '../dtype/layout.js';
 import { Plugin, type ChunkRange, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
-import { PEAK_BASICS } from './peak-basics.js';
+import { PEAK_BASICS } from './peak_basics.js';
 
 export const EVENTS = makeLayout([
   { title: 'Event start time (ns since unix epoch)', name: 'time', typestr: '<i8' },

@@ -1,14 +1,14 @@
 // The reference TPC chain, registered in dependency order.
 import { PluginRegistry } from '../engine/registry.js';
 import type { ConcretePluginClass } from '../engine/plugin.js';
-import { EventBasics } from './event-basics.js';
-import { EventInfo } from './event-info.js';
+import { EventBasics } from './event_basics.js';
+import { EventInfo } from './event_info.js';
 import { Events } from './events.js';
 import { Hits } from './hits.js';
-import { PeakBasics } from './peak-basics.js';
+import { PeakBasics } from './peak_basics.js';
 import { Peaklets } from './peaklets.js';
 import { Peaks } from './peaks.js';
-import { RawRecords } from './raw-records.js';
+import { RawRecords } from './raw_records.js';
 import { Records } from './records.js';
 
 export { EventBasics, EventInfo, Events, Hits, PeakBasics, Peaklets, Peaks, RawRecords, Records };

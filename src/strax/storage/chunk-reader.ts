@@ -1,5 +1,4 @@
 // Stream a dataset's chunks in order: one frame per file, exact size, continuity, rows inside chunk bounds.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DataNotAvailableError } from '../../errors.js';
 import { boundsProblems } from '../chunk/bounds.js';
@@ -7,6 +6,7 @@ import { getCompressor } from '../compress/index.js';
 import { parseDtype, type RecordLayout } from '../dtype/layout.js';
 import { DataCorruptedError, FrameError } from '../errors.js';
 import type { StoredDataset } from './dataset.js';
+import { readWhole } from './file-io.js';
 
 export interface ChunkData {
   chunkIndex: number;
@@ -38,7 +38,7 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
   const layout = layoutOf(ds);
   const codec = getCompressor(md.compressor);
   const file = (i: number) => path.join(ds.path, md.chunks[i]!.filename ?? '');
-  const fetch = (i: number) => (i < md.chunks.length && md.chunks[i]!.n > 0 ? fs.readFile(file(i)) : Promise.resolve(undefined));
+  const fetch = (i: number) => (i < md.chunks.length && md.chunks[i]!.n > 0 ? readWhole(file(i)) : Promise.resolve(undefined));
   let next = fetch(0);
   next.catch(() => undefined);
   let prevEnd: bigint | undefined;

@@ -10,6 +10,7 @@ import { parseDtype, type RecordLayout } from '../dtype/layout.js';
 import type { PyJson, PyJsonObject } from '../json/values.js';
 import { deterministicHash } from '../lineage.js';
 import { inspectDataset } from './dataset.js';
+import { writeWhole } from './file-io.js';
 import { serializeMetadata, type ChunkMetadata, type DatasetMetadata } from './metadata.js';
 import { TEMP_SUFFIX, chunkFileName, folderName, metadataFileName, prefixOf } from './names.js';
 
@@ -149,7 +150,7 @@ export class DatasetSaver {
   private async writeChunk(entry: ChunkMetadata, frame: Uint8Array | undefined): Promise<void> {
     if (frame) {
       const target = path.join(this.tempPath, entry.filename!);
-      await fs.writeFile(`${target}${TEMP_SUFFIX}`, frame);
+      await writeWhole(`${target}${TEMP_SUFFIX}`, frame);
       await fs.rename(`${target}${TEMP_SUFFIX}`, target);
     }
     this.metadata.chunks.push(entry);

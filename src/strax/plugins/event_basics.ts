@@ -2,7 +2,7 @@
 import { makeLayout, type FieldSpec } from '../dtype/layout.js';
 import { Plugin, type PluginInputs } from '../engine/plugin.js';
 import { EVENTS } from './events.js';
-import { PEAK_BASICS } from './peak-basics.js';
+import { PEAK_BASICS } from './peak_basics.js';
 
 const f = (title: string, name: string, typestr: string): FieldSpec => ({ title, name, typestr });
 const peakFields = (p: string, what: string): FieldSpec[] => [

@@ -2,7 +2,7 @@
 import { makeLayout } from '../dtype/layout.js';
 import { Plugin, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
-import { EVENT_BASICS, EVENT_BASICS_FIELDS } from './event-basics.js';
+import { EVENT_BASICS, EVENT_BASICS_FIELDS } from './event_basics.js';
 
 export const EVENT_INFO = makeLayout([
   ...EVENT_BASICS_FIELDS,
