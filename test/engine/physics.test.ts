@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RecordView } from '../../src/strax/dtype/rows.js';
-import { EVENT_INFO } from '../../src/strax/plugins/event-info.js';
-import { PEAK_BASICS } from '../../src/strax/plugins/peak-basics.js';
+import { EVENT_INFO } from '../../src/strax/plugins/event_info.js';
+import { PEAK_BASICS } from '../../src/strax/plugins/peak_basics.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { RUN, makeLiveRun, processLive, rowsOf } from './helpers.js';
 
