@@ -1,15 +1,17 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
-import { initCommand } from './init.js';
+import { dataCommand } from './data.js';
 import { fakeDaqCommand } from './fake-daq.js';
+import { initCommand } from './init.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
-  submitCommand,
-  initCommand,
-  configCommand,
   straxerCommand,
+  submitCommand,
   fakeDaqCommand,
+  dataCommand,
+  configCommand,
+  initCommand,
 ];
