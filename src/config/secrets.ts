@@ -1,27 +1,9 @@
-// Which strings in a config are secrets (for the logger's redaction), and redactUri for showing URIs safely.
+// Which strings in a config are secrets (for the logger's redaction); redaction itself lives in util/redact.ts.
 import fs from 'node:fs';
+import { uriCredentials } from '../util/redact.js';
 import type { Config } from './schema.js';
 
-const URI_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)([^:@/?#\s]*):([^/?#\s]*)@/i;
-
-/** `mongodb://user:pass@h/db` → `mongodb://user:***@h/db`; URIs without a password are returned unchanged. */
-export function redactUri(uri: string): string {
-  return uri.replace(URI_CREDENTIALS, '$1$2:***@');
-}
-
-/** The `user:pass` and `pass` parts of a URI (raw and percent-decoded), if it has a password. */
-export function uriCredentials(uri: string): string[] {
-  const m = URI_CREDENTIALS.exec(uri.trim());
-  if (!m || m[3] === '') return [];
-  const out = [`${m[2]}:${m[3]}`, m[3]!];
-  try {
-    const decoded = decodeURIComponent(m[3]!);
-    if (decoded !== m[3]) out.push(decoded);
-  } catch {
-    // not percent-encoded; the raw form is enough
-  }
-  return out;
-}
+export { redactUri, uriCredentials } from '../util/redact.js';
 
 /** Every secret string the config holds, longest first, without duplicates or trivially short strings. */
 export function collectSecrets(config: Config): string[] {

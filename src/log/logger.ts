@@ -1,7 +1,7 @@
 // The Logger every module receives: levels, bound fields, TTY or plain lines on a stream, a rotated file, secrets redacted.
 import os from 'node:os';
 import { formatPlain, formatTty, levelRank, type Level, type LogRecord } from './format.js';
-import { createRedactor } from './redact.js';
+import { createRedactor } from '../util/redact.js';
 import { RotatingFile } from './rotating-file.js';
 
 export type { Level } from './format.js';

@@ -1,6 +1,6 @@
 // createRedactor: configured secrets and the generic patterns (URI passwords, Slack webhooks, password=…) become ***.
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redactGeneric } from '../../src/log/redact.js';
+import { createRedactor, redactGeneric } from '../../src/util/redact.js';
 
 describe('redaction', () => {
   it('replaces every occurrence of a configured secret, longest first', () => {
