@@ -2,6 +2,7 @@
 import { hitDtype, recordDtype } from '../dtype/standard.js';
 import { Plugin, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
+import { growF64, growI32, readParts, relTime, sortedOrder, writeTime } from './packed.js';
 
 const REC = recordDtype(110);
 const HIT = hitDtype();
@@ -17,6 +18,15 @@ export class Hits extends Plugin {
     hit_right_extension: { type: 'int', default: 20, track: true, help: 'Samples integrated after a hit' },
   });
 
+  // Scratch columns reused across calls (one plugin instance per thread).
+  private recOf = new Int32Array(1 << 16);
+  private left = new Int32Array(1 << 16);
+  private right = new Int32Array(1 << 16);
+  private imax = new Int32Array(1 << 16);
+  private area = new Float64Array(1 << 16);
+  private height = new Float64Array(1 << 16);
+  private keys = new Float64Array(1 << 16);
+
   compute(inputs: PluginInputs): Uint8Array {
     const rec = inputs.records!;
     const n = rec.length / REC.itemsize;
@@ -24,22 +34,18 @@ export class Hits extends Plugin {
     const thr = Number(this.config.hit_min_amplitude);
     const le = Number(this.config.hit_left_extension);
     const re = Number(this.config.hit_right_extension);
-    let out = new Uint8Array(HIT.itemsize * Math.max(64, n >> 1));
-    let dv = new DataView(out.buffer);
+    const size = REC.itemsize;
+    const base = n > 0 ? readParts(v, 0) : { lo: 0, hi: 0 };
     let nh = 0;
-    const keys: number[] = [];
-    let t0 = 0n;
-    for (let i = 0; i < n; i++) {
-      const s = i * REC.itemsize;
-      const time = v.getBigInt64(s, true);
-      if (i === 0) t0 = time;
+    // Pass 1: find hits, one tight loop over the int16 samples of each row; hit facts go to scratch columns.
+    for (let i = 0, s = 0; i < n; i++, s += size) {
       const length = v.getInt32(s + 8, true);
-      const dt = v.getInt16(s + 12, true);
-      const ch = v.getInt16(s + 14, true);
-      const fpart = v.getFloat32(s + 27, true) % 1;
+      const bl = v.getFloat32(s + 27, true);
+      const fpart = bl - Math.trunc(bl); // bl % 1 without fmod
+      const d0 = s + 37;
       let j = 0;
       while (j < length) {
-        if (v.getInt16(s + 37 + 2 * j, true) <= thr) {
+        if (v.getInt16(d0 + 2 * j, true) <= thr) {
           j++;
           continue;
         }
@@ -48,48 +54,69 @@ export class Hits extends Plugin {
         let height = -Infinity;
         let imax = j;
         while (j < length) {
-          const x = v.getInt16(s + 37 + 2 * j, true);
+          const x = v.getInt16(d0 + 2 * j, true);
           if (x <= thr) break;
           area += x + fpart;
-          if (x > height) [height, imax] = [x, j];
+          if (x > height) {
+            height = x;
+            imax = j;
+          }
           j++;
         }
-        if ((nh + 1) * HIT.itemsize > out.length) {
-          const b = new Uint8Array(out.length * 2);
-          b.set(out);
-          out = b;
-          dv = new DataView(out.buffer);
-        }
-        const d = nh * HIT.itemsize;
-        const ht = time + BigInt(left * dt);
-        dv.setBigInt64(d, ht, true);
-        dv.setInt32(d + 8, j - left, true);
-        dv.setInt16(d + 12, dt, true);
-        dv.setInt16(d + 14, ch, true);
-        dv.setFloat32(d + 16, area, true);
-        dv.setInt16(d + 20, left, true);
-        dv.setInt16(d + 22, j, true);
-        dv.setInt16(d + 24, Math.max(0, left - le), true);
-        dv.setInt16(d + 26, Math.min(length, j + re), true);
-        dv.setInt32(d + 28, i, true);
-        dv.setFloat32(d + 32, thr, true);
-        dv.setFloat32(d + 36, height, true);
-        dv.setBigInt64(d + 40, time + BigInt(imax * dt), true);
-        keys.push(Number(ht - t0) * 4096 + ch);
+        if (nh === this.keys.length) this.grow(nh + 1);
+        this.recOf[nh] = i;
+        this.left[nh] = left;
+        this.right[nh] = j;
+        this.imax[nh] = imax;
+        this.area[nh] = area;
+        this.height[nh] = height;
+        this.keys[nh] = (relTime(v, s, base) + left * v.getInt16(s + 12, true)) * 4096 + v.getInt16(s + 14, true);
         nh++;
       }
     }
-    return sortRows(out.subarray(0, nh * HIT.itemsize), HIT.itemsize, keys);
+    // Pass 2: write the rows in (time, channel) order. Hit rows are 8-byte aligned in our own buffer.
+    const order = sortedOrder(this.keys, nh);
+    const out = new Uint8Array(nh * HIT.itemsize);
+    const dv = new DataView(out.buffer);
+    const i32 = new Int32Array(out.buffer);
+    const i16 = new Int16Array(out.buffer);
+    const f32 = new Float32Array(out.buffer);
+    const t = { lo: 0, hi: 0 };
+    for (let k = 0; k < nh; k++) {
+      const h = order[k]!;
+      const i = this.recOf[h]!;
+      const s = i * size;
+      const length = v.getInt32(s + 8, true);
+      const dt = v.getInt16(s + 12, true);
+      const left = this.left[h]!;
+      const right = this.right[h]!;
+      t.lo = v.getUint32(s, true);
+      t.hi = v.getInt32(s + 4, true);
+      const d = k * HIT.itemsize;
+      writeTime(dv, d, t, left * dt);
+      i32[(d + 8) >> 2] = right - left;
+      i16[(d + 12) >> 1] = dt;
+      i16[(d + 14) >> 1] = v.getInt16(s + 14, true);
+      f32[(d + 16) >> 2] = this.area[h]!;
+      i16[(d + 20) >> 1] = left;
+      i16[(d + 22) >> 1] = right;
+      i16[(d + 24) >> 1] = Math.max(0, left - le);
+      i16[(d + 26) >> 1] = Math.min(length, right + re);
+      i32[(d + 28) >> 2] = i;
+      f32[(d + 32) >> 2] = thr;
+      f32[(d + 36) >> 2] = this.height[h]!;
+      writeTime(dv, d + 40, t, this.imax[h]! * dt);
+    }
+    return out;
   }
-}
 
-/** Reorder packed rows by ascending key (stable). */
-export function sortRows(rows: Uint8Array, size: number, keys: number[]): Uint8Array {
-  let sorted = true;
-  for (let i = 1; i < keys.length; i++) if (keys[i]! < keys[i - 1]!) { sorted = false; break; }
-  if (sorted) return rows.slice();
-  const order = Array.from(keys.keys()).sort((a, b) => keys[a]! - keys[b]! || a - b);
-  const out = new Uint8Array(rows.length);
-  for (let i = 0; i < order.length; i++) out.set(rows.subarray(order[i]! * size, (order[i]! + 1) * size), i * size);
-  return out;
+  private grow(n: number): void {
+    this.recOf = growI32(this.recOf, n);
+    this.left = growI32(this.left, n);
+    this.right = growI32(this.right, n);
+    this.imax = growI32(this.imax, n);
+    this.area = growF64(this.area, n);
+    this.height = growF64(this.height, n);
+    this.keys = growF64(this.keys, n);
+  }
 }

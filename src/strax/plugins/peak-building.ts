@@ -2,6 +2,7 @@
 import type { RecordLayout } from '../dtype/layout.js';
 import { hitDtype, peakDtype, recordDtype } from '../dtype/standard.js';
 import { defineOptions } from '../engine/options.js';
+import { readParts, relTime, writeTime } from './packed.js';
 import type { PluginConfig } from '../engine/plugin.js';
 
 const REC = recordDtype(110);
@@ -26,25 +27,33 @@ export function peakLayout(config: PluginConfig): RecordLayout {
   return l;
 }
 
-/** Hit index ranges [from, to) separated by more than gapNs (hits sorted by time). */
-export function clusterHits(hits: Uint8Array, gapNs: number): Array<[number, number]> {
+/** Cluster boundaries: hits [b[k], b[k+1]) form cluster k; a new cluster starts after a gap > gapNs (hits sorted by time). */
+export function clusterBounds(hits: Uint8Array, gapNs: number): Int32Array {
   const n = hits.length / HIT.itemsize;
   const v = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
-  const out: Array<[number, number]> = [];
+  const out = new Int32Array(n + 1);
+  let k = 0;
   let from = 0;
   let maxEnd = -Infinity;
-  let t0 = n > 0 ? v.getBigInt64(0, true) : 0n;
-  for (let i = 0; i < n; i++) {
-    const s = i * HIT.itemsize;
-    const t = Number(v.getBigInt64(s, true) - t0);
+  const base = n > 0 ? readParts(v, 0) : { lo: 0, hi: 0 };
+  for (let i = 0, s = 0; i < n; i++, s += HIT.itemsize) {
+    const t = relTime(v, s, base);
     if (i > from && t - maxEnd > gapNs) {
-      out.push([from, i]);
+      out[k++] = from;
       from = i;
     }
-    maxEnd = Math.max(maxEnd, t + v.getInt32(s + 8, true) * v.getInt16(s + 12, true));
+    const e = t + v.getInt32(s + 8, true) * v.getInt16(s + 12, true);
+    if (e > maxEnd) maxEnd = e;
   }
-  if (n > 0) out.push([from, n]);
-  return out;
+  if (n > 0) out[k++] = from;
+  out[k] = n;
+  return out.subarray(0, n > 0 ? k + 1 : 0);
+}
+
+/** Hit index ranges [from, to) separated by more than gapNs (hits sorted by time). */
+export function clusterHits(hits: Uint8Array, gapNs: number): Array<[number, number]> {
+  const b = clusterBounds(hits, gapNs);
+  return Array.from({ length: Math.max(0, b.length - 1) }, (_, k) => [b[k]!, b[k + 1]!] as [number, number]);
 }
 
 export function distinctChannels(hits: Uint8Array, idx: readonly number[]): number {
@@ -72,54 +81,84 @@ export function areaQuantiles(wf: Float64Array, dt: number): Float64Array {
   return q;
 }
 
+const offsetCache = new WeakMap<RecordLayout, Record<string, number>>();
+function offsets(layout: RecordLayout): Record<string, number> {
+  let o = offsetCache.get(layout);
+  if (!o) offsetCache.set(layout, (o = Object.fromEntries(layout.fields.map((f) => [f.name, f.offset]))));
+  return o;
+}
+
+interface HitWindow {
+  r: number;
+  /** Record start relative to the peak's time base [ns]. */
+  rt: number;
+  ch: number;
+  li: number;
+  ri: number;
+}
+
 /** Build one peak row per group of hit indices; writes into `out` at row `row`. */
 export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], config: PluginConfig, out: Uint8Array, row: number): void {
   const layout = peakLayout(config);
-  const F = (name: string) => layout.field(name).offset;
+  const F = offsets(layout);
   const nCh = Number(config.n_tpc_pmts);
   const nTop = Number(config.n_top_pmts);
   const toPe = 1 / Number(config.adc_per_pe);
   const rv = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const hv = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
-  const win = idx.map((h) => {
+  const base = readParts(rv, hv.getInt32(idx[0]! * HIT.itemsize + 28, true) * REC.itemsize);
+  const win: HitWindow[] = idx.map((h) => {
     const s = h * HIT.itemsize;
     const r = hv.getInt32(s + 28, true);
-    const rtime = rv.getBigInt64(r * REC.itemsize, true);
-    return { r, rtime, ch: hv.getInt16(s + 14, true), li: hv.getInt16(s + 24, true), ri: hv.getInt16(s + 26, true) };
+    return { r, rt: relTime(rv, r * REC.itemsize, base), ch: hv.getInt16(s + 14, true), li: hv.getInt16(s + 24, true), ri: hv.getInt16(s + 26, true) };
   });
-  let time = win[0]!.rtime + BigInt(win[0]!.li * 10);
+  let time = win[0]!.rt + win[0]!.li * 10;
   let end = time;
   for (const w of win) {
-    const a = w.rtime + BigInt(w.li * 10);
-    const b = w.rtime + BigInt(w.ri * 10);
+    const a = w.rt + w.li * 10;
+    const b = w.rt + w.ri * 10;
     if (a < time) time = a;
     if (b > end) end = b;
   }
-  const L = Math.max(1, Number(end - time) / 10);
+  const L = Math.max(1, (end - time) / 10);
   const f = Math.ceil(L / N_WAVEFORM);
   const nS = Math.ceil(L / f);
   const wf = new Float64Array(nS);
   const top = new Float64Array(nS);
   const first = new Float64Array(N_WAVEFORM);
   const apc = new Float64Array(nCh);
-  win.sort((a, b) => a.ch - b.ch || (a.rtime < b.rtime ? -1 : a.rtime > b.rtime ? 1 : a.li - b.li));
+  // Channel order, then (record time, left integration bound). Within one channel the hits arrive in time order
+  // (records of a channel do not overlap), which is that order, so a stable sort by channel is enough: native sort
+  // of (channel, position) packed into one exact double.
+  const m = win.length;
+  const order = new Float64Array(m);
+  for (let q = 0; q < m; q++) order[q] = (win[q]!.ch + 32768) * 2097152 + q;
+  if (m < 2097152) order.sort();
+  else win.sort((a, b) => a.ch - b.ch || a.rt - b.rt || a.li - b.li);
   let lastCh = -1;
   let covered = -Infinity;
-  for (const w of win) {
+  for (let q = 0; q < m; q++) {
+    const w = m < 2097152 ? win[order[q]! % 2097152]! : win[q]!;
     if (w.ch !== lastCh) [lastCh, covered] = [w.ch, -Infinity];
-    const base = Number(w.rtime - time) / 10;
+    const at = (w.rt - time) / 10;
     const rs = w.r * REC.itemsize;
-    const fpart = rv.getFloat32(rs + 27, true) % 1;
-    const j0 = Math.max(w.li, Math.ceil(covered - base));
+    const bl = rv.getFloat32(rs + 27, true);
+    const fpart = bl - Math.trunc(bl); // bl % 1 without fmod
+    const j0 = Math.max(w.li, Math.ceil(covered - at));
+    const isTop = w.ch < nTop;
+    const inRange = w.ch >= 0 && w.ch < nCh;
+    let chArea = inRange ? apc[w.ch]! : 0;
     for (let j = j0; j < w.ri; j++) {
       const pe = (rv.getInt16(rs + 37 + 2 * j, true) + fpart) * toPe;
-      const bin = base + j;
-      wf[(bin / f) | 0]! += pe;
+      const bin = at + j;
+      const k = (bin / f) | 0;
+      wf[k]! += pe;
       if (bin < N_WAVEFORM) first[bin]! += pe;
-      if (w.ch < nTop) top[(bin / f) | 0]! += pe;
-      if (w.ch >= 0 && w.ch < nCh) apc[w.ch]! += pe;
+      if (isTop) top[k]! += pe;
+      chArea += pe;
     }
-    covered = Math.max(covered, base + w.ri);
+    if (inRange) apc[w.ch] = chArea;
+    covered = Math.max(covered, at + w.ri);
   }
   const o = row * layout.itemsize;
   const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -131,25 +170,25 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
     areaTop += top[k]!;
     centre += wf[k]! * (k + 0.5) * f * 10;
   }
-  v.setBigInt64(o, time, true);
-  v.setInt32(o + F('length'), nS, true);
-  v.setInt32(o + F('dt'), f * 10, true);
-  v.setInt16(o + F('channel'), -1, true);
-  v.setFloat32(o + F('area'), area, true);
-  v.setFloat32(o + F('area_fraction_top'), area > 0 ? areaTop / area : 0, true);
-  for (let c = 0; c < nCh; c++) v.setFloat32(o + F('area_per_channel') + 4 * c, apc[c]!, true);
-  v.setInt32(o + F('n_hits'), idx.length, true);
+  writeTime(v, o, base, time);
+  v.setInt32(o + F.length!, nS, true);
+  v.setInt32(o + F.dt!, f * 10, true);
+  v.setInt16(o + F.channel!, -1, true);
+  v.setFloat32(o + F.area!, area, true);
+  v.setFloat32(o + F.area_fraction_top!, area > 0 ? areaTop / area : 0, true);
+  for (let c = 0; c < nCh; c++) v.setFloat32(o + F.area_per_channel! + 4 * c, apc[c]!, true);
+  v.setInt32(o + F.n_hits!, idx.length, true);
   for (let k = 0; k < nS; k++) {
-    v.setFloat32(o + F('data') + 4 * k, wf[k]!, true);
-    v.setFloat32(o + F('data_top') + 4 * k, top[k]!, true);
+    v.setFloat32(o + F.data! + 4 * k, wf[k]!, true);
+    v.setFloat32(o + F.data_top! + 4 * k, top[k]!, true);
   }
-  for (let k = 0; k < N_WAVEFORM; k++) v.setFloat32(o + F('data_start') + 4 * k, first[k]!, true);
-  v.setBigInt64(o + F('center_time'), time + BigInt(Math.round(area > 0 ? centre / area : 0)), true);
+  for (let k = 0; k < N_WAVEFORM; k++) v.setFloat32(o + F.data_start! + 4 * k, first[k]!, true);
+  writeTime(v, o + F.center_time!, base, time + Math.round(area > 0 ? centre / area : 0));
   const q = areaQuantiles(wf, f * 10);
-  v.setFloat32(o + F('median_time'), q[10]!, true);
+  v.setFloat32(o + F.median_time!, q[10]!, true);
   for (let i = 0; i <= 10; i++) {
-    v.setFloat32(o + F('width') + 4 * i, q[10 + i]! - q[10 - i]!, true);
-    v.setFloat32(o + F('area_decile_from_midpoint') + 4 * i, q[2 * i]! - q[10]!, true);
+    v.setFloat32(o + F.width! + 4 * i, q[10 + i]! - q[10 - i]!, true);
+    v.setFloat32(o + F.area_decile_from_midpoint! + 4 * i, q[2 * i]! - q[10]!, true);
   }
   let nChannels = 0;
   for (let c = 0; c < nCh; c++) if (apc[c]! > 0) nChannels++;
@@ -158,7 +197,7 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
   let type = 0;
   if (rise <= Number(config.s1_max_rise_time) && nChannels >= Number(config.s1_min_coincidence)) type = 1;
   else if (width50 >= Number(config.s2_min_width) && nChannels >= Number(config.s2_min_pmts)) type = 2;
-  v.setInt8(o + F('type'), type);
+  v.setInt8(o + F.type!, type);
 }
 
 /** Endtime of peak row i. */

@@ -15,6 +15,12 @@ export class Records extends Plugin {
     baseline_samples: { type: 'int', default: 40, track: true, help: 'Samples at the start of a pulse used for the baseline' },
   });
 
+  // Last baseline per channel (index channel + 32768), valid where seen[] holds this call's stamp.
+  private readonly blOf = new Float64Array(65536);
+  private readonly rmsOf = new Float64Array(65536);
+  private readonly seen = new Int32Array(65536);
+  private call = 0;
+
   compute(inputs: PluginInputs): Uint8Array {
     const raw = inputs.raw_records!;
     const n = raw.length / RAW.itemsize;
@@ -22,18 +28,16 @@ export class Records extends Plugin {
     const src = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const dst = new DataView(out.buffer);
     const nb = Number(this.config.baseline_samples);
-    const lastBl = new Map<number, [number, number]>();
-    for (let i = 0; i < n; i++) {
-      const s = i * RAW.itemsize;
-      const d = i * REC.itemsize;
-      out.set(raw.subarray(s, s + 22), d); // time, length, dt, channel, pulse_length, record_i: same offsets
+    if (++this.call === 0x7fffffff) this.seen.fill((this.call = 1) - 1);
+    const call = this.call;
+    for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
+      for (let b = 0; b < 22; b++) out[d + b] = raw[s + b]!; // time, length, dt, channel, pulse_length, record_i: same offsets
       const length = src.getInt32(s + 8, true);
-      const channel = src.getInt16(s + 14, true);
+      const c = src.getInt16(s + 14, true) + 32768;
       const recordI = src.getInt16(s + 20, true);
       let bl: number;
       let rms: number;
-      const prev = lastBl.get(channel);
-      if (recordI === 0 || !prev) {
+      if (recordI === 0 || this.seen[c] !== call) {
         const m = Math.max(1, Math.min(nb, length));
         let sum = 0;
         let sum2 = 0;
@@ -44,8 +48,13 @@ export class Records extends Plugin {
         }
         bl = sum / m;
         rms = Math.sqrt(Math.max(0, sum2 / m - bl * bl));
-        lastBl.set(channel, [bl, rms]);
-      } else [bl, rms] = prev;
+        this.blOf[c] = bl;
+        this.rmsOf[c] = rms;
+        this.seen[c] = call;
+      } else {
+        bl = this.blOf[c]!;
+        rms = this.rmsOf[c]!;
+      }
       const ibl = Math.trunc(bl);
       let area = 0;
       for (let j = 0; j < length; j++) {

@@ -1,0 +1,88 @@
+// Hot-loop helpers for packed strax rows: int64 times as exact doubles relative to a base (no BigInt), growable scratch.
+
+const TWO32 = 4294967296;
+
+/** An int64 time split in 32-bit halves: value = hi·2³² + lo (lo unsigned). */
+export interface Int64Parts {
+  lo: number;
+  hi: number;
+}
+
+export function readParts(v: DataView, at: number): Int64Parts {
+  return { lo: v.getUint32(at, true), hi: v.getInt32(at + 4, true) };
+}
+
+/** `time(at) − base` as a double; exact while the difference stays below 2⁵³ ns (104 days). */
+export function relTime(v: DataView, at: number, base: Int64Parts): number {
+  return (v.getInt32(at + 4, true) - base.hi) * TWO32 + (v.getUint32(at, true) - base.lo);
+}
+
+/** Write base + rel (rel an integer double, |rel| < 2⁵³) as a little-endian int64 at `at`. */
+export function writeTime(v: DataView, at: number, base: Int64Parts, rel: number): void {
+  const total = base.lo + rel;
+  const carry = Math.floor(total / TWO32);
+  v.setUint32(at, total - carry * TWO32, true);
+  v.setInt32(at + 4, base.hi + carry, true);
+}
+
+/** A Float64Array at least `n` long, reusing `a` when it is big enough. */
+export function growF64(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  if (a.length >= n) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export function growI32(a: Int32Array<ArrayBuffer>, n: number): Int32Array<ArrayBuffer> {
+  if (a.length >= n) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+const TWO48 = 2 ** 48;
+
+/**
+ * Indices 0…n−1 ordered by ascending key, ties by index (stable). Integer keys in [0, 2⁴⁸) — what the plugins
+ * produce — go through a three-pass LSD radix sort (linear); anything else through a comparison sort.
+ */
+export function sortedOrder(keys: Float64Array, n: number): Int32Array {
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  let sorted = true;
+  let radixable = true;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    if (i > 0 && k < keys[i - 1]!) sorted = false;
+    if (!(k >= 0 && k < TWO48 && Math.floor(k) === k)) radixable = false;
+  }
+  if (sorted) return idx;
+  if (!radixable) return idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  const lo = new Uint32Array(n);
+  const hi = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const l = k % TWO32;
+    lo[i] = l;
+    hi[i] = (k - l) / TWO32;
+  }
+  const count = new Int32Array(65536);
+  let src = idx;
+  let dst = new Int32Array(n);
+  for (let pass = 0; pass < 3; pass++) {
+    const digit = pass === 0 ? (i: number) => lo[i]! & 0xffff : pass === 1 ? (i: number) => lo[i]! >>> 16 : (i: number) => hi[i]!;
+    count.fill(0);
+    for (let q = 0; q < n; q++) count[digit(src[q]!)]!++;
+    for (let d = 0, sum = 0; d < 65536; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let q = 0; q < n; q++) {
+      const i = src[q]!;
+      dst[count[digit(i)]!++] = i;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
+}
