@@ -8,7 +8,7 @@ export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 
 export const KEY_DEPENDENCIES = [
   'yargs', 'zod', 'yaml', 'mongodb', 'better-sqlite3', 'proper-lockfile', 'execa', 'p-limit',
-  'nodemailer', '@slack/webhook', 'cli-progress', 'zstd-napi', 'lz4-napi', 'numcodecs', 'compressjs', 'mingo',
+  'nodemailer', '@slack/webhook', 'cli-progress', 'zstd-napi', 'lz4-napi', 'numcodecs', 'bzip2-wasm', 'mingo',
 ] as const;
 
 export function packageVersion(): string {

@@ -1,42 +1,78 @@
-// bzip2 chunk streams via compressjs (pure JS, slow); one stream only, nothing may follow it.
-import Bzip2 from 'compressjs/lib/Bzip2.js';
+// bzip2 chunk streams via libbzip2 1.0.8 compiled to WebAssembly (bzip2-wasm); one stream only, nothing may follow it.
+import BZip2 from 'bzip2-wasm';
 import { FrameError } from '../errors.js';
 import type { Compressor } from './types.js';
+
+let ready: Promise<BZip2> | undefined;
+
+/** The wasm module, loaded once. Its loader sets globalThis.__dirname/require; they are put back afterwards. */
+function codec(): Promise<BZip2> {
+  ready ??= (async () => {
+    const g = globalThis as Record<string, unknown>;
+    const saved = { dirname: g.__dirname, require: g.require, hadDirname: '__dirname' in g, hadRequire: 'require' in g };
+    const bz = new BZip2();
+    try {
+      await bz.init();
+    } finally {
+      if (saved.hadDirname) g.__dirname = saved.dirname;
+      else delete g.__dirname;
+      if (saved.hadRequire) g.require = saved.require;
+      else delete g.require;
+    }
+    return bz;
+  })();
+  return ready;
+}
+
+const END_OF_STREAM = 0x177245385090n; // 48-bit magic, followed by the 32-bit combined CRC and padding to a byte
+const BLOCK_START = Buffer.from('1AY&SY', 'latin1'); // 0x314159265359, the first block's magic right after "BZh<level>"
+
+/** True when the stream's end-of-stream marker + CRC end in the last byte: nothing follows the stream. */
+function endsWithEndOfStream(frame: Uint8Array): boolean {
+  if (frame.length < 14) return false;
+  // The last 11 bytes hold the 80 bits of marker + CRC plus 0–7 padding bits.
+  let tail = 0n;
+  for (const b of frame.subarray(frame.length - 11)) tail = (tail << 8n) | BigInt(b);
+  for (let pad = 0n; pad < 8n; pad++) if (((tail >> (32n + pad)) & 0xffffffffffffn) === END_OF_STREAM) return true;
+  return false;
+}
+
+/** Offset of a second byte-aligned stream header (`BZh1`–`BZh9` + block magic or end-of-stream), else -1. */
+function secondStreamAt(frame: Uint8Array): number {
+  const buf = Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength);
+  for (let at = buf.indexOf('BZh', 4, 'latin1'); at >= 0; at = buf.indexOf('BZh', at + 1, 'latin1')) {
+    const level = buf[at + 3];
+    if (level === undefined || level < 0x31 || level > 0x39) continue;
+    if (buf.subarray(at + 4, at + 10).equals(BLOCK_START)) return at;
+    if (buf.readUIntBE(at + 4, 6) === Number(END_OF_STREAM)) return at;
+  }
+  return -1;
+}
 
 export function bz2Compressor(level = 9): Compressor {
   return {
     name: 'bz2',
     async compress(data) {
-      return Bzip2.compressFile(data, undefined, level);
+      const bz = await codec();
+      // libbzip2's documented worst case: 1 % larger plus 600 bytes.
+      return bz.compress(data, level, Math.ceil(data.length * 1.01) + 600);
     },
     async decompress(frame, expectedBytes) {
       if (frame.length < 14 || frame[0] !== 0x42 || frame[1] !== 0x5a || frame[2] !== 0x68) throw new FrameError('not a bzip2 stream (bad magic)');
-      let pos = 0;
-      const input = {
-        readByte: () => (pos < frame.length ? frame[pos++]! : -1),
-        read(buf: number[], offset: number, length: number) {
-          let k = 0;
-          while (k < length && pos < frame.length) buf[offset + k++] = frame[pos++]!;
-          return k;
-        },
-        eof: () => pos >= frame.length,
-      };
-      const out = new Uint8Array(expectedBytes);
-      let written = 0;
-      const output = {
-        writeByte(b: number) {
-          if (written >= expectedBytes) throw new FrameError(`bzip2 stream decodes to more than the expected ${expectedBytes} bytes`);
-          out[written++] = b;
-        },
-      };
+      const bz = await codec();
+      let out: Uint8Array;
       try {
-        Bzip2.decompressFile(input, output, false);
+        // One spare byte, so a stream that holds more than expected is caught as BZ_OUTBUFF_FULL.
+        out = bz.decompress(frame, expectedBytes + 1);
       } catch (error) {
-        if (error instanceof FrameError) throw error;
-        throw new FrameError(`corrupt or truncated bzip2 stream (${error instanceof Error ? error.message : String(error)})`);
+        const message = error instanceof Error ? error.message : String(error);
+        if (/OUTBUFF_FULL/.test(message)) throw new FrameError(`bzip2 stream decodes to more than the expected ${expectedBytes} bytes`);
+        throw new FrameError(`corrupt or truncated bzip2 stream (${message})`);
       }
-      if (pos !== frame.length) throw new FrameError(`${frame.length - pos} bytes follow the bzip2 stream (a second stream?); strax would drop them`);
-      if (written !== expectedBytes) throw new FrameError(`bzip2 stream decoded to ${written} bytes, expected ${expectedBytes}`);
+      const second = secondStreamAt(frame);
+      if (second >= 0) throw new FrameError(`a second bzip2 stream starts at byte ${second} (${frame.length - second} bytes); strax would drop it`);
+      if (!endsWithEndOfStream(frame)) throw new FrameError('bytes follow the end of the bzip2 stream; strax would drop them');
+      if (out.length !== expectedBytes) throw new FrameError(`bzip2 stream decoded to ${out.length} bytes, expected ${expectedBytes}`);
       return out;
     },
   };
