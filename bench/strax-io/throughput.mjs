@@ -1,5 +1,5 @@
 // DataDirectory write/read throughput per compressor versus the raw codec on the same buffers, plus peak memory.
-// Run: npm run build && node --expose-gc bench/strax-io/throughput.mjs   (env: STRAX_BENCH_MB=200, STRAX_BENCH_CHUNK_MB=50, STRAX_BENCH_BZ2_MB=4)
+// Run: npm run build && node --expose-gc bench/strax-io/throughput.mjs   (env: STRAX_BENCH_MB=200, STRAX_BENCH_CHUNK_MB=50, STRAX_BENCH_BZ2_MB=40)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { synthRecords } from './synth.mjs';
 
 const TOTAL_MB = Number(process.env.STRAX_BENCH_MB ?? 200);
 const CHUNK_MB = Number(process.env.STRAX_BENCH_CHUNK_MB ?? 50);
-const BZ2_MB = Number(process.env.BZ2_MB ?? 40); // bz2 (libbzip2 in wasm) runs ~10 MB/s: a smaller sample keeps the run short
+const BZ2_MB = Number(process.env.STRAX_BENCH_BZ2_MB ?? 40); // bz2 (libbzip2 in wasm) runs ~10 MB/s: a smaller sample keeps the run short
 const layout = recordDtype();
 const gc = () => globalThis.gc?.();
 const mem = () => process.memoryUsage();
