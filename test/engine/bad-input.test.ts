@@ -59,6 +59,19 @@ describe('straxer bad input', () => {
     expect(list.filter((d) => d.state === 'complete')).toEqual([]);
   });
 
+  it('fails on a corrupt live chunk decoded on a worker thread the same way (exit 1, file named)', () => {
+    const copy = makeTmpDir();
+    fs.cpSync(live, copy, { recursive: true });
+    const file = path.join(copy, RUN, 'raw_records', 'raw_records-000002');
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
+    const storage = path.join(cwd, 's6');
+    const r = cli('straxer', [RUN, '-t', 'event_info', '--live', copy, '--storage', storage, '--workers', '2'], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(file);
+    expect(new DataDirectory(storage).list().filter((d) => d.state === 'complete')).toEqual([]);
+  });
+
   it('lists targets with --list-targets --json', () => {
     const r = cli('straxer', ['--list-targets', '--json'], cwd);
     expect(r.code).toBe(0);

@@ -8,6 +8,7 @@ import { boundsProblems } from '../../src/strax/chunk/bounds.js';
 import { layoutOf } from '../../src/strax/storage/chunk-reader.js';
 import { Peaks } from '../../src/strax/plugins/peaks.js';
 import { REFERENCE_PLUGINS } from '../../src/strax/plugins/index.js';
+import { readLiveChunk, readLiveIndex } from '../../src/strax/engine/live-data.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { RUN, cli, folders, makeLiveRun, processLive, rowsOf } from './helpers.js';
 
@@ -22,8 +23,9 @@ describe('engine products', () => {
   it('writes byte-identical rows for chunk targets of 1 MB and 50 MB', async () => {
     const a = makeTmpDir();
     const b = makeTmpDir();
-    await processLive(live, a, ['event_info'], { chunkTargetMb: 1 });
-    await processLive(live, b, ['event_info'], { chunkTargetMb: 50 });
+    // raw_records is saved only when asked for (saveWhen 'target'): ask, so every product is compared.
+    await processLive(live, a, ['event_info'], { chunkTargetMb: 1, save: ['raw_records'] });
+    await processLive(live, b, ['event_info'], { chunkTargetMb: 50, save: ['raw_records'] });
     const chunksA = new DataDirectory(a).find(RUN, 'records').metadata!.chunks.length;
     const chunksB = new DataDirectory(b).find(RUN, 'records').metadata!.chunks.length;
     expect(chunksA).toBeGreaterThan(chunksB);
@@ -34,9 +36,9 @@ describe('engine products', () => {
     const cwd = makeTmpDir();
     const a = path.join(cwd, 'a');
     const b = path.join(cwd, 'b');
-    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
+    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
     expect(r1.code, r1.stderr).toBe(0);
-    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
+    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
     expect(r2.code, r2.stderr).toBe(0);
     expect(JSON.parse(r2.stdout).workers).toBe(2);
     for (const t of TYPES) expect(Buffer.compare(Buffer.from(await rowsOf(a, t)), Buffer.from(await rowsOf(b, t))), t).toBe(0);
@@ -72,9 +74,26 @@ describe('engine products', () => {
     expect(folders(storage).filter((f) => f.includes('-hits-'))).toHaveLength(2);
   });
 
+  it('saves raw_records only when it is a target or listed in save (saveWhen target), and then equal to the live data', async () => {
+    const plain = makeTmpDir();
+    const s = await processLive(live, plain, ['event_info']);
+    expect(s.computed).toContain('raw_records');
+    expect(s.products.map((p) => p.data_type)).not.toContain('raw_records');
+    expect(folders(plain).filter((f) => f.includes('-raw_records-'))).toEqual([]);
+    expect(folders(plain).filter((f) => f.includes('-records-'))).toHaveLength(1);
+    const targeted = makeTmpDir();
+    await processLive(live, targeted, ['raw_records']);
+    const index = readLiveIndex(live, RUN);
+    const liveRows = Buffer.concat(await Promise.all(index.chunks.map((_, i) => readLiveChunk(live, index, i))));
+    expect(Buffer.compare(Buffer.from(await rowsOf(targeted, 'raw_records')), liveRows)).toBe(0);
+    const explicit = makeTmpDir();
+    await processLive(live, explicit, ['records'], { save: ['raw_records'] });
+    expect(folders(explicit).filter((f) => f.includes('-raw_records-'))).toHaveLength(1);
+  });
+
   it('writes products that the strax reader accepts: complete, continuous, rows inside chunk bounds', async () => {
     const storage = makeTmpDir();
-    await processLive(live, storage, ['event_info'], { chunkTargetMb: 1 });
+    await processLive(live, storage, ['event_info', 'raw_records'], { chunkTargetMb: 1 });
     const list = new DataDirectory(storage).list({ run: RUN });
     expect(list.map((d) => d.dataType).sort()).toEqual([...TYPES].sort());
     for (const ds of list) {

@@ -1,7 +1,7 @@
 // The processing context: resolve targets, reuse stored products with a matching lineage, compute the rest segment by
 // segment (inline or on worker threads), and save every computed product in strax format.
 import os from 'node:os';
-import { DataNotAvailableError } from '../../errors.js';
+import { ConfigError, DataNotAvailableError } from '../../errors.js';
 import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
 import { readChunks } from '../storage/chunk-reader.js';
@@ -9,8 +9,8 @@ import { DataDirectory } from '../storage/data-directory.js';
 import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
 import { DataKey } from './data-key.js';
-import { InlineExecutor, WorkerExecutor, type Executor } from './executor.js';
-import { readLiveChunk, readLiveIndex } from './live-data.js';
+import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from './executor.js';
+import { readLiveFrame, readLiveIndex } from './live-data.js';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
 import type { PluginRegistry } from './registry.js';
@@ -31,6 +31,8 @@ export interface ProcessOptions {
   fromScratch?: boolean;
   chunkTargetMb?: number | null;
   compressor?: CompressorName | null;
+  /** Also save these computed types when their plugin's saveWhen is `target` or `explicit` (strax's `save`). */
+  save?: string[];
   overwrite?: OverwritePolicy;
   onProgress?: (p: { segment: number; segments: number; bytesIn: number }) => void;
   onProductSaved?: (p: ProductSummary) => void | Promise<void>;
@@ -104,6 +106,14 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   };
   for (const t of o.targets) need(t, false);
   const order = plan.filter((r) => compute.has(r.dataType));
+  const saveAlso = new Set(o.save ?? []);
+  for (const t of o.targets) if (byType.get(t)!.cls.saveWhen === 'never' && compute.has(t)) {
+    throw new ConfigError(`data type ${t} is never saved (its plugin's saveWhen is never); target a type that depends on it`, { context: { option: 'target' } });
+  }
+  const saved = order.filter((r) => {
+    const when = r.cls.saveWhen;
+    return when === 'always' || (when === 'target' && (o.targets.includes(r.dataType) || saveAlso.has(r.dataType))) || (when === 'explicit' && saveAlso.has(r.dataType));
+  });
   const products: ProductSummary[] = [];
   for (const t of o.targets) if (!compute.has(t)) products.push(storedSummary(byType.get(t)!, keys.get(t)!, stored.get(t)!));
   const workers = Math.max(1, o.workers ?? os.availableParallelism());
@@ -128,7 +138,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
-      for (const r of order) {
+      const maxInFlight = executor instanceof WorkerExecutor ? 2 * workers : 1;
+      for (const r of saved) {
         const layout = instantiate(r.cls, r.config).layout;
         const target = o.chunkTargetMb ?? r.cls.chunkTargetMB;
         const saver = await dir.save(
@@ -139,7 +150,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           },
           { overwrite: o.fromScratch ? 'always' : (o.overwrite ?? 'if_broken') },
         );
-        writers.set(r.dataType, new ProductWriter(saver, layout, target));
+        const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: workers };
+        writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
       const drain = async () => {
@@ -147,21 +159,21 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         const out = await head.result;
         for (const [type, rows] of Object.entries(out)) await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
       };
+      const keep = saved.map((r) => r.dataType);
       for (let i = 0; i < segments.length; i++) {
         const seg = segments[i]!;
         const inputs: PluginInputs = {};
-        if (live) inputs.live = await readLiveChunk(o.liveDir, live, i);
+        const frame = live ? await readLiveFrame(o.liveDir, live, i) : undefined;
         for (const [t, s] of slicers) inputs[t] = await s.take(seg.end);
-        const segBytes = Object.values(inputs).reduce((a, b) => a + b.length, 0);
-        bytesIn += segBytes;
-        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs });
+        bytesIn += (frame?.nbytes ?? 0) + Object.values(inputs).reduce((a, b) => a + b.length, 0);
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: frame, keep });
         result.catch(() => undefined);
         inFlight.push({ seg, result });
-        if (inFlight.length >= 2 * workers) await drain();
+        while (inFlight.length >= maxInFlight) await drain();
         o.onProgress?.({ segment: i + 1, segments: segments.length, bytesIn });
       }
       while (inFlight.length > 0) await drain();
-      for (const r of order) {
+      for (const r of saved) {
         const w = writers.get(r.dataType)!;
         const md = await w.finish();
         const ds = { path: w.saver.finalPath };

@@ -1,6 +1,12 @@
-// Runs a segment's plugin computations: inline (1 worker) or on a pool of worker_threads (N workers), results in order.
+// Runs segment computations and chunk compression: inline (1 worker) or on a pool of worker_threads (N workers).
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../../errors.js';
+import { boundsProblems } from '../chunk/bounds.js';
+import { getCompressor } from '../compress/index.js';
+import type { CompressorName } from '../compress/types.js';
+import type { RecordLayout } from '../dtype/layout.js';
+import { DataCorruptedError } from '../errors.js';
+import { decodeLiveFrame, type LiveFrame } from './live-data.js';
 import { instantiate, type ChunkRange, type ConcretePluginClass, type Plugin, type PluginConfig, type PluginInputs } from './plugin.js';
 
 export interface PluginSetup {
@@ -11,98 +17,176 @@ export interface PluginSetup {
 export interface SegmentTask {
   range: ChunkRange;
   inputs: PluginInputs;
+  /** The segment's live chunk, still compressed: decoded where the segment is computed and given as `inputs.live`. */
+  live?: LiveFrame;
+  /** Data types to hand back (default: every computed type); the others are dropped where they were computed. */
+  keep?: readonly string[];
+}
+
+/** Rows to compress into one frame (the parts are concatenated in order). */
+export interface CompressTask {
+  compressor: CompressorName;
+  level?: number;
+  parts: Uint8Array[];
 }
 
 export interface Executor {
   run(task: SegmentTask): Promise<PluginInputs>;
+  compress(task: CompressTask): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
-/** Compute `order` (dependencies first) for one segment; returns every computed type's rows. */
-export function computeSegment(plugins: Array<{ dataType: string; plugin: Plugin; deps: readonly string[] }>, task: SegmentTask): PluginInputs {
+export interface PreparedPlugin {
+  dataType: string;
+  plugin: Plugin;
+  deps: readonly string[];
+  layout: RecordLayout;
+}
+
+export function preparePlugins(classes: (type: string) => ConcretePluginClass, setups: PluginSetup[]): PreparedPlugin[] {
+  return setups.map((s) => {
+    const cls = classes(s.dataType);
+    const plugin = instantiate(cls, s.config);
+    return { dataType: s.dataType, plugin, deps: cls.dependsOn, layout: plugin.layout };
+  });
+}
+
+/** Compute `plugins` (dependencies first) for one segment; returns the kept types' rows, checked against the segment. */
+export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTask): Promise<PluginInputs> {
   const have: PluginInputs = { ...task.inputs };
+  if (task.live) have.live = await decodeLiveFrame(task.live);
   const out: PluginInputs = {};
-  for (const { dataType, plugin, deps } of plugins) {
+  const keep = task.keep ? new Set(task.keep) : undefined;
+  for (const { dataType, plugin, deps, layout } of plugins) {
     const inputs: PluginInputs = {};
     for (const d of deps) inputs[d] = have[d]!;
     if (deps.length === 0) inputs.live = have.live!;
     const rows = plugin.compute(inputs, task.range);
     have[dataType] = rows;
+    if (keep && !keep.has(dataType)) continue;
+    if (rows.length % layout.itemsize !== 0) throw new InternalError(`plugin ${plugin.constructor.name}: ${rows.length} bytes is not a whole number of ${layout.itemsize}-byte rows`);
+    const problems = boundsProblems(layout, rows, task.range.start, task.range.end);
+    if (problems.length > 0) throw new InternalError(`plugin ${plugin.constructor.name}: rows outside the segment [${task.range.start}, ${task.range.end}): ${problems.join('; ')}`);
     out[dataType] = rows;
   }
   return out;
 }
 
+/** Concatenate and compress (one frame). */
+export async function compressParts(task: CompressTask): Promise<Uint8Array> {
+  const data = task.parts.length === 1 ? task.parts[0]! : Buffer.concat(task.parts);
+  return getCompressor(task.compressor, { level: task.level }).compress(data);
+}
+
 export class InlineExecutor implements Executor {
-  private readonly plugins: Array<{ dataType: string; plugin: Plugin; deps: readonly string[] }>;
+  private readonly plugins: PreparedPlugin[];
   constructor(classes: Map<string, ConcretePluginClass>, setups: PluginSetup[]) {
-    this.plugins = setups.map((s) => {
-      const cls = classes.get(s.dataType)!;
-      return { dataType: s.dataType, plugin: instantiate(cls, s.config), deps: cls.dependsOn };
-    });
+    this.plugins = preparePlugins((t) => classes.get(t)!, setups);
   }
-  async run(task: SegmentTask): Promise<PluginInputs> {
+  run(task: SegmentTask): Promise<PluginInputs> {
     return computeSegment(this.plugins, task);
+  }
+  compress(task: CompressTask): Promise<Uint8Array> {
+    return compressParts(task);
   }
   async close(): Promise<void> {}
 }
 
-interface Pending {
-  resolve: (v: PluginInputs) => void;
+/** An error as it crosses from a worker thread (DataCorruptedError keeps its class, so its exit code). */
+export interface WireError {
+  message: string;
+  stack?: string;
+  name?: string;
+  file?: string;
+}
+
+export function fromWire(e: WireError): Error {
+  if (e.name === 'DataCorruptedError' && e.file && e.message.startsWith(`${e.file}: `)) return new DataCorruptedError(e.file, e.message.slice(e.file.length + 2));
+  return Object.assign(new Error(e.message), { stack: e.stack });
+}
+
+/** Transferable copies of views: a view that does not own its whole buffer (or shares one already listed) is copied. */
+export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[]): T {
+  const out = (Array.isArray(views) ? [] : {}) as Record<string, Uint8Array>;
+  for (const [k, v] of Object.entries(views)) {
+    const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer) ? v : v.slice();
+    out[k] = own;
+    if (own.byteLength > 0) transfer.push(own.buffer as ArrayBuffer);
+  }
+  return out as T;
+}
+
+interface Job {
+  msg: { kind: 'segment'; task: SegmentTask } | { kind: 'compress'; task: CompressTask };
+  resolve: (v: never) => void;
   reject: (e: unknown) => void;
 }
 
-/** A pool of worker threads running the reference plugins (src/strax/engine/worker.ts). */
+/**
+ * A pool of worker threads running the reference plugins (src/strax/engine/worker.ts). Compression jobs go before
+ * segment jobs: they finish products (freeing memory) and unblock the writer.
+ */
 export class WorkerExecutor implements Executor {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: Array<{ task: SegmentTask; p: Pending }> = [];
-  private readonly busy = new Map<Worker, Pending>();
+  private readonly segments: Job[] = [];
+  private readonly compressions: Job[] = [];
+  private readonly busy = new Map<Worker, Job>();
   private failed: unknown;
 
   constructor(n: number, setups: PluginSetup[]) {
     for (let i = 0; i < n; i++) {
       const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { setups } });
-      w.on('message', (msg: { ok: boolean; outputs?: PluginInputs; error?: { message: string; stack?: string; name?: string } }) => {
-        const p = this.busy.get(w)!;
+      w.on('message', (msg: { ok: boolean; result?: unknown; error?: WireError }) => {
+        const job = this.busy.get(w)!;
         this.busy.delete(w);
-        if (msg.ok) p.resolve(msg.outputs!);
-        else p.reject(Object.assign(new Error(msg.error!.message), { stack: msg.error!.stack }));
+        if (msg.ok) job.resolve(msg.result as never);
+        else job.reject(fromWire(msg.error!));
         this.idle.push(w);
         this.pump();
       });
       w.on('error', (error) => {
         this.failed = error;
-        const p = this.busy.get(w);
+        const job = this.busy.get(w);
         this.busy.delete(w);
-        p?.reject(new InternalError(`processing worker died: ${error.message}`, { cause: error }));
+        job?.reject(new InternalError(`processing worker died: ${error.message}`, { cause: error }));
       });
       this.workers.push(w);
       this.idle.push(w);
     }
   }
 
-  run(task: SegmentTask): Promise<PluginInputs> {
+  private submit<T>(msg: Job['msg'], queue: Job[]): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ task, p: { resolve, reject } });
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ msg, resolve: resolve as (v: never) => void, reject });
       this.pump();
     });
   }
 
+  run(task: SegmentTask): Promise<PluginInputs> {
+    return this.submit({ kind: 'segment', task }, this.segments);
+  }
+
+  compress(task: CompressTask): Promise<Uint8Array> {
+    return this.submit({ kind: 'compress', task }, this.compressions);
+  }
+
   private pump(): void {
-    while (this.idle.length > 0 && this.queue.length > 0) {
+    while (this.idle.length > 0 && (this.compressions.length > 0 || this.segments.length > 0)) {
       const w = this.idle.pop()!;
-      const { task, p } = this.queue.shift()!;
-      this.busy.set(w, p);
+      const job = (this.compressions.length > 0 ? this.compressions : this.segments).shift()!;
+      this.busy.set(w, job);
       const transfer: ArrayBuffer[] = [];
-      const inputs: PluginInputs = {};
-      for (const [k, v] of Object.entries(task.inputs)) {
-        const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) ? v : v.slice();
-        inputs[k] = own;
-        transfer.push(own.buffer as ArrayBuffer);
+      if (job.msg.kind === 'compress') {
+        const task = { ...job.msg.task, parts: ownBuffers(job.msg.task.parts, transfer) };
+        w.postMessage({ kind: 'compress', task }, transfer);
+      } else {
+        const t = job.msg.task;
+        const inputs = ownBuffers(t.inputs, transfer);
+        const live = t.live ? { ...t.live, frame: ownBuffers([t.live.frame], transfer)[0]! } : undefined;
+        w.postMessage({ kind: 'segment', task: { ...t, inputs, live } }, transfer);
       }
-      w.postMessage({ range: task.range, inputs }, transfer);
     }
   }
 

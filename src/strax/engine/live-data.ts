@@ -58,23 +58,40 @@ export function readLiveIndex(liveDir: string, runId: string): LiveIndex {
   return index;
 }
 
-/** Load and decompress live chunk i; a damaged file is a DataCorruptedError naming it. */
-export async function readLiveChunk(liveDir: string, index: LiveIndex, i: number): Promise<Uint8Array> {
+/** One live chunk as read from disk, still compressed (decoded by decodeLiveFrame, e.g. on a worker thread). */
+export interface LiveFrame {
+  file: string;
+  compressor: CompressorName;
+  nbytes: number;
+  frame: Uint8Array;
+}
+
+/** Read live chunk i's compressed frame; a missing file is a DataCorruptedError naming it. */
+export async function readLiveFrame(liveDir: string, index: LiveIndex, i: number): Promise<LiveFrame> {
   const entry = index.chunks[i]!;
   const file = path.join(liveRunDir(liveDir, index.run_id), LIVE_SUBDIR, entry.file);
-  if (entry.n === 0) return new Uint8Array(0);
-  let frame: Buffer;
+  if (entry.n === 0) return { file, compressor: index.compressor, nbytes: 0, frame: new Uint8Array(0) };
   try {
-    frame = await fs.promises.readFile(file);
+    return { file, compressor: index.compressor, nbytes: entry.nbytes, frame: await fs.promises.readFile(file) };
   } catch (error) {
     throw new DataCorruptedError(file, `live chunk cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
+}
+
+/** Decompress a live frame; a damaged frame is a DataCorruptedError naming the file. */
+export async function decodeLiveFrame(f: LiveFrame): Promise<Uint8Array> {
+  if (f.nbytes === 0) return new Uint8Array(0);
   try {
-    return await getCompressor(index.compressor).decompress(frame, entry.nbytes);
+    return await getCompressor(f.compressor).decompress(f.frame, f.nbytes);
   } catch (error) {
-    if (error instanceof FrameError) throw new DataCorruptedError(file, `live chunk is damaged: ${error.message}`);
+    if (error instanceof FrameError) throw new DataCorruptedError(f.file, `live chunk is damaged: ${error.message}`);
     throw error;
   }
+}
+
+/** Load and decompress live chunk i; a damaged file is a DataCorruptedError naming it. */
+export async function readLiveChunk(liveDir: string, index: LiveIndex, i: number): Promise<Uint8Array> {
+  return decodeLiveFrame(await readLiveFrame(liveDir, index, i));
 }
 
 /** Appends chunks to a run's live data; the index says `complete: false` until finish(). */

@@ -14,6 +14,13 @@ export interface ChunkRange {
 export type PluginInputs = Record<string, Uint8Array>;
 export type PluginConfig = Readonly<Record<string, OptionValue>>;
 
+/**
+ * When a computed product is written to storage (strax's `save_when`): `always`; `target` only when it is a target
+ * of the pass or listed in `save`; `explicit` only when listed in `save`; `never` (not a valid target then).
+ */
+export const SAVE_WHEN = ['always', 'target', 'explicit', 'never'] as const;
+export type SaveWhen = (typeof SAVE_WHEN)[number];
+
 export abstract class Plugin {
   /** The data type this plugin produces (one per plugin). */
   static provides: string;
@@ -25,6 +32,9 @@ export abstract class Plugin {
   static version = '0.0.0';
   static options: OptionSpecs = {};
   static compressor: CompressorName = 'zstd';
+  /** Compression level (zstd: default 3 as strax; any level gives frames strax reads). */
+  static compressorLevel?: number;
+  static saveWhen: SaveWhen = 'always';
   static chunkTargetMB = 200;
   /** 'live': reads the run's live data (given as `inputs.live`) instead of other data types. */
   static source?: 'live';
@@ -50,6 +60,8 @@ export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
   version: string;
   options: OptionSpecs;
   compressor: CompressorName;
+  compressorLevel?: number;
+  saveWhen: SaveWhen;
   chunkTargetMB: number;
   source?: 'live';
 };

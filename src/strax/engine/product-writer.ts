@@ -1,13 +1,27 @@
-// Saves one computed product: segments gathered to about the chunk target, re-split by strax's Rechunker, strax-format saver.
+// Saves one computed product: whole segments grouped up to the chunk target (a segment above it is re-split by strax's
+// rechunk rule), each chunk compressed by the executor (a worker thread when there are workers), written in order.
+import { rowTimes, type RowTimes } from '../chunk/bounds.js';
 import { Rechunker, type Chunk } from '../chunk/rechunker.js';
+import type { CompressorName } from '../compress/types.js';
 import type { RecordLayout } from '../dtype/layout.js';
 import type { DatasetSaver } from '../storage/saver.js';
 import type { DatasetMetadata } from '../storage/metadata.js';
+import type { CompressTask } from './executor.js';
+
+export interface ProductCodec {
+  compressor: CompressorName;
+  level?: number;
+  /** Compresses off the caller's thread when it can (WorkerExecutor.compress); the parts may be transferred. */
+  compress: (task: CompressTask) => Promise<Uint8Array>;
+  /** Chunks compressed or being written at once before add() waits (default 2). */
+  maxPending?: number;
+}
 
 export class ProductWriter {
-  private readonly rechunker: Rechunker;
-  private pending: Chunk[] = [];
-  private pendingBytes = 0;
+  private parts: Chunk[] = [];
+  private partBytes = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pending: Array<Promise<void>> = [];
   rows = 0;
   bytes = 0;
 
@@ -15,30 +29,60 @@ export class ProductWriter {
     readonly saver: DatasetSaver,
     readonly layout: RecordLayout,
     readonly targetMb: number,
-  ) {
-    this.rechunker = new Rechunker(layout, targetMb);
-  }
+    private readonly codec: ProductCodec,
+  ) {}
 
+  /** Add the next segment's rows (segments arrive in time order, contiguous). */
   async add(chunk: Chunk): Promise<void> {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.data.length;
     this.rows += chunk.data.length / this.layout.itemsize;
     this.bytes += chunk.data.length;
-    if (this.pendingBytes >= this.targetMb * 1e6) await this.flushPending();
+    const target = this.targetMb * 1e6;
+    if (this.parts.length > 0 && this.partBytes + chunk.data.length > target) this.emit();
+    if (chunk.data.length > target) {
+      // Segment boundaries are quiet, so they are valid chunk boundaries; inside a big segment cut where strax would.
+      const r = new Rechunker(this.layout, this.targetMb);
+      const pieces = [...r.receive(chunk), ...r.flush()];
+      for (const piece of pieces.slice(0, -1)) {
+        this.parts.push(piece);
+        this.emit();
+      }
+      chunk = pieces[pieces.length - 1]!;
+    }
+    this.parts.push(chunk);
+    this.partBytes += chunk.data.length;
+    const max = this.codec.maxPending ?? 2;
+    while (this.pending.length > max) await this.pending.shift();
   }
 
-  private async flushPending(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const parts = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    const data = parts.length === 1 ? parts[0]!.data : new Uint8Array(Buffer.concat(parts.map((p) => p.data)));
-    for (const c of this.rechunker.receive({ start: parts[0]!.start, end: parts[parts.length - 1]!.end, data })) await this.saver.save(c);
+  /** Close the current group of parts as one chunk: compression starts now, the write follows in order. */
+  private emit(): void {
+    const parts = this.parts;
+    this.parts = [];
+    this.partBytes = 0;
+    const start = parts[0]!.start;
+    const end = parts[parts.length - 1]!.end;
+    const data = parts.map((p) => p.data).filter((d) => d.length > 0);
+    const nbytes = data.reduce((a, d) => a + d.length, 0);
+    let times: RowTimes | undefined;
+    let frame: Promise<Uint8Array | undefined> = Promise.resolve(undefined);
+    if (nbytes > 0) {
+      const first = rowTimes(this.layout, data[0]!)!;
+      const last = rowTimes(this.layout, data[data.length - 1]!)!;
+      times = { first_time: first.first_time, first_endtime: first.first_endtime, last_time: last.last_time, last_endtime: last.last_endtime };
+      frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data });
+      frame.catch(() => undefined); // reported through the chain
+    }
+    const link = this.chain.then(async () => {
+      await this.saver.saveCompressed({ start, end, nbytes, frame: await frame, times });
+    });
+    link.catch(() => undefined); // reported by add() or finish()
+    this.chain = link;
+    this.pending.push(link);
   }
 
   async finish(): Promise<DatasetMetadata> {
-    await this.flushPending();
-    for (const c of this.rechunker.flush()) await this.saver.save(c);
+    if (this.parts.length > 0) this.emit();
+    await this.chain;
     return this.saver.close();
   }
 }

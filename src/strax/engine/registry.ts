@@ -1,7 +1,7 @@
 // Plugin registry: one class per data type, declarations validated at once (errors name the class).
 import { ConfigError, InternalError } from '../../errors.js';
 import { COMPRESSOR_NAMES } from '../compress/types.js';
-import type { ConcretePluginClass } from './plugin.js';
+import { SAVE_WHEN, type ConcretePluginClass } from './plugin.js';
 import type { OptionSpec } from './options.js';
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,6 +24,7 @@ export class PluginRegistry {
     if (!/^\d+\.\d+\.\d+$/.test(cls.version)) bad(`version ${JSON.stringify(cls.version)} is not like 1.2.3`);
     if (!(COMPRESSOR_NAMES as readonly string[]).includes(cls.compressor)) bad(`unknown compressor ${cls.compressor}`);
     if (!(cls.chunkTargetMB > 0)) bad('chunkTargetMB must be positive');
+    if (!(SAVE_WHEN as readonly string[]).includes(cls.saveWhen)) bad(`saveWhen ${JSON.stringify(cls.saveWhen)} is not one of ${SAVE_WHEN.join(', ')}`);
     const deps = cls.dependsOn;
     if (new Set(deps).size !== deps.length) bad(`dependsOn lists a data type twice (${deps.join(', ')})`);
     if (deps.includes(cls.provides)) bad('depends on its own output');

@@ -1,26 +1,26 @@
-// Worker-thread entry: builds the reference plugins once, then computes segments posted by the WorkerExecutor.
+// Worker-thread entry: builds the reference plugins once, then computes segments and compresses chunks for the WorkerExecutor.
 import { parentPort, workerData } from 'node:worker_threads';
 import { defaultRegistry } from '../plugins/index.js';
-import { computeSegment, type PluginSetup, type SegmentTask } from './executor.js';
-import { instantiate } from './plugin.js';
+import { compressParts, computeSegment, ownBuffers, preparePlugins, type CompressTask, type PluginSetup, type SegmentTask, type WireError } from './executor.js';
 
 const registry = defaultRegistry();
-const plugins = (workerData as { setups: PluginSetup[] }).setups.map((s) => {
-  const cls = registry.get(s.dataType);
-  return { dataType: s.dataType, plugin: instantiate(cls, s.config), deps: cls.dependsOn };
-});
+const plugins = preparePlugins((t) => registry.get(t), (workerData as { setups: PluginSetup[] }).setups);
 
-parentPort!.on('message', (task: SegmentTask) => {
+type Message = { kind: 'segment'; task: SegmentTask } | { kind: 'compress'; task: CompressTask };
+
+parentPort!.on('message', async (msg: Message) => {
   try {
-    const outputs = computeSegment(plugins, task);
     const transfer: ArrayBuffer[] = [];
-    for (const [k, v] of Object.entries(outputs)) {
-      if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || transfer.includes(v.buffer as ArrayBuffer)) outputs[k] = v.slice();
-      transfer.push(outputs[k]!.buffer as ArrayBuffer);
+    if (msg.kind === 'compress') {
+      const frame = ownBuffers([await compressParts(msg.task)], transfer)[0]!;
+      parentPort!.postMessage({ ok: true, result: frame }, transfer);
+    } else {
+      const outputs = ownBuffers(await computeSegment(plugins, msg.task), transfer);
+      parentPort!.postMessage({ ok: true, result: outputs }, transfer);
     }
-    parentPort!.postMessage({ ok: true, outputs }, transfer);
   } catch (error) {
-    const e = error as Error;
-    parentPort!.postMessage({ ok: false, error: { message: e.message, stack: e.stack, name: e.name } });
+    const e = error as Error & { file?: string };
+    const wire: WireError = { message: e.message, stack: e.stack, name: e.name, file: typeof e.file === 'string' ? e.file : undefined };
+    parentPort!.postMessage({ ok: false, error: wire });
   }
 });

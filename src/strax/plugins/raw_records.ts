@@ -9,6 +9,8 @@ export class RawRecords extends Plugin {
   static override version = '0.1.0';
   static override source = 'live' as const;
   static override compressor = 'zstd' as const;
+  /** The live data is already on disk: a second copy is written only when raw_records is a target (or in `save`). */
+  static override saveWhen = 'target' as const;
 
   compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
     const rows = inputs.live!;

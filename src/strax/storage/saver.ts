@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DataExistsError } from '../../errors.js';
-import { boundsProblems, rowTimes } from '../chunk/bounds.js';
+import { boundsProblems, rowTimes, type RowTimes } from '../chunk/bounds.js';
 import { getCompressor, type CompressorOptions } from '../compress/index.js';
 import type { Compressor, CompressorName } from '../compress/types.js';
 import { parseDtype, type RecordLayout } from '../dtype/layout.js';
@@ -47,6 +47,18 @@ export interface ChunkInput {
   start: bigint;
   end: bigint;
   data: Uint8Array;
+}
+
+/** A chunk compressed elsewhere (e.g. on a worker thread); see DatasetSaver.saveCompressed. */
+export interface CompressedChunkInput {
+  start: bigint;
+  end: bigint;
+  /** Uncompressed size: n rows × itemsize. */
+  nbytes: number;
+  /** The rows compressed with this dataset's compressor (one frame); ignored when nbytes is 0. */
+  frame: Uint8Array | undefined;
+  /** first/last time and endtime of the rows (required when nbytes > 0). */
+  times?: RowTimes;
 }
 
 export class DatasetSaver {
@@ -140,6 +152,36 @@ export class DatasetSaver {
       entry.filename = chunkFileName(prefixOf(this.finalPath), i);
       if (!this.options.omitFilesize) entry.filesize = frame.length;
       Object.assign(entry, rowTimes(this.layout, chunk.data) ?? {});
+    }
+    await this.pending;
+    this.pending = this.writeChunk(entry, frame);
+    this.pending.catch(() => undefined); // reported by the next save() or close()
+    return entry;
+  }
+
+  /**
+   * Save the next chunk from an already compressed frame. The caller has checked the rows (whole rows, sorted, inside
+   * [start, end)) and compressed them with this dataset's compressor; continuity and ordering are checked as in save().
+   */
+  async saveCompressed(chunk: CompressedChunkInput): Promise<ChunkMetadata> {
+    if (this.closed) throw new Error(`${this.finalPath}: saver is closed`);
+    const i = this.saved;
+    const where = `${path.basename(this.finalPath)} chunk ${i}`;
+    const size = this.layout.itemsize;
+    if (chunk.nbytes % size !== 0) throw new RangeError(`${where}: ${chunk.nbytes} bytes is not a whole number of ${size}-byte rows`);
+    if (chunk.end < chunk.start) throw new RangeError(`${where}: end ${chunk.end} is before start ${chunk.start}`);
+    if (this.lastEnd !== undefined && chunk.start !== this.lastEnd) {
+      throw new RangeError(`${where}: starts at ${chunk.start}, previous chunk ended at ${this.lastEnd}`);
+    }
+    if (chunk.nbytes > 0 && !chunk.frame) throw new RangeError(`${where}: ${chunk.nbytes} bytes but no frame`);
+    const entry: ChunkMetadata = { chunk_i: i, n: chunk.nbytes / size, start: chunk.start, end: chunk.end, run_id: this.metadata.run_id, subruns: null, nbytes: chunk.nbytes };
+    this.lastEnd = chunk.end;
+    this.saved++;
+    const frame = chunk.nbytes > 0 ? chunk.frame : undefined;
+    if (frame) {
+      entry.filename = chunkFileName(prefixOf(this.finalPath), i);
+      if (!this.options.omitFilesize) entry.filesize = frame.length;
+      Object.assign(entry, chunk.times ?? {});
     }
     await this.pending;
     this.pending = this.writeChunk(entry, frame);
