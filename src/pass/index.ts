@@ -1,5 +1,6 @@
 // The incremental-pass harness every stage uses.
-export { runPass, type PassOptions, type RunContext, type RunOutcome, type StageWork } from './run-pass.js';
+export { runPass, type PassOptions, type StageWork } from './run-pass.js';
+export { runOne, type ProcessRun, type RunContext, type RunOutcome } from './run-one.js';
 export { Ledger, ledgerPath, LEDGER_FORMAT, type LedgerData, type LedgerFailure } from './ledger.js';
 export { acquireStageLock, readLockHolder, type StageLock, type StageLockOptions } from './lock.js';
 export { RetryPolicy, type RetryDecision } from './retry.js';
