@@ -4,18 +4,17 @@ import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/index.js';
-import { RetryPolicy } from '../pass/retry.js';
-import { BaseScheduler, createScheduler, isSuccess, isTerminal, jobSpecFromConfig, refKey, waitForJobs, type JobRef, type JobSpec, type JobStatus, type Scheduler, type SchedulerName } from '../batch/index.js';
-import { openRunStore, stageOf, type ProcessState, type RunStore } from '../rundb/index.js';
+import { BaseScheduler, createScheduler, jobSpecFromConfig, refKey, type JobRef, type JobSpec, type Scheduler, type SchedulerName } from '../batch/index.js';
+import { openRunStore, type ProcessState, type RunStore } from '../rundb/index.js';
 import { formatRunId, validateTarget } from '../util/validate.js';
-import { existingOutput, nextAddDir, type LineageHashOf } from './submit/existing-output.js';
+import type { LineageHashOf } from './submit/existing-output.js';
 import { straxerJobCommand } from './submit/job-command.js';
+import { STAGE, planRuns, type Planned } from './submit/plan.js';
+import { waitAndRecord } from './submit/record-outcomes.js';
 
 export const OUTPUT_EXISTS_MODES = ['raise', 'overwrite', 'associate', 'add'] as const;
 export type OutputExistsMode = (typeof OUTPUT_EXISTS_MODES)[number];
 
-const STAGE = 'process';
-const IN_FLIGHT: readonly ProcessState[] = ['claimed', 'submitted', 'running'];
 
 export interface SubmitOptions {
   config: Config;
@@ -65,12 +64,16 @@ export interface SubmitSummary {
   failed: { run: number; reason: string }[];
 }
 
-interface Planned {
-  run: number;
-  previous: ProcessState;
-  sets: string[];
-}
-
+/**
+ * One submit:
+ * 1. check the targets (runs arrive parsed) and pick the scheduler;
+ * 2. plan each run from the runs DB: skip abandoned or in-flight runs, apply output_exists_mode (plan.ts);
+ * 3. --dry-run stops here and returns the rendered script;
+ * 4. claim every planned run atomically (a run another host claimed first is skipped);
+ * 5. submit one array job per max_array_size runs (or one job per run), putting the claims back if the
+ *    scheduler cannot be reached, and record job id, task and log paths per run;
+ * 6. --wait: poll until the jobs end and record the outcomes (record-outcomes.ts).
+ */
 export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> {
   const { config, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -102,47 +105,6 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   } finally {
     if (!options.store) await store.close();
   }
-}
-
-/** Decide per run: skip (in flight, abandoned), associate existing output, or plan a job. Writes nothing except `associate`. */
-async function planRuns(options: SubmitOptions, store: RunStore, targets: string[], summary: SubmitSummary, host: string): Promise<Planned[]> {
-  const paths = workPaths(options.config);
-  const mode = options.outputExists ?? 'raise';
-  const planned: Planned[] = [];
-  for (const run of options.runs) {
-    const doc = await store.getRun(run);
-    const state = doc ? stageOf(doc, store.stateField, STAGE) : undefined;
-    const current: ProcessState = state?.state ?? 'pending';
-    if (current === 'abandoned') {
-      summary.skipped.push({ run, reason: 'abandoned by a person; daqflow never touches it' });
-      continue;
-    }
-    if (IN_FLIGHT.includes(current) && !options.force) {
-      summary.skipped.push({ run, reason: `already ${current}${state?.job_id ? ` as job ${state.job_id}` : ''} (use --force to resubmit)` });
-      continue;
-    }
-    const existing = (await Promise.all(targets.map((t) => existingOutput(paths.storageDirs, run, t, options.lineageHashOf)))).filter((p): p is string => p !== null);
-    const sets: string[] = [];
-    if (existing.length === targets.length || (existing.length > 0 && mode !== 'associate')) {
-      if (mode === 'raise') {
-        summary.failed.push({ run, reason: `output exists at ${existing.join(', ')} (choose --output-exists overwrite, associate or add)` });
-        continue;
-      }
-      if (mode === 'associate' && existing.length === targets.length) {
-        if (!options.dryRun) {
-          if (!doc) await store.upsertRun({ number: run, name: formatRunId(run) });
-          await store.updateStage(run, STAGE, { set: { state: 'done', host, targets, reason: `associated existing output ${existing.join(', ')}` } });
-        }
-        summary.associated.push(...existing.map((location) => ({ run, location })));
-        continue;
-      }
-      if (mode === 'overwrite') sets.push('storage.overwrite=always');
-      if (mode === 'add') sets.push(`storage.write_dir=${await nextAddDir(paths.writeDir, run, targets, options.lineageHashOf)}`);
-    }
-    if (!doc && !options.dryRun) await store.upsertRun({ number: run, name: formatRunId(run) });
-    planned.push({ run, previous: current, sets });
-  }
-  return planned;
 }
 
 function buildSpecs(options: SubmitOptions, planned: Planned[], targets: string[]): JobSpec[] {
@@ -225,32 +187,3 @@ async function submitClaimed(
   return refs;
 }
 
-/** --wait: poll until every job ends, then record what the scheduler (or the job's status file) says. */
-async function waitAndRecord(options: SubmitOptions, scheduler: Scheduler, store: RunStore, refs: JobRef[], summary: SubmitSummary, now: () => Date): Promise<void> {
-  const statuses = await waitForJobs(scheduler, refs, {
-    timeoutMs: options.waitTimeoutMs,
-    maxDelayMs: options.config.scheduler.poll_interval_s * 1000,
-  });
-  const policy = new RetryPolicy(options.config.retry);
-  for (const entry of summary.submitted) {
-    const key = entry.array_task === null ? entry.job_id : `${entry.job_id}_${entry.array_task}`;
-    const status: JobStatus = statuses.get(key) ?? { state: 'unknown', source: 'artifact', reason: 'no status' };
-    entry.state = status.state;
-    entry.exit_code = status.exitCode ?? null;
-    if (!isTerminal(status.state)) continue;
-    const doc = await store.getRun(entry.run);
-    const stage = doc ? stageOf(doc, store.stateField, STAGE) : undefined;
-    if (isSuccess(status.state)) {
-      if (stage?.state !== 'done') await store.updateStage(entry.run, STAGE, { set: { state: 'done', reason: null }, expect: ['submitted', 'running'] });
-      continue;
-    }
-    const reason = `job ${key} ${status.state}${status.exitCode !== undefined ? ` (exit ${status.exitCode})` : ''}${status.logTail ? `: ${status.logTail.split('\n').slice(-3).join(' | ')}` : ''}`;
-    summary.failed.push({ run: entry.run, reason });
-    if (stage?.state === 'failed') continue;
-    const decision = policy.afterFailure(stage?.n_failures ?? 0, now());
-    await store.updateStage(entry.run, STAGE, {
-      set: { state: 'failed', reason, next_retry: decision.nextRetry, n_failures: decision.nFailures },
-      expect: ['submitted', 'running'],
-    });
-  }
-}
