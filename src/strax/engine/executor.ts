@@ -2,6 +2,7 @@
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../../errors.js';
 import { boundsProblems } from '../chunk/bounds.js';
+import zstdBinding from 'zstd-napi/binding.js';
 import { getCompressor } from '../compress/index.js';
 import type { CompressorName } from '../compress/types.js';
 import type { RecordLayout } from '../dtype/layout.js';
@@ -72,10 +73,32 @@ export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTas
   return out;
 }
 
-/** Concatenate and compress (one frame). */
+/** Compress the parts, in order, into one frame (zstd streams them without concatenating). */
 export async function compressParts(task: CompressTask): Promise<Uint8Array> {
+  if (task.compressor === 'zstd' && task.parts.length > 1) return zstdStream(task.parts, task.level ?? 3);
   const data = task.parts.length === 1 ? task.parts[0]! : Buffer.concat(task.parts);
   return getCompressor(task.compressor, { level: task.level }).compress(data);
+}
+
+/** One zstd frame (content size in the header, as a one-shot frame has) from several buffers. */
+function zstdStream(parts: Uint8Array[], level: number): Uint8Array {
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const cctx = new zstdBinding.CCtx();
+  cctx.setParameter(zstdBinding.CParameter.compressionLevel, level);
+  cctx.setPledgedSrcSize(total);
+  const out = Buffer.allocUnsafe(zstdBinding.compressBound(total));
+  let pos = 0;
+  for (let k = 0; k < parts.length; k++) {
+    const last = k === parts.length - 1;
+    let src = parts[k]!;
+    for (;;) {
+      const [left, produced, consumed] = cctx.compressStream2(out.subarray(pos), src, last ? zstdBinding.EndDirective.end : zstdBinding.EndDirective.continue);
+      pos += produced;
+      src = src.subarray(consumed);
+      if (last ? left === 0 : src.length === 0) break;
+    }
+  }
+  return out.subarray(0, pos).slice();
 }
 
 export class InlineExecutor implements Executor {

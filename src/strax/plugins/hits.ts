@@ -18,14 +18,9 @@ export class Hits extends Plugin {
     hit_right_extension: { type: 'int', default: 20, track: true, help: 'Samples integrated after a hit' },
   });
 
-  // Scratch columns reused across calls (one plugin instance per thread).
-  private recOf = new Int32Array(1 << 16);
-  private left = new Int32Array(1 << 16);
-  private right = new Int32Array(1 << 16);
-  private imax = new Int32Array(1 << 16);
-  private area = new Float64Array(1 << 16);
-  private height = new Float64Array(1 << 16);
-  private keys = new Float64Array(1 << 16);
+  // Unsorted hit rows and their sort keys, reused across calls (one plugin instance per thread).
+  private tmp = new Int32Array(12 * 4096);
+  private keys = new Float64Array(4096);
 
   compute(inputs: PluginInputs): Uint8Array {
     const rec = inputs.records!;
@@ -36,12 +31,15 @@ export class Hits extends Plugin {
     const re = Number(this.config.hit_right_extension);
     const size = REC.itemsize;
     const base = n > 0 ? readParts(v, 0) : { lo: 0, hi: 0 };
+    const t = { lo: 0, hi: 0 };
     let nh = 0;
-    // Pass 1: find hits, one tight loop over the int16 samples of each row; hit facts go to scratch columns.
+    let tmp = this.tmp;
+    let tv = new DataView(tmp.buffer);
+    let t16 = new Int16Array(tmp.buffer);
+    let f32 = new Float32Array(tmp.buffer);
+    // Pass 1: one tight loop over the int16 samples of each row; hit rows are written in record order.
     for (let i = 0, s = 0; i < n; i++, s += size) {
       const length = v.getInt32(s + 8, true);
-      const bl = v.getFloat32(s + 27, true);
-      const fpart = bl - Math.trunc(bl); // bl % 1 without fmod
       const d0 = s + 37;
       let j = 0;
       while (j < length) {
@@ -49,6 +47,8 @@ export class Hits extends Plugin {
           j++;
           continue;
         }
+        const bl = v.getFloat32(s + 27, true);
+        const fpart = bl - Math.trunc(bl); // bl % 1 without fmod
         const left = j;
         let area = 0;
         let height = -Infinity;
@@ -63,60 +63,43 @@ export class Hits extends Plugin {
           }
           j++;
         }
-        if (nh === this.keys.length) this.grow(nh + 1);
-        this.recOf[nh] = i;
-        this.left[nh] = left;
-        this.right[nh] = j;
-        this.imax[nh] = imax;
-        this.area[nh] = area;
-        this.height[nh] = height;
-        this.keys[nh] = (relTime(v, s, base) + left * v.getInt16(s + 12, true)) * 4096 + v.getInt16(s + 14, true);
+        if (nh === this.keys.length) {
+          this.keys = growF64(this.keys, nh + 1);
+          this.tmp = tmp = growI32(tmp, 12 * this.keys.length);
+          tv = new DataView(tmp.buffer);
+          t16 = new Int16Array(tmp.buffer);
+          f32 = new Float32Array(tmp.buffer);
+        }
+        const dt = v.getInt16(s + 12, true);
+        const ch = v.getInt16(s + 14, true);
+        t.lo = v.getUint32(s, true);
+        t.hi = v.getInt32(s + 4, true);
+        const d = nh * HIT.itemsize;
+        writeTime(tv, d, t, left * dt);
+        tmp[(d + 8) >> 2] = j - left;
+        t16[(d + 12) >> 1] = dt;
+        t16[(d + 14) >> 1] = ch;
+        f32[(d + 16) >> 2] = area;
+        t16[(d + 20) >> 1] = left;
+        t16[(d + 22) >> 1] = j;
+        t16[(d + 24) >> 1] = Math.max(0, left - le);
+        t16[(d + 26) >> 1] = Math.min(length, j + re);
+        tmp[(d + 28) >> 2] = i;
+        f32[(d + 32) >> 2] = thr;
+        f32[(d + 36) >> 2] = height;
+        writeTime(tv, d + 40, t, imax * dt);
+        this.keys[nh] = (relTime(v, s, base) + left * dt) * 4096 + ch;
         nh++;
       }
     }
-    // Pass 2: write the rows in (time, channel) order. Hit rows are 8-byte aligned in our own buffer.
+    // Pass 2: rows in (time, channel) order, 12 int32 words each.
     const order = sortedOrder(this.keys, nh);
-    const out = new Uint8Array(nh * HIT.itemsize);
-    const dv = new DataView(out.buffer);
-    const i32 = new Int32Array(out.buffer);
-    const i16 = new Int16Array(out.buffer);
-    const f32 = new Float32Array(out.buffer);
-    const t = { lo: 0, hi: 0 };
+    const out = new Int32Array(nh * 12);
     for (let k = 0; k < nh; k++) {
-      const h = order[k]!;
-      const i = this.recOf[h]!;
-      const s = i * size;
-      const length = v.getInt32(s + 8, true);
-      const dt = v.getInt16(s + 12, true);
-      const left = this.left[h]!;
-      const right = this.right[h]!;
-      t.lo = v.getUint32(s, true);
-      t.hi = v.getInt32(s + 4, true);
-      const d = k * HIT.itemsize;
-      writeTime(dv, d, t, left * dt);
-      i32[(d + 8) >> 2] = right - left;
-      i16[(d + 12) >> 1] = dt;
-      i16[(d + 14) >> 1] = v.getInt16(s + 14, true);
-      f32[(d + 16) >> 2] = this.area[h]!;
-      i16[(d + 20) >> 1] = left;
-      i16[(d + 22) >> 1] = right;
-      i16[(d + 24) >> 1] = Math.max(0, left - le);
-      i16[(d + 26) >> 1] = Math.min(length, right + re);
-      i32[(d + 28) >> 2] = i;
-      f32[(d + 32) >> 2] = thr;
-      f32[(d + 36) >> 2] = this.height[h]!;
-      writeTime(dv, d + 40, t, this.imax[h]! * dt);
+      const from = order[k]! * 12;
+      for (let w = 0; w < 12; w++) out[k * 12 + w] = tmp[from + w]!;
     }
-    return out;
+    return new Uint8Array(out.buffer);
   }
 
-  private grow(n: number): void {
-    this.recOf = growI32(this.recOf, n);
-    this.left = growI32(this.left, n);
-    this.right = growI32(this.right, n);
-    this.imax = growI32(this.imax, n);
-    this.area = growF64(this.area, n);
-    this.height = growF64(this.height, n);
-    this.keys = growF64(this.keys, n);
-  }
 }

@@ -58,31 +58,31 @@ export function sortedOrder(keys: Float64Array, n: number): Int32Array {
   }
   if (sorted) return idx;
   if (!radixable) return idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
-  const lo = new Uint32Array(n);
-  const hi = new Uint32Array(n);
+  // Three 16-bit digits per key, least significant first; each pass is a stable counting sort.
+  const digits = [new Uint16Array(n), new Uint16Array(n), new Uint16Array(n)] as const;
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
     const l = k % TWO32;
-    lo[i] = l;
-    hi[i] = (k - l) / TWO32;
+    digits[0][i] = l & 0xffff;
+    digits[1][i] = l >>> 16;
+    digits[2][i] = (k - l) / TWO32;
   }
-  const count = new Int32Array(65536);
+  const count = new Int32Array(65537);
   let src = idx;
   let dst = new Int32Array(n);
-  for (let pass = 0; pass < 3; pass++) {
-    const digit = pass === 0 ? (i: number) => lo[i]! & 0xffff : pass === 1 ? (i: number) => lo[i]! >>> 16 : (i: number) => hi[i]!;
-    count.fill(0);
-    for (let q = 0; q < n; q++) count[digit(src[q]!)]!++;
-    for (let d = 0, sum = 0; d < 65536; d++) {
-      const c = count[d]!;
-      count[d] = sum;
-      sum += c;
-    }
-    for (let q = 0; q < n; q++) {
-      const i = src[q]!;
-      dst[count[digit(i)]!++] = i;
-    }
+  for (const digit of digits) {
+    radixPass(src, dst, digit, count, n);
     [src, dst] = [dst, src];
   }
   return src;
+}
+
+function radixPass(src: Int32Array, dst: Int32Array, digit: Uint16Array, count: Int32Array, n: number): void {
+  count.fill(0);
+  for (let q = 0; q < n; q++) count[digit[src[q]!]! + 1]!++;
+  for (let d = 1; d < 65537; d++) count[d]! += count[d - 1]!;
+  for (let q = 0; q < n; q++) {
+    const i = src[q]!;
+    dst[count[digit[i]!]!++] = i;
+  }
 }

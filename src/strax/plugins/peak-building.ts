@@ -128,17 +128,31 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
   const first = new Float64Array(N_WAVEFORM);
   const apc = new Float64Array(nCh);
   // Channel order, then (record time, left integration bound). Within one channel the hits arrive in time order
-  // (records of a channel do not overlap), which is that order, so a stable sort by channel is enough: native sort
-  // of (channel, position) packed into one exact double.
+  // (records of a channel do not overlap), which is that order, so a stable counting sort by channel is enough.
   const m = win.length;
-  const order = new Float64Array(m);
-  for (let q = 0; q < m; q++) order[q] = (win[q]!.ch + 32768) * 2097152 + q;
-  if (m < 2097152) order.sort();
-  else win.sort((a, b) => a.ch - b.ch || a.rt - b.rt || a.li - b.li);
+  let minCh = Infinity;
+  let maxCh = -Infinity;
+  for (const w of win) {
+    if (w.ch < minCh) minCh = w.ch;
+    if (w.ch > maxCh) maxCh = w.ch;
+  }
+  const count = new Int32Array(maxCh - minCh + 2);
+  for (const w of win) count[w.ch - minCh + 1]!++;
+  for (let c = 1; c < count.length; c++) count[c]! += count[c - 1]!;
+  const sorted: HitWindow[] = new Array<HitWindow>(m);
+  for (const w of win) sorted[count[w.ch - minCh]!++] = w;
+  for (let q = 1; q < m; q++) {
+    const a = sorted[q - 1]!;
+    const b = sorted[q]!;
+    if (a.ch === b.ch && (b.rt < a.rt || (b.rt === a.rt && b.li < a.li))) {
+      sorted.sort((x, y) => x.ch - y.ch || x.rt - y.rt || x.li - y.li); // input not in time order per channel
+      break;
+    }
+  }
   let lastCh = -1;
   let covered = -Infinity;
   for (let q = 0; q < m; q++) {
-    const w = m < 2097152 ? win[order[q]! % 2097152]! : win[q]!;
+    const w = sorted[q]!;
     if (w.ch !== lastCh) [lastCh, covered] = [w.ch, -Infinity];
     const at = (w.rt - time) / 10;
     const rs = w.r * REC.itemsize;
