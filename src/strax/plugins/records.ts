@@ -11,6 +11,8 @@ export class Records extends Plugin {
   static override dependsOn = ['raw_records'];
   static override dtype = REC;
   static override version = '0.1.0';
+  /** zstd level 1: ~25 % less compression time than level 3 for ~14 % larger files (strax reads any level). */
+  static override compressorLevel = 1;
   static override options = defineOptions({
     baseline_samples: { type: 'int', default: 40, track: true, help: 'Samples at the start of a pulse used for the baseline' },
   });
