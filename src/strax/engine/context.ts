@@ -138,7 +138,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
-      const maxInFlight = executor instanceof WorkerExecutor ? 2 * workers : 1;
+      const maxInFlight = executor instanceof WorkerExecutor ? workers : 1;
       for (const r of saved) {
         const layout = instantiate(r.cls, r.config).layout;
         const target = o.chunkTargetMb ?? r.cls.chunkTargetMB;
@@ -150,7 +150,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           },
           { overwrite: o.fromScratch ? 'always' : (o.overwrite ?? 'if_broken') },
         );
-        const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: workers };
+        const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1 };
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
@@ -173,9 +173,13 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         o.onProgress?.({ segment: i + 1, segments: segments.length, bytesIn });
       }
       while (inFlight.length > 0) await drain();
-      for (const r of saved) {
+      // Close every product at once: their last chunks compress in parallel.
+      const closing = await Promise.allSettled(saved.map((r) => writers.get(r.dataType)!.finish()));
+      const failedClose = closing.find((c) => c.status === 'rejected');
+      if (failedClose) throw failedClose.reason;
+      for (const [k, r] of saved.entries()) {
         const w = writers.get(r.dataType)!;
-        const md = await w.finish();
+        const md = (closing[k] as PromiseFulfilledResult<Awaited<ReturnType<ProductWriter['finish']>>>).value;
         const ds = { path: w.saver.finalPath };
         const sizeMb = md.chunks.reduce((a, c) => a + (c.filesize ?? 0), 0) / 1e6;
         const p: ProductSummary = { data_type: r.dataType, key: String(keys.get(r.dataType)), lineage_hash: r.lineageHash, source: 'computed', location: ds.path, rows: w.rows, bytes: w.bytes, size_mb: sizeMb, n_chunks: md.chunks.length, compressor: md.compressor };
