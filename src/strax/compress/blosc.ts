@@ -1,6 +1,9 @@
-// Blosc-1 frames via numcodecs' c-blosc WebAssembly build; header checked against file size and n × itemsize.
+// Blosc-1 frames: written by the TypeScript port of c-blosc 1.21 (byte-identical to python-blosc); read by the port,
+// or by numcodecs' c-blosc WebAssembly for frames from other writers (lz4/zstd inside, shuffle). Header checked against
+// file size and n × itemsize.
 import Blosc from 'numcodecs/blosc';
 import { FrameError } from '../errors.js';
+import { bloscCompressFrame, bloscDecompressFrame } from './blosc1-frame.js';
 import type { Compressor } from './types.js';
 
 /** python-blosc's hard limit (strax raises ValueError at or above it). */
@@ -24,16 +27,16 @@ export function readBloscHeader(frame: Uint8Array): BloscHeader {
 }
 
 /**
- * Writes blosclz, clevel 9, no shuffle like strax. numcodecs' encoder fixes typesize at 4 (python-blosc uses 8), so
- * the frames differ from strax's byte-wise but are standard Blosc-1 frames that python-blosc decodes.
+ * Writes what strax writes (`blosc.compress(arr, shuffle=False)`: blosclz, clevel 9, typesize 8, no shuffle, one
+ * thread), byte for byte. Reads blosclz/memcpyed unshuffled frames with the port, anything else with numcodecs.
  */
-export function bloscCompressor(clevel = 9, cname = 'blosclz'): Compressor {
-  const codec = new Blosc(clevel, cname, Blosc.NOSHUFFLE, 0);
+export function bloscCompressor(clevel = 9): Compressor {
+  let wasm: InstanceType<typeof Blosc> | undefined;
   return {
     name: 'blosc',
     async compress(data) {
       if (data.length >= BLOSC_MAX_BUFFERSIZE) throw new RangeError(`blosc cannot compress ${data.length} bytes (limit ${BLOSC_MAX_BUFFERSIZE - 1})`);
-      return codec.encode(data);
+      return bloscCompressFrame(data, clevel, 8);
     },
     async decompress(frame, expectedBytes) {
       const h = readBloscHeader(frame);
@@ -44,8 +47,14 @@ export function bloscCompressor(clevel = 9, cname = 'blosclz'): Compressor {
       if (h.nbytes !== expectedBytes) throw new FrameError(`blosc frame holds ${h.nbytes} bytes, expected ${expectedBytes}`);
       let out: Uint8Array;
       try {
-        out = await codec.decode(frame);
+        const ported = bloscDecompressFrame(frame);
+        if (ported !== undefined) out = ported;
+        else {
+          wasm ??= new Blosc();
+          out = await wasm.decode(frame);
+        }
       } catch (error) {
+        if (error instanceof FrameError) throw error;
         throw new FrameError(`corrupt blosc frame (${error instanceof Error ? error.message : String(error)})`);
       }
       if (out.length !== expectedBytes) throw new FrameError(`blosc frame decoded to ${out.length} bytes, expected ${expectedBytes}`);
