@@ -32,6 +32,9 @@ export class Records extends Plugin {
     const nb = Number(this.config.baseline_samples);
     if (++this.call === 0x7fffffff) this.seen.fill((this.call = 1) - 1);
     const call = this.call;
+    // raw_records rows are 244 bytes with the samples at byte 24: an Int16Array view works when the buffer is even.
+    const aligned = raw.byteOffset % 2 === 0;
+    const raw16 = aligned ? new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1) : new Int16Array(0);
     for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
       for (let b = 0; b < 22; b++) out[d + b] = raw[s + b]!; // time, length, dt, channel, pulse_length, record_i: same offsets
       const length = src.getInt32(s + 8, true);
@@ -44,7 +47,7 @@ export class Records extends Plugin {
         let sum = 0;
         let sum2 = 0;
         for (let j = 0; j < m; j++) {
-          const v = src.getInt16(s + 24 + 2 * j, true);
+          const v = aligned ? raw16[(s >> 1) + 12 + j]! : src.getInt16(s + 24 + 2 * j, true);
           sum += v;
           sum2 += v * v;
         }
@@ -59,10 +62,19 @@ export class Records extends Plugin {
       }
       const ibl = Math.trunc(bl);
       let area = 0;
-      for (let j = 0; j < length; j++) {
-        const v = ibl - src.getInt16(s + 24 + 2 * j, true);
-        dst.setInt16(d + 37 + 2 * j, v, true);
-        area += v;
+      if (aligned) {
+        for (let j = 0, k = (s >> 1) + 12, o = d + 37; j < length; j++, k++, o += 2) {
+          const v = ibl - raw16[k]!;
+          out[o] = v;
+          out[o + 1] = v >> 8;
+          area += v;
+        }
+      } else {
+        for (let j = 0; j < length; j++) {
+          const v = ibl - src.getInt16(s + 24 + 2 * j, true);
+          dst.setInt16(d + 37 + 2 * j, v, true);
+          area += v;
+        }
       }
       dst.setInt32(d + 22, area, true);
       dst.setFloat32(d + 27, bl, true);
