@@ -8,6 +8,9 @@ import { boundsProblems } from '../../src/strax/chunk/bounds.js';
 import { layoutOf } from '../../src/strax/storage/chunk-reader.js';
 import { Peaks } from '../../src/strax/plugins/peaks.js';
 import { REFERENCE_PLUGINS } from '../../src/strax/plugins/index.js';
+import { EVENTS } from '../../src/strax/plugins/events.js';
+import { RecordView } from '../../src/strax/dtype/rows.js';
+import { SEGMENTS_KEY, segmentsFromPyJson } from '../../src/strax/engine/segments.js';
 import { readLiveChunk, readLiveIndex } from '../../src/strax/engine/live-data.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { RUN, cli, folders, makeLiveRun, processLive, rowsOf } from './helpers.js';
@@ -89,6 +92,19 @@ describe('engine products', () => {
     const explicit = makeTmpDir();
     await processLive(live, explicit, ['records'], { save: ['raw_records'] });
     expect(folders(explicit).filter((f) => f.includes('-raw_records-'))).toHaveLength(1);
+  });
+
+  it('numbers events over the whole run (event_number 0…n−1 in time order), whatever the chunking', async () => {
+    const storage = makeTmpDir();
+    await processLive(live, storage, ['events'], { chunkTargetMb: 0.01 });
+    const ds = new DataDirectory(storage).find(RUN, 'events');
+    const segments = segmentsFromPyJson(ds.metadata!.extra[SEGMENTS_KEY])!;
+    const ev = new RecordView(EVENTS, await rowsOf(storage, 'events'));
+    expect(ev.length).toBeGreaterThan(3);
+    const withEvents = segments.filter((sg) => Array.from({ length: ev.length }, (_, i) => ev.time(i)).some((t) => t >= sg.start && t < sg.end));
+    expect(withEvents.length).toBeGreaterThan(1); // numbering crosses segment boundaries
+    expect(Array.from({ length: ev.length }, (_, i) => ev.get(i, 'event_number'))).toEqual(Array.from({ length: ev.length }, (_, i) => BigInt(i)));
+    for (let i = 1; i < ev.length; i++) expect(ev.time(i) > ev.time(i - 1)).toBe(true);
   });
 
   it('writes products that the strax reader accepts: complete, continuous, rows inside chunk bounds', async () => {

@@ -13,6 +13,7 @@ import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from
 import { readLiveFrame, readLiveIndex } from './live-data.js';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
+import { RowNumberer } from './row-numberer.js';
 import type { PluginRegistry } from './registry.js';
 import { checkUserOptions, resolvePlugins, type ResolvedPlugin } from './resolve.js';
 import { SEGMENTS_KEY, SegmentSlicer, segmentsFromPyJson, segmentsToPyJson, type Segment } from './segments.js';
@@ -154,10 +155,14 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
+      const numbering = new Map(saved.filter((r) => r.cls.numberedField).map((r) => [r.dataType, new RowNumberer(instantiate(r.cls, r.config).layout, r.cls.numberedField!)]));
       const drain = async () => {
         const head = inFlight.shift()!;
         const out = await head.result;
-        for (const [type, rows] of Object.entries(out)) await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
+        for (const [type, rows] of Object.entries(out)) {
+          numbering.get(type)?.number(rows);
+          await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
+        }
       };
       const keep = saved.map((r) => r.dataType);
       for (let i = 0; i < segments.length; i++) {

@@ -35,6 +35,11 @@ export abstract class Plugin {
   /** Compression level (zstd: default 3 as strax; any level gives frames strax reads). */
   static compressorLevel?: number;
   static saveWhen: SaveWhen = 'always';
+  /**
+   * An int64 field the engine fills with the row's number over the whole run (0, 1, …, in time order) after compute,
+   * in the main thread, so it does not depend on segments, chunking or workers (e.g. events' event_number).
+   */
+  static numberedField?: string;
   static chunkTargetMB = 200;
   /** 'live': reads the run's live data (given as `inputs.live`) instead of other data types. */
   static source?: 'live';
@@ -62,6 +67,7 @@ export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
   compressor: CompressorName;
   compressorLevel?: number;
   saveWhen: SaveWhen;
+  numberedField?: string;
   chunkTargetMB: number;
   source?: 'live';
 };

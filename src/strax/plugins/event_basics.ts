@@ -45,8 +45,8 @@ export class EventBasics extends Plugin {
     const w = new DataView(out.buffer);
     let first = 0;
     for (let k = 0; k < ne; k++) {
-      const t0 = e.getBigInt64(k * EVENTS.itemsize, true);
-      const t1 = e.getBigInt64(k * EVENTS.itemsize + 8, true);
+      const t0 = e.getBigInt64(k * EVENTS.itemsize + EVENTS.field('time').offset, true);
+      const t1 = e.getBigInt64(k * EVENTS.itemsize + EVENTS.field('endtime').offset, true);
       while (first < np && p.getBigInt64(P(first, 'time'), true) < t0) first++;
       const s1s: number[] = [];
       const s2s: number[] = [];

@@ -5,6 +5,7 @@ import { defineOptions } from '../engine/options.js';
 import { PEAK_BASICS } from './peak_basics.js';
 
 export const EVENTS = makeLayout([
+  { title: 'Event number in this dataset', name: 'event_number', typestr: '<i8' },
   { title: 'Event start time (ns since unix epoch)', name: 'time', typestr: '<i8' },
   { title: 'Event end time (ns since unix epoch)', name: 'endtime', typestr: '<i8' },
   { title: 'Number of S2 triggers in the event', name: 'n_triggers', typestr: '<i4' },
@@ -14,7 +15,9 @@ export class Events extends Plugin {
   static override provides = 'events';
   static override dependsOn = ['peak_basics'];
   static override dtype = EVENTS;
-  static override version = '0.1.0';
+  static override version = '0.2.0';
+  /** event_number counts events over the whole run: the engine numbers the rows in segment order. */
+  static override numberedField = 'event_number';
   static override options = defineOptions({
     trigger_min_area: { type: 'float', default: 100, track: true, help: 'S2s above this area [PE] trigger an event' },
     max_drift_time: { type: 'int', default: 2_300_000, track: true, help: 'Longest electron drift time [ns]; events start this much before the trigger' },
@@ -46,10 +49,12 @@ export class Events extends Plugin {
     }
     const out = new Uint8Array(windows.length * EVENTS.itemsize);
     const w = new DataView(out.buffer);
+    const [T, E, N] = ['time', 'endtime', 'n_triggers'].map((f) => EVENTS.field(f).offset) as [number, number, number];
     windows.forEach(([a, b, k], i) => {
-      w.setBigInt64(i * EVENTS.itemsize, a, true);
-      w.setBigInt64(i * EVENTS.itemsize + 8, b, true);
-      w.setInt32(i * EVENTS.itemsize + 16, k, true);
+      const o = i * EVENTS.itemsize;
+      w.setBigInt64(o + T, a, true);
+      w.setBigInt64(o + E, b, true);
+      w.setInt32(o + N, k, true);
     });
     return out;
   }
