@@ -97,9 +97,14 @@ export class Hits extends Plugin {
     // Pass 2: rows in (time, channel) order, 12 int32 words each.
     const order = sortedOrder(this.keys, nh);
     const out = new Int32Array(nh * 12);
-    for (let k = 0; k < nh; k++) {
-      const from = order[k]! * 12;
-      for (let w = 0; w < 12; w++) out[k * 12 + w] = tmp[from + w]!;
+    for (let k = 0; k < nh; ) {
+      // Runs of rows already in order are copied in one go (most lone hits are).
+      const h = order[k]!;
+      let run = 1;
+      while (k + run < nh && order[k + run] === h + run) run++;
+      if (run >= 4) out.set(tmp.subarray(h * 12, (h + run) * 12), k * 12);
+      else for (let q = 0; q < run; q++) for (let w = 0; w < 12; w++) out[(k + q) * 12 + w] = tmp[(h + q) * 12 + w]!;
+      k += run;
     }
     return new Uint8Array(out.buffer);
   }

@@ -88,15 +88,6 @@ function offsets(layout: RecordLayout): Record<string, number> {
   return o;
 }
 
-interface HitWindow {
-  r: number;
-  /** Record start relative to the peak's time base [ns]. */
-  rt: number;
-  ch: number;
-  li: number;
-  ri: number;
-}
-
 /** Build one peak row per group of hit indices; writes into `out` at row `row`. */
 export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], config: PluginConfig, out: Uint8Array, row: number): void {
   const layout = peakLayout(config);
@@ -107,16 +98,32 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
   const rv = new DataView(records.buffer, records.byteOffset, records.byteLength);
   const hv = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
   const base = readParts(rv, hv.getInt32(idx[0]! * HIT.itemsize + 28, true) * REC.itemsize);
-  const win: HitWindow[] = idx.map((h) => {
-    const s = h * HIT.itemsize;
+  // The peak's hits as columns: record index, record start [ns from base], channel, integration bounds.
+  const m = idx.length;
+  const R = new Int32Array(m);
+  const RT = new Float64Array(m);
+  const CH = new Int32Array(m);
+  const LI = new Int32Array(m);
+  const RI = new Int32Array(m);
+  let minCh = Infinity;
+  let maxCh = -Infinity;
+  for (let q = 0; q < m; q++) {
+    const s = idx[q]! * HIT.itemsize;
     const r = hv.getInt32(s + 28, true);
-    return { r, rt: relTime(rv, r * REC.itemsize, base), ch: hv.getInt16(s + 14, true), li: hv.getInt16(s + 24, true), ri: hv.getInt16(s + 26, true) };
-  });
-  let time = win[0]!.rt + win[0]!.li * 10;
+    const ch = hv.getInt16(s + 14, true);
+    R[q] = r;
+    RT[q] = relTime(rv, r * REC.itemsize, base);
+    CH[q] = ch;
+    LI[q] = hv.getInt16(s + 24, true);
+    RI[q] = hv.getInt16(s + 26, true);
+    if (ch < minCh) minCh = ch;
+    if (ch > maxCh) maxCh = ch;
+  }
+  let time = RT[0]! + LI[0]! * 10;
   let end = time;
-  for (const w of win) {
-    const a = w.rt + w.li * 10;
-    const b = w.rt + w.ri * 10;
+  for (let q = 0; q < m; q++) {
+    const a = RT[q]! + LI[q]! * 10;
+    const b = RT[q]! + RI[q]! * 10;
     if (a < time) time = a;
     if (b > end) end = b;
   }
@@ -129,40 +136,36 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
   const apc = new Float64Array(nCh);
   // Channel order, then (record time, left integration bound). Within one channel the hits arrive in time order
   // (records of a channel do not overlap), which is that order, so a stable counting sort by channel is enough.
-  const m = win.length;
-  let minCh = Infinity;
-  let maxCh = -Infinity;
-  for (const w of win) {
-    if (w.ch < minCh) minCh = w.ch;
-    if (w.ch > maxCh) maxCh = w.ch;
-  }
   const count = new Int32Array(maxCh - minCh + 2);
-  for (const w of win) count[w.ch - minCh + 1]!++;
+  for (let q = 0; q < m; q++) count[CH[q]! - minCh + 1]!++;
   for (let c = 1; c < count.length; c++) count[c]! += count[c - 1]!;
-  const sorted: HitWindow[] = new Array<HitWindow>(m);
-  for (const w of win) sorted[count[w.ch - minCh]!++] = w;
+  let order = new Int32Array(m);
+  for (let q = 0; q < m; q++) order[count[CH[q]! - minCh]!++] = q;
   for (let q = 1; q < m; q++) {
-    const a = sorted[q - 1]!;
-    const b = sorted[q]!;
-    if (a.ch === b.ch && (b.rt < a.rt || (b.rt === a.rt && b.li < a.li))) {
-      sorted.sort((x, y) => x.ch - y.ch || x.rt - y.rt || x.li - y.li); // input not in time order per channel
+    const x = order[q - 1]!;
+    const y = order[q]!;
+    if (CH[x] === CH[y] && (RT[y]! < RT[x]! || (RT[y] === RT[x] && LI[y]! < LI[x]!))) {
+      // Input not in time order per channel: a full comparison sort.
+      order = Int32Array.from({ length: m }, (_, k) => k).sort((u, v) => CH[u]! - CH[v]! || RT[u]! - RT[v]! || LI[u]! - LI[v]! || u - v);
       break;
     }
   }
   let lastCh = -1;
   let covered = -Infinity;
   for (let q = 0; q < m; q++) {
-    const w = sorted[q]!;
-    if (w.ch !== lastCh) [lastCh, covered] = [w.ch, -Infinity];
-    const at = (w.rt - time) / 10;
-    const rs = w.r * REC.itemsize;
+    const h = order[q]!;
+    const ch = CH[h]!;
+    const ri = RI[h]!;
+    if (ch !== lastCh) [lastCh, covered] = [ch, -Infinity];
+    const at = (RT[h]! - time) / 10;
+    const rs = R[h]! * REC.itemsize;
     const bl = rv.getFloat32(rs + 27, true);
     const fpart = bl - Math.trunc(bl); // bl % 1 without fmod
-    const j0 = Math.max(w.li, Math.ceil(covered - at));
-    const isTop = w.ch < nTop;
-    const inRange = w.ch >= 0 && w.ch < nCh;
-    let chArea = inRange ? apc[w.ch]! : 0;
-    for (let j = j0; j < w.ri; j++) {
+    const j0 = Math.max(LI[h]!, Math.ceil(covered - at));
+    const isTop = ch < nTop;
+    const inRange = ch >= 0 && ch < nCh;
+    let chArea = inRange ? apc[ch]! : 0;
+    for (let j = j0; j < ri; j++) {
       const pe = (rv.getInt16(rs + 37 + 2 * j, true) + fpart) * toPe;
       const bin = at + j;
       const k = (bin / f) | 0;
@@ -171,8 +174,8 @@ export function buildPeak(records: Uint8Array, hits: Uint8Array, idx: number[], 
       if (isTop) top[k]! += pe;
       chArea += pe;
     }
-    if (inRange) apc[w.ch] = chArea;
-    covered = Math.max(covered, at + w.ri);
+    if (inRange) apc[ch] = chArea;
+    covered = Math.max(covered, at + ri);
   }
   const o = row * layout.itemsize;
   const v = new DataView(out.buffer, out.byteOffset, out.byteLength);

@@ -22,6 +22,8 @@ export class Records extends Plugin {
   private readonly rmsOf = new Float64Array(65536);
   private readonly seen = new Int32Array(65536);
   private call = 0;
+  private readonly scratch = new Int16Array(RAW.field('data').count);
+  private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   compute(inputs: PluginInputs): Uint8Array {
     const raw = inputs.raw_records!;
@@ -35,6 +37,7 @@ export class Records extends Plugin {
     // raw_records rows are 244 bytes with the samples at byte 24: an Int16Array view works when the buffer is even.
     const aligned = raw.byteOffset % 2 === 0;
     const raw16 = aligned ? new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1) : new Int16Array(0);
+    const out16 = new Int16Array(out.buffer, 0, out.length >> 1);
     for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
       for (let b = 0; b < 22; b++) out[d + b] = raw[s + b]!; // time, length, dt, channel, pulse_length, record_i: same offsets
       const length = src.getInt32(s + 8, true);
@@ -62,13 +65,22 @@ export class Records extends Plugin {
       }
       const ibl = Math.trunc(bl);
       let area = 0;
-      if (aligned) {
-        for (let j = 0, k = (s >> 1) + 12, o = d + 37; j < length; j++, k++, o += 2) {
+      if (aligned && ((d + 37) & 1) === 0) {
+        // Even destination (every other row, 257-byte rows): write through an Int16Array view.
+        for (let j = 0, k = (s >> 1) + 12, o = (d + 37) >> 1; j < length; j++, k++, o++) {
           const v = ibl - raw16[k]!;
-          out[o] = v;
-          out[o + 1] = v >> 8;
+          out16[o] = v;
           area += v;
         }
+      } else if (aligned && length <= this.scratch.length) {
+        // Odd destination: fill an aligned scratch row, then one byte copy.
+        const sc = this.scratch;
+        for (let j = 0, k = (s >> 1) + 12; j < length; j++, k++) {
+          const v = ibl - raw16[k]!;
+          sc[j] = v;
+          area += v;
+        }
+        out.set(length === sc.length ? this.scratchBytes : this.scratchBytes.subarray(0, 2 * length), d + 37);
       } else {
         for (let j = 0; j < length; j++) {
           const v = ibl - src.getInt16(s + 24 + 2 * j, true);
