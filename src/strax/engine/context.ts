@@ -108,6 +108,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   for (const t of o.targets) need(t, false);
   const order = plan.filter((r) => compute.has(r.dataType));
   const saveAlso = new Set(o.save ?? []);
+  for (const t of saveAlso) o.registry.get(t); // unknown type: ConfigError listing the targets
   for (const t of o.targets) if (byType.get(t)!.cls.saveWhen === 'never' && compute.has(t)) {
     throw new ConfigError(`data type ${t} is never saved (its plugin's saveWhen is never); target a type that depends on it`, { context: { option: 'target' } });
   }
