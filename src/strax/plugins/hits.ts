@@ -45,7 +45,17 @@ export class Hits extends Plugin {
       const d0 = s + 37;
       let j = 0;
       while (j < length) {
-        if (v.getInt16(d0 + 2 * j, true) <= thr) {
+        // Skip quiet samples two at a time (one 32-bit read: low half = sample j, high half = sample j + 1).
+        if (j + 1 < length) {
+          const pair = v.getInt32(d0 + 2 * j, true);
+          if (((pair << 16) >> 16) <= thr) {
+            if (pair >> 16 <= thr) {
+              j += 2;
+              continue;
+            }
+            j++; // the hit starts at the high sample
+          }
+        } else if (v.getInt16(d0 + 2 * j, true) <= thr) {
           j++;
           continue;
         }
