@@ -26,6 +26,14 @@ export class Hits extends Plugin {
 
   compute(inputs: PluginInputs): Uint8Array {
     const rec = inputs.records!;
+    // Two separate loops in two functions: each is optimised as a whole after its first call instead of being
+    // re-compiled (on-stack replacement, then deopts past the loop) in every worker isolate.
+    const nh = this.findHits(rec);
+    return permuteRows(this.tmp, sortedOrder(this.keys, nh), nh);
+  }
+
+  /** Pass 1: one tight loop over the int16 samples of each row; hit rows are written in record order to `tmp`. */
+  private findHits(rec: Uint8Array): number {
     const n = rec.length / REC.itemsize;
     const v = new DataView(rec.buffer, rec.byteOffset, rec.byteLength);
     const thr = Number(this.config.hit_min_amplitude);
@@ -35,11 +43,15 @@ export class Hits extends Plugin {
     const base = n > 0 ? readParts(v, 0) : { lo: 0, hi: 0 };
     const t = { lo: 0, hi: 0 };
     let nh = 0;
+    if (this.keys.length < 2 * n) {
+      // Room for two hits per record up front, so the loop rarely has to grow (a path the JIT has not seen).
+      this.keys = growF64(this.keys, 2 * n);
+      this.tmp = growI32(this.tmp, 12 * this.keys.length);
+    }
     let tmp = this.tmp;
     let tv = new DataView(tmp.buffer);
     let t16 = new Int16Array(tmp.buffer);
     let f32 = new Float32Array(tmp.buffer);
-    // Pass 1: one tight loop over the int16 samples of each row; hit rows are written in record order.
     for (let i = 0, s = 0; i < n; i++, s += size) {
       const length = v.getInt32(s + 8, true);
       const d0 = s + 37;
@@ -104,19 +116,21 @@ export class Hits extends Plugin {
         nh++;
       }
     }
-    // Pass 2: rows in (time, channel) order, 12 int32 words each.
-    const order = sortedOrder(this.keys, nh);
-    const out = new Int32Array(nh * 12);
-    for (let k = 0; k < nh; ) {
-      // Runs of rows already in order are copied in one go (most lone hits are).
-      const h = order[k]!;
-      let run = 1;
-      while (k + run < nh && order[k + run] === h + run) run++;
-      if (run >= 4) out.set(tmp.subarray(h * 12, (h + run) * 12), k * 12);
-      else for (let q = 0; q < run; q++) for (let w = 0; w < 12; w++) out[(k + q) * 12 + w] = tmp[(h + q) * 12 + w]!;
-      k += run;
-    }
-    return new Uint8Array(out.buffer);
+    return nh;
   }
 
+}
+
+/** Pass 2: the hit rows (12 int32 words each) in sorted order; runs already in order are copied in one go. */
+function permuteRows(tmp: Int32Array, order: Int32Array, nh: number): Uint8Array {
+  const out = new Int32Array(nh * 12);
+  for (let k = 0; k < nh; ) {
+    const h = order[k]!;
+    let run = 1;
+    while (k + run < nh && order[k + run] === h + run) run++;
+    if (run >= 4) out.set(tmp.subarray(h * 12, (h + run) * 12), k * 12);
+    else for (let q = 0; q < run; q++) for (let w = 0; w < 12; w++) out[(k + q) * 12 + w] = tmp[(h + q) * 12 + w]!;
+    k += run;
+  }
+  return new Uint8Array(out.buffer);
 }

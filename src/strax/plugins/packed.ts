@@ -47,34 +47,45 @@ const TWO48 = 2 ** 48;
  * produce — go through a three-pass LSD radix sort (linear); anything else through a comparison sort.
  */
 export function sortedOrder(keys: Float64Array, n: number): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
+  const kind = classify(keys, n);
+  if (kind === 0) return Int32Array.from({ length: n }, (_, i) => i);
+  if (kind === 2) return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => keys[a]! - keys[b]! || a - b);
+  return radixOrder(keys, n);
+}
+
+/** 0: already sorted; 1: integer keys in [0, 2⁴⁸) (radix); 2: anything else. */
+function classify(keys: Float64Array, n: number): number {
   let sorted = true;
-  let radixable = true;
   for (let i = 0; i < n; i++) {
     const k = keys[i]!;
+    if (!(k >= 0 && k < TWO48 && Math.floor(k) === k)) return 2;
     if (i > 0 && k < keys[i - 1]!) sorted = false;
-    if (!(k >= 0 && k < TWO48 && Math.floor(k) === k)) radixable = false;
   }
-  if (sorted) return idx;
-  if (!radixable) return idx.sort((a, b) => keys[a]! - keys[b]! || a - b);
-  // Three 16-bit digits per key, least significant first; each pass is a stable counting sort.
+  return sorted ? 0 : 1;
+}
+
+/** Three 16-bit digits per key, least significant first; each pass is a stable counting sort. */
+function radixOrder(keys: Float64Array, n: number): Int32Array {
   const digits = [new Uint16Array(n), new Uint16Array(n), new Uint16Array(n)] as const;
-  for (let i = 0; i < n; i++) {
-    const k = keys[i]!;
-    const l = k % TWO32;
-    digits[0][i] = l & 0xffff;
-    digits[1][i] = l >>> 16;
-    digits[2][i] = (k - l) / TWO32;
-  }
+  splitDigits(keys, n, digits[0], digits[1], digits[2]);
   const count = new Int32Array(65537);
-  let src = idx;
+  let src = Int32Array.from({ length: n }, (_, i) => i);
   let dst = new Int32Array(n);
   for (const digit of digits) {
     radixPass(src, dst, digit, count, n);
     [src, dst] = [dst, src];
   }
   return src;
+}
+
+function splitDigits(keys: Float64Array, n: number, d0: Uint16Array, d1: Uint16Array, d2: Uint16Array): void {
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    const l = k % TWO32;
+    d0[i] = l & 0xffff;
+    d1[i] = l >>> 16;
+    d2[i] = (k - l) / TWO32;
+  }
 }
 
 function radixPass(src: Int32Array, dst: Int32Array, digit: Uint16Array, count: Int32Array, n: number): void {
