@@ -22,8 +22,6 @@ export class Records extends Plugin {
   private readonly rmsOf = new Float64Array(65536);
   private readonly seen = new Int32Array(65536);
   private call = 0;
-  private readonly scratch = new Int16Array(RAW.field('data').count);
-  private readonly scratchBytes = new Uint8Array(this.scratch.buffer);
 
   compute(inputs: PluginInputs): Uint8Array {
     const raw = inputs.raw_records!;
@@ -39,7 +37,9 @@ export class Records extends Plugin {
     const raw16 = aligned ? new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1) : new Int16Array(0);
     const out16 = new Int16Array(out.buffer, 0, out.length >> 1);
     for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
-      for (let b = 0; b < 22; b++) out[d + b] = raw[s + b]!; // time, length, dt, channel, pulse_length, record_i: same offsets
+      // time, length, dt, channel, pulse_length, record_i: same offsets (22 bytes, copied as 5 × 4 + 2)
+      for (let b = 0; b < 20; b += 4) dst.setUint32(d + b, src.getUint32(s + b, true), true);
+      dst.setUint16(d + 20, src.getUint16(s + 20, true), true);
       const length = src.getInt32(s + 8, true);
       const c = src.getInt16(s + 14, true) + 32768;
       const recordI = src.getInt16(s + 20, true);
@@ -72,15 +72,20 @@ export class Records extends Plugin {
           out16[o] = v;
           area += v;
         }
-      } else if (aligned && length <= this.scratch.length) {
-        // Odd destination: fill an aligned scratch row, then one byte copy.
-        const sc = this.scratch;
-        for (let j = 0, k = (s >> 1) + 12; j < length; j++, k++) {
-          const v = ibl - raw16[k]!;
-          sc[j] = v;
+      } else if (aligned && length > 0) {
+        // Odd destination: the even addresses hold (high byte of sample j−1, low byte of sample j), one 16-bit store each.
+        const o = d + 37;
+        const k0 = (s >> 1) + 12;
+        let prev = ibl - raw16[k0]!;
+        area += prev;
+        out[o] = prev;
+        for (let j = 1; j < length; j++) {
+          const v = ibl - raw16[k0 + j]!;
           area += v;
+          out16[(o + 2 * j - 1) >> 1] = ((prev >> 8) & 0xff) | ((v & 0xff) << 8);
+          prev = v;
         }
-        out.set(length === sc.length ? this.scratchBytes : this.scratchBytes.subarray(0, 2 * length), d + 37);
+        out[o + 2 * length - 1] = prev >> 8;
       } else {
         for (let j = 0; j < length; j++) {
           const v = ibl - src.getInt16(s + 24 + 2 * j, true);
