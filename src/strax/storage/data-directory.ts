@@ -6,7 +6,7 @@ import { inspectDataset, type StoredDataset } from './dataset.js';
 import { readAllRows, readChunks, type ChunkData, type ReadOptions } from './chunk-reader.js';
 import { DatasetSaver, type NewDataset, type SaverOptions } from './saver.js';
 import { readRunMetadata, writeRunMetadata, type RunMetadata } from './run-metadata.js';
-import { validateKeyPart } from './names.js';
+import { parseFolderName, validateKeyPart } from './names.js';
 
 export interface ListFilter {
   run?: string;
@@ -19,19 +19,39 @@ export class DataDirectory {
     this.root = path.resolve(root);
   }
 
-  /** Every strax data folder under the root (including `_temp` ones), sorted by folder name. */
+  /**
+   * Every strax data folder under the root (including `_temp` ones), sorted by folder name. Names are filtered
+   * before any folder is opened, and a folder that vanishes while it is read (another process renaming its
+   * `_temp` folder to the final name) is looked up again under that name, so concurrent writers are harmless.
+   */
   list(filter: ListFilter = {}): StoredDataset[] {
     if (!fs.existsSync(this.root)) throw new DataNotAvailableError(this.root, 'the data directory does not exist');
     const out: StoredDataset[] = [];
-    for (const e of fs.readdirSync(this.root, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (!e.isDirectory()) continue;
-      const ds = inspectDataset(path.join(this.root, e.name));
-      if (!ds) continue;
-      if (filter.run !== undefined && ds.runId !== filter.run) continue;
-      if (filter.dataType !== undefined && ds.dataType !== filter.dataType) continue;
+    const names = fs.readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    const seen = new Set<string>();
+    for (const name of names) {
+      const key = parseFolderName(name);
+      if (!key) continue;
+      if (filter.run !== undefined && key.runId !== filter.run) continue;
+      if (filter.dataType !== undefined && key.dataType !== filter.dataType) continue;
+      const ds = this.inspectRacing(name);
+      if (!ds || seen.has(ds.path)) continue;
+      seen.add(ds.path);
       out.push(ds);
     }
     return out;
+  }
+
+  private inspectRacing(name: string): StoredDataset | undefined {
+    const candidates = name.endsWith('_temp') ? [name, name.slice(0, -'_temp'.length)] : [name];
+    for (const candidate of candidates) {
+      try {
+        return inspectDataset(path.join(this.root, candidate));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    return undefined;
   }
 
   /** The complete dataset for run + data type (+ hash); DataNotAvailableError says why if there is none. */

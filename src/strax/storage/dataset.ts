@@ -44,8 +44,11 @@ export function inspectDataset(folder: string): StoredDataset | undefined {
   const files = new Set<string>();
   for (const e of fs.readdirSync(folder, { withFileTypes: true })) {
     if (!e.isFile()) continue;
+    // A chunk's `<name>_temp` may be renamed between readdir and stat by a writer that is still at work.
+    const size = fs.statSync(path.join(folder, e.name), { throwIfNoEntry: false })?.size;
+    if (size === undefined) continue;
     files.add(e.name);
-    base.sizeOnDisk += fs.statSync(path.join(folder, e.name)).size;
+    base.sizeOnDisk += size;
   }
   base.metadataPath = findMetadataFile(folder);
   if (!base.metadataPath) return { ...base, reason: 'no metadata file' };
