@@ -26,9 +26,9 @@ describe('engine products', () => {
   it('writes byte-identical rows for chunk targets of 1 MB and 50 MB', async () => {
     const a = makeTmpDir();
     const b = makeTmpDir();
-    // raw_records is saved only when asked for (saveWhen 'target'): ask, so every product is compared.
-    await processLive(live, a, ['event_info'], { chunkTargetMb: 1, save: ['raw_records'] });
-    await processLive(live, b, ['event_info'], { chunkTargetMb: 50, save: ['raw_records'] });
+    // raw_records and records are saved only when asked for (saveWhen 'target'): ask, so every product is compared.
+    await processLive(live, a, ['event_info'], { chunkTargetMb: 1, save: ['raw_records', 'records'] });
+    await processLive(live, b, ['event_info'], { chunkTargetMb: 50, save: ['raw_records', 'records'] });
     const chunksA = new DataDirectory(a).find(RUN, 'records').metadata!.chunks.length;
     const chunksB = new DataDirectory(b).find(RUN, 'records').metadata!.chunks.length;
     expect(chunksA).toBeGreaterThan(chunksB);
@@ -39,9 +39,9 @@ describe('engine products', () => {
     const cwd = makeTmpDir();
     const a = path.join(cwd, 'a');
     const b = path.join(cwd, 'b');
-    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
+    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
     expect(r1.code, r1.stderr).toBe(0);
-    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
+    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
     expect(r2.code, r2.stderr).toBe(0);
     expect(JSON.parse(r2.stdout).workers).toBe(2);
     for (const t of TYPES) expect(Buffer.compare(Buffer.from(await rowsOf(a, t)), Buffer.from(await rowsOf(b, t))), t).toBe(0);
@@ -69,7 +69,8 @@ describe('engine products', () => {
 
   it('recomputes everything with fromScratch and a new lineage for a changed tracked option', async () => {
     const storage = makeTmpDir();
-    await processLive(live, storage, ['hits']);
+    // Store records too, so the changed hits option below can show that stored upstream data is reused.
+    await processLive(live, storage, ['hits'], { save: ['records'] });
     const again = await processLive(live, storage, ['hits'], { fromScratch: true });
     expect(again.computed).toEqual(['raw_records', 'records', 'hits']);
     const changed = await processLive(live, storage, ['hits'], { options: { hit_min_amplitude: 25 } });
@@ -77,13 +78,19 @@ describe('engine products', () => {
     expect(folders(storage).filter((f) => f.includes('-hits-'))).toHaveLength(2);
   });
 
-  it('saves raw_records only when it is a target or listed in save (saveWhen target), and then equal to the live data', async () => {
+  it('saves raw_records and records only when they are targets or listed in save (saveWhen target, as straxen), raw_records equal to the live data', async () => {
     const plain = makeTmpDir();
     const s = await processLive(live, plain, ['event_info']);
     expect(s.computed).toContain('raw_records');
+    expect(s.computed).toContain('records');
     expect(s.products.map((p) => p.data_type)).not.toContain('raw_records');
+    expect(s.products.map((p) => p.data_type)).not.toContain('records');
     expect(folders(plain).filter((f) => f.includes('-raw_records-'))).toEqual([]);
-    expect(folders(plain).filter((f) => f.includes('-records-'))).toHaveLength(1);
+    expect(folders(plain).filter((f) => f.includes('-records-'))).toEqual([]);
+    expect(folders(plain).filter((f) => f.includes('-hits-'))).toHaveLength(1);
+    const recordsTargeted = makeTmpDir();
+    await processLive(live, recordsTargeted, ['records']);
+    expect(folders(recordsTargeted).filter((f) => f.includes('-records-'))).toHaveLength(1);
     const targeted = makeTmpDir();
     await processLive(live, targeted, ['raw_records']);
     const index = readLiveIndex(live, RUN);
@@ -109,7 +116,7 @@ describe('engine products', () => {
 
   it('writes products that the strax reader accepts: complete, continuous, rows inside chunk bounds', async () => {
     const storage = makeTmpDir();
-    await processLive(live, storage, ['event_info', 'raw_records'], { chunkTargetMb: 1 });
+    await processLive(live, storage, ['event_info', 'raw_records', 'records'], { chunkTargetMb: 1 });
     const list = new DataDirectory(storage).list({ run: RUN });
     expect(list.map((d) => d.dataType).sort()).toEqual([...TYPES].sort());
     for (const ds of list) {

@@ -10,6 +10,9 @@ export class Records extends Plugin {
   static override provides = 'records';
   static override dependsOn = ['raw_records'];
   static override dtype = REC;
+  // As in straxen (PulseProcessing: save_when records=TARGET): records are as large as the raw data and cheap
+  // to recompute, so they are stored only when asked for (a target, or ProcessOptions.save).
+  static override saveWhen = 'target' as const;
   static override version = '0.1.0';
   /** zstd level 1: ~25 % less compression time than level 3 for ~14 % larger files (strax reads any level). */
   static override compressorLevel = 1;
