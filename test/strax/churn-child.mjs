@@ -12,5 +12,6 @@ for (let i = 0; ; i++) {
   fs.writeFileSync(path.join(temp, `records-h${String(i).padStart(9, '0')}-000000_temp`), 'x');
   fs.renameSync(path.join(temp, `records-h${String(i).padStart(9, '0')}-000000_temp`), path.join(temp, `records-h${String(i).padStart(9, '0')}-000000`));
   fs.renameSync(temp, final);
-  if (i % 20 === 19) fs.rmSync(final, { recursive: true });
+  // Keep the ten newest: the listing races with removals too, and the folder count stays bounded.
+  if (i >= 10) fs.rmSync(path.join(root, `000002-records-h${String(i - 10).padStart(9, '0')}`), { recursive: true, force: true });
 }

@@ -3,10 +3,26 @@ import BZip2 from 'bzip2-wasm';
 import { FrameError } from '../errors.js';
 import type { Compressor } from './types.js';
 
-let ready: Promise<BZip2> | undefined;
+/** The emscripten module inside bzip2-wasm: libbzip2's buffer-to-buffer calls plus malloc/free. */
+interface Libbz2 {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(ptr: number): void;
+  _BZ2_bzBuffToBuffCompress(dest: number, destLen: number, src: number, srcLen: number, blockSize: number, verbosity: number, workFactor: number): number;
+  _BZ2_bzBuffToBuffDecompress(dest: number, destLen: number, src: number, srcLen: number, small: number, verbosity: number): number;
+  getValue(ptr: number, type: 'i32'): number;
+  setValue(ptr: number, value: number, type: 'i32'): void;
+}
+
+const BZ_OUTBUFF_FULL = -8;
+const BZ_ERRORS: Record<number, string> = {
+  [-2]: 'BZ_PARAM_ERROR', [-3]: 'BZ_MEM_ERROR', [-4]: 'BZ_DATA_ERROR', [-5]: 'BZ_DATA_ERROR_MAGIC', [-7]: 'BZ_UNEXPECTED_EOF', [-8]: 'BZ_OUTBUFF_FULL',
+};
+
+let ready: Promise<Libbz2> | undefined;
 
 /** The wasm module, loaded once. Its loader sets globalThis.__dirname/require; they are put back afterwards. */
-function codec(): Promise<BZip2> {
+function libbz2(): Promise<Libbz2> {
   ready ??= (async () => {
     const g = globalThis as Record<string, unknown>;
     const saved = { dirname: g.__dirname, require: g.require, hadDirname: '__dirname' in g, hadRequire: 'require' in g };
@@ -19,9 +35,32 @@ function codec(): Promise<BZip2> {
       if (saved.hadRequire) g.require = saved.require;
       else delete g.require;
     }
-    return bz;
+    return (bz as unknown as { wasmModule: Libbz2 }).wasmModule;
   })();
   return ready;
+}
+
+/**
+ * Run one libbzip2 buffer-to-buffer call. The package's own wrapper reads `HEAPU8` before `_malloc`, which
+ * detaches it when the wasm memory grows (chunks of tens of MB); here every view is taken after allocating.
+ */
+function bufferCall(lib: Libbz2, input: Uint8Array, outCapacity: number, call: (dest: number, destLen: number, src: number) => number): Uint8Array {
+  const src = lib._malloc(input.length);
+  const dest = lib._malloc(outCapacity);
+  const destLen = lib._malloc(4);
+  try {
+    if (!src || !dest || !destLen) throw new FrameError('bzip2: out of WebAssembly memory');
+    lib.HEAPU8.set(input, src);
+    lib.setValue(destLen, outCapacity, 'i32');
+    const rc = call(dest, destLen, src);
+    if (rc !== 0) throw Object.assign(new Error(BZ_ERRORS[rc] ?? `libbzip2 error ${rc}`), { code: rc });
+    const n = lib.getValue(destLen, 'i32');
+    return lib.HEAPU8.slice(dest, dest + n);
+  } finally {
+    lib._free(src);
+    lib._free(dest);
+    lib._free(destLen);
+  }
 }
 
 const END_OF_STREAM = 0x177245385090n; // 48-bit magic, followed by the 32-bit combined CRC and padding to a byte
@@ -53,21 +92,22 @@ export function bz2Compressor(level = 9): Compressor {
   return {
     name: 'bz2',
     async compress(data) {
-      const bz = await codec();
+      const lib = await libbz2();
       // libbzip2's documented worst case: 1 % larger plus 600 bytes.
-      return bz.compress(data, level, Math.ceil(data.length * 1.01) + 600);
+      const capacity = Math.ceil(data.length * 1.01) + 600;
+      return bufferCall(lib, data, capacity, (dest, destLen, src) => lib._BZ2_bzBuffToBuffCompress(dest, destLen, src, data.length, level, 0, 0));
     },
     async decompress(frame, expectedBytes) {
       if (frame.length < 14 || frame[0] !== 0x42 || frame[1] !== 0x5a || frame[2] !== 0x68) throw new FrameError('not a bzip2 stream (bad magic)');
-      const bz = await codec();
+      const lib = await libbz2();
       let out: Uint8Array;
       try {
         // One spare byte, so a stream that holds more than expected is caught as BZ_OUTBUFF_FULL.
-        out = bz.decompress(frame, expectedBytes + 1);
+        out = bufferCall(lib, frame, expectedBytes + 1, (dest, destLen, src) => lib._BZ2_bzBuffToBuffDecompress(dest, destLen, src, frame.length, 0, 0));
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (/OUTBUFF_FULL/.test(message)) throw new FrameError(`bzip2 stream decodes to more than the expected ${expectedBytes} bytes`);
-        throw new FrameError(`corrupt or truncated bzip2 stream (${message})`);
+        if (error instanceof FrameError) throw error;
+        if ((error as { code?: number }).code === BZ_OUTBUFF_FULL) throw new FrameError(`bzip2 stream decodes to more than the expected ${expectedBytes} bytes`);
+        throw new FrameError(`corrupt or truncated bzip2 stream (${error instanceof Error ? error.message : String(error)})`);
       }
       const second = secondStreamAt(frame);
       if (second >= 0) throw new FrameError(`a second bzip2 stream starts at byte ${second} (${frame.length - second} bytes); strax would drop it`);
