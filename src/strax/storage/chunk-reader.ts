@@ -38,7 +38,15 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
   const layout = layoutOf(ds);
   const codec = getCompressor(md.compressor);
   const file = (i: number) => path.join(ds.path, md.chunks[i]!.filename ?? '');
-  const fetch = (i: number) => (i < md.chunks.length && md.chunks[i]!.n > 0 ? readWhole(file(i)) : Promise.resolve(undefined));
+  // Two read buffers in turn: chunk i+1 is read into one while chunk i is decoded from the other. A compressed frame
+  // is not needed once decoded (codecs return new arrays), so reusing the buffer two chunks later is safe.
+  const buffers: (Buffer | undefined)[] = [undefined, undefined];
+  const fetch = async (i: number): Promise<Buffer | undefined> => {
+    if (i >= md.chunks.length || md.chunks[i]!.n === 0) return undefined;
+    const buf = await readWhole(file(i), buffers[i % 2]);
+    if (!buffers[i % 2] || buf.buffer !== buffers[i % 2]!.buffer) buffers[i % 2] = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    return buf;
+  };
   let next = fetch(0);
   next.catch(() => undefined);
   let prevEnd: bigint | undefined;

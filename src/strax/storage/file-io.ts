@@ -2,11 +2,15 @@
 // main thread between steps, which defeats overlapping I/O with a synchronous codec).
 import fs from 'node:fs/promises';
 
-export async function readWhole(file: string): Promise<Buffer> {
+/**
+ * Read a whole file. With `reuse`, the bytes go into that buffer when it is large enough (the result is a view of
+ * it): a reader that alternates two buffers avoids faulting in fresh pages for every chunk of tens of MB.
+ */
+export async function readWhole(file: string, reuse?: Buffer): Promise<Buffer> {
   const fh = await fs.open(file, 'r');
   try {
     const { size } = await fh.stat();
-    const buf = Buffer.allocUnsafe(size);
+    const buf = reuse && reuse.length >= size ? reuse.subarray(0, size) : Buffer.allocUnsafe(size);
     let off = 0;
     while (off < size) {
       const { bytesRead } = await fh.read(buf, off, size - off, off);
