@@ -113,6 +113,9 @@ function buildSpecs(options: SubmitOptions, planned: Planned[], targets: string[
   const baseSets = [...(options.sets ?? []), ...(options.configFile ? [] : [`work_dir=${workPaths(config).workDir}`])];
   const command = (p: Planned) => straxerJobCommand(config, { run: p.run, targets, configFile: options.configFile, sets: [...baseSets, ...p.sets] });
   const resources = Object.fromEntries(Object.entries(options.resources ?? {}).filter(([, v]) => v !== undefined && v !== null));
+  // glibc keeps freed chunk buffers in per-thread arenas; with this threshold they go back to the system, which keeps
+  // a 2-worker straxer near its memory budget on long runs (measured in docs/ENGINE.md). It must be set before start.
+  const env = { MALLOC_MMAP_THRESHOLD_: '131072' };
   const useArray = (options.array ?? config.scheduler.use_arrays) && planned.length > 1;
   const first = formatRunId(planned[0]!.run);
   if (useArray) {
@@ -123,11 +126,12 @@ function buildSpecs(options: SubmitOptions, planned: Planned[], targets: string[
         name: `straxer-${formatRunId(group[0]!.run)}-${formatRunId(group.at(-1)!.run)}`,
         command: command(group[0]!),
         arrayCommands: group.map(command),
+        env,
         ...resources,
       }),
     );
   }
-  return planned.map((p) => jobSpecFromConfig(config, { name: `straxer-${p.run === planned[0]!.run ? first : formatRunId(p.run)}`, command: command(p), ...resources }));
+  return planned.map((p) => jobSpecFromConfig(config, { name: `straxer-${p.run === planned[0]!.run ? first : formatRunId(p.run)}`, command: command(p), env, ...resources }));
 }
 
 /** Compare-and-set every planned run to `claimed`; a run someone else claimed first is skipped. */

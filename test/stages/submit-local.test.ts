@@ -99,6 +99,7 @@ describe('submit (local scheduler)', () => {
     const { config, base } = setup(['true']);
     const summary = await runSubmit(base({ runs: [5, 6], dryRun: true }));
     expect(summary.script).toContain('#!/bin/bash');
+    expect(summary.script).toContain('export MALLOC_MMAP_THRESHOLD_=131072');
     expect(summary.submit_command?.[1]).toMatch(/straxer-000005-000006-.*\.sh$/);
     expect(fs.existsSync(summary.submit_command![1]!)).toBe(false);
     expect(await processState(config, 5)).toBeUndefined();
