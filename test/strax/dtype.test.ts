@@ -85,7 +85,7 @@ describe('typed access', () => {
     expect(cols.baseline!.values[0]).toBe(16000.5);
     const wf = cols.data!.row(2);
     expect(wf.length).toBe(110);
-    expect(Array.from(wf.subarray(0, 3))).toEqual([14 - 150, 15 - 150, 16 - 150]);
+    expect(Array.from(wf.subarray(0, 3) as Int16Array)).toEqual([14 - 150, 15 - 150, 16 - 150]);
     expect(fromColumns(layout, n, cols)).toEqual(bytes);
     expect(extractColumn(layout, bytes, 'reduction_level').values).toBeInstanceOf(Uint8Array);
   });
