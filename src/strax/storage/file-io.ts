@@ -1,26 +1,38 @@
 // Whole-file read/write in one threadpool request each (fs.readFile/writeFile go in 512 kB steps that need the
 // main thread between steps, which defeats overlapping I/O with a synchronous codec).
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 
 /**
- * Read a whole file. With `reuse`, the bytes go into that buffer when it is large enough (the result is a view of
- * it): a reader that alternates two buffers avoids faulting in fresh pages for every chunk of tens of MB.
+ * Read a whole file. Open and stat are synchronous (microseconds), so the one read request is in the threadpool
+ * before this returns its promise: it proceeds while the caller's thread is busy in a synchronous codec (awaiting
+ * open, stat and read in turn would need that thread between steps). With `reuse`, the bytes go into that buffer
+ * when it is large enough (the result is a view of it): alternating two buffers avoids fresh page faults per chunk.
  */
-export async function readWhole(file: string, reuse?: Buffer): Promise<Buffer> {
-  const fh = await fs.open(file, 'r');
+export function readWhole(file: string, reuse?: Buffer): Promise<Buffer> {
+  let fd: number;
   try {
-    const { size } = await fh.stat();
-    const buf = reuse && reuse.length >= size ? reuse.subarray(0, size) : Buffer.allocUnsafe(size);
-    let off = 0;
-    while (off < size) {
-      const { bytesRead } = await fh.read(buf, off, size - off, off);
-      if (bytesRead === 0) break;
-      off += bytesRead;
-    }
-    return off === size ? buf : buf.subarray(0, off);
-  } finally {
-    await fh.close();
+    fd = fsSync.openSync(file, 'r');
+  } catch (error) {
+    return Promise.reject(error);
   }
+  const size = fsSync.fstatSync(fd).size;
+  const buf = reuse && reuse.length >= size ? reuse.subarray(0, size) : Buffer.allocUnsafe(size);
+  const readFrom = (off: number): Promise<number> =>
+    new Promise((resolve, reject) => fsSync.read(fd, buf, off, size - off, off, (error, n) => (error ? reject(error) : resolve(n))));
+  return (async () => {
+    try {
+      let off = 0;
+      while (off < size) {
+        const n = await readFrom(off);
+        if (n === 0) break;
+        off += n;
+      }
+      return off === size ? buf : buf.subarray(0, off);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+  })();
 }
 
 export async function writeWhole(file: string, data: Uint8Array): Promise<void> {
