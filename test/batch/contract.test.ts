@@ -8,7 +8,7 @@ import {
 } from '../../src/batch/index.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { runCommand } from '../../src/util/run.js';
-import { NO_SLURM, SLURM_DIR, ensureSlurm, recordArgv, sh, slurmUp, spec, until } from './helpers.js';
+import { NO_SLURM, SLURM_DIR, ensureSlurm, lockCluster, recordArgv, sh, slurmUp, spec, until } from './helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-contract-'));
 const jobDir = path.join(tmp, 'jobs');
@@ -23,17 +23,21 @@ const poll = { initialDelayMs: 200, maxDelayMs: 1000 };
 /** Jobs with a 1-minute limit, submitted first so the slow time-limit checks overlap the other tests. */
 const timeoutJobs = new Map<string, { scheduler: BaseScheduler; ref: JobRef }>();
 
+let releaseCluster: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
+  if (!NO_SLURM) releaseCluster = await lockCluster();
   if (!NO_SLURM) await ensureSlurm();
   for (const impl of active) {
     const scheduler = impl.make();
     timeoutJobs.set(impl.name, { scheduler, ref: await scheduler.submit(spec(jobDir, `timeout-${impl.name}`, ['sleep', '600'], { walltimeMin: 1 })) });
   }
-}, 300_000);
+}, 900_000);
 
 afterAll(async () => {
   for (const { scheduler, ref } of timeoutJobs.values()) await scheduler.cancel([ref]).catch(() => undefined);
   fs.rmSync(tmp, { recursive: true, force: true });
+  await releaseCluster?.();
 });
 
 describe.each(active)('the $name scheduler', ({ name, make }) => {

@@ -1,6 +1,8 @@
 // Test helpers for the scheduler contract suite: a real single-node Slurm, job specs and argv-recording payloads.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 import { runCommand } from '../../src/util/run.js';
 import type { JobSpec } from '../../src/batch/index.js';
 
@@ -13,6 +15,20 @@ export async function slurmUp(env: Record<string, string> = {}): Promise<string>
   const result = await runCommand('bash', [path.join(ROOT, 'scripts/slurm-up.sh')], { env, reject: false, timeoutMs: 300_000 });
   if (result.exitCode !== 0) throw new Error(`scripts/slurm-up.sh failed (exit ${result.exitCode}): ${result.stderr}`);
   return result.stderr;
+}
+
+/**
+ * Exclusive use of the test cluster across vitest workers: some tests restart or kill slurmctld, which would fail
+ * the jobs of a Slurm test running in the other worker. Files that use Slurm hold this from beforeAll to afterAll.
+ */
+export async function lockCluster(): Promise<() => Promise<void>> {
+  const target = path.join(os.tmpdir(), 'daqflow-test-slurm-cluster');
+  return lockfile.lock(target, {
+    realpath: false,
+    stale: 60_000,
+    update: 10_000,
+    retries: { retries: 900, minTimeout: 1000, maxTimeout: 1000, factor: 1 },
+  });
 }
 
 /** Start Slurm only when `sinfo` does not answer (the script is idempotent, but this saves a probe job). */
