@@ -99,7 +99,7 @@ export function workPaths(config: Config): WorkPaths {
     liveDir: config.live.dir ?? under('live_data'),
     storageDirs,
     writeDir: config.storage.write_dir ?? storageDirs[0]!,
-    sqlitePath: config.rundb.sqlite_path ?? under('runs.sqlite'),
+    sqlitePath: path.resolve(config.rundb.sqlite_path ?? under('runs.sqlite')),
     quarantineDir: config.clean.quarantine_dir ?? under('quarantine'),
   };
 }

@@ -1,5 +1,5 @@
 // The runs database: RunStore interface, document types, the mongo and sqlite backends, and openRunStore.
-export { openRunStore, chooseBackend, sqlitePath } from './open.js';
+export { openRunStore, chooseBackend } from './open.js';
 export type {
   RunStore,
   RunStoreOptions,

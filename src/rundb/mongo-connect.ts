@@ -14,7 +14,7 @@ import {
 } from 'mongodb';
 import type { Config } from '../config/schema.js';
 import { ConfigError, DaqflowError, InternalError, ServiceUnavailableError } from '../errors.js';
-import { redactText, uriHosts, uriSecrets } from './redact.js';
+import { redactText, uriCredentials, uriHosts } from './redact.js';
 
 export interface MongoTarget {
   uri: string;
@@ -38,11 +38,11 @@ export function resolveMongoTarget(rundb: Config['rundb']): MongoTarget {
   }
   if (!uri) throw new ConfigError('rundb.backend is mongo but neither rundb.uri nor rundb.uri_file is set', { context: { option: 'rundb.uri' } });
   if (!/^mongodb(\+srv)?:\/\//.test(uri)) {
-    throw new ConfigError(`${option}: ${JSON.stringify(redactText(uri, uriSecrets(uri)))} is not a MongoDB connection string (mongodb://… or mongodb+srv://…)`, {
+    throw new ConfigError(`${option}: ${JSON.stringify(redactText(uri, uriCredentials(uri)))} is not a MongoDB connection string (mongodb://… or mongodb+srv://…)`, {
       context: { option },
     });
   }
-  return { uri, option, location: `mongodb://${uriHosts(uri)}/${rundb.database}`, secrets: uriSecrets(uri) };
+  return { uri, option, location: `mongodb://${uriHosts(uri)}/${rundb.database}`, secrets: uriCredentials(uri) };
 }
 
 function readUriFile(file: string): string {

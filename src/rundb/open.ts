@@ -1,5 +1,5 @@
 // openRunStore: picks the backend from rundb.backend (auto → mongo when a URI is configured, else sqlite).
-import path from 'node:path';
+import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import type { RunStore, RunStoreOptions } from './store.js';
 import { compileUserFilter } from './user-filter.js';
@@ -7,11 +7,6 @@ import { compileUserFilter } from './user-filter.js';
 export function chooseBackend(rundb: Config['rundb']): 'mongo' | 'sqlite' {
   if (rundb.backend === 'mongo' || rundb.backend === 'sqlite') return rundb.backend;
   return rundb.uri || rundb.uri_file ? 'mongo' : 'sqlite';
-}
-
-/** The SQLite file: rundb.sqlite_path, else <work_dir>/runs.sqlite. */
-export function sqlitePath(config: Config): string {
-  return path.resolve(config.rundb.sqlite_path ?? path.join(config.work_dir, 'runs.sqlite'));
 }
 
 /** Opens the runs database. Config problems throw ConfigError (3); an unreachable or locked DB ServiceUnavailableError (4). */
@@ -26,7 +21,7 @@ export async function openRunStore(config: Config, options: RunStoreOptions = {}
   }
   const { SqliteRunStore } = await import('./sqlite.js');
   return new SqliteRunStore({
-    path: sqlitePath(config),
+    path: workPaths(config).sqlitePath,
     busyTimeoutMs: rundb.busy_timeout_ms,
     stateField: rundb.state_field,
     monitorCapBytes: rundb.monitor_cap_bytes,

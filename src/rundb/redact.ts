@@ -1,7 +1,7 @@
 // Credentials never reach a log line or an error: the runs DB's use of the one redactor (util/redact.ts).
-import { createRedactor, uriCredentials } from '../util/redact.js';
+import { createRedactor } from '../util/redact.js';
 
-export { redactUri } from '../util/redact.js';
+export { redactUri, uriCredentials } from '../util/redact.js';
 
 /** Masks passwords of any URI in `text`, secret query options, plus the given literal secrets. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
@@ -14,6 +14,3 @@ export function uriHosts(uri: string): string {
   const rest = beforeQuery.slice(beforeQuery.lastIndexOf('@') + 1);
   return rest.split('/')[0] ?? rest;
 }
-
-/** The password of a MongoDB URI (raw and decoded, with `user:pass`), to redact it wherever it might be echoed. */
-export const uriSecrets = uriCredentials;
