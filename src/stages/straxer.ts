@@ -8,6 +8,7 @@ import { processRun, type ProcessSummary, type ProductSummary } from '../strax/e
 import { validateTarget } from '../util/validate.js';
 import { runExternal } from './straxer/external.js';
 import { jobStateRecorder } from './straxer/job-state.js';
+import { lazyStore } from './straxer/lazy-store.js';
 import { runsDbRecorder } from './straxer/rundb-hook.js';
 
 export interface StraxerOptions {
@@ -49,8 +50,9 @@ export function listTargets(): TargetInfo[] {
 }
 
 export async function runStraxer(o: StraxerOptions): Promise<StraxerSummary> {
-  const recorder = o.recordInRunsDb === false ? undefined : runsDbRecorder(o.config, o.run, o.logger);
-  const jobState = o.jobState ? jobStateRecorder(o.config, Number(o.run), o.logger) : undefined;
+  const store = lazyStore(o.config, o.logger);
+  const recorder = o.recordInRunsDb === false ? undefined : runsDbRecorder(o.config, o.run, o.logger, store);
+  const jobState = o.jobState ? jobStateRecorder(o.config, Number(o.run), o.logger, store) : undefined;
   const user = o.onProductSaved;
   try {
     await jobState?.start();
@@ -61,8 +63,7 @@ export async function runStraxer(o: StraxerOptions): Promise<StraxerSummary> {
     await jobState?.failed(error);
     throw error;
   } finally {
-    await recorder?.close();
-    await jobState?.close();
+    await store.close();
   }
 }
 

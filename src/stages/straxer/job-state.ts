@@ -4,7 +4,8 @@ import type { Config } from '../../config/schema.js';
 import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { RetryPolicy } from '../../pass/retry.js';
-import { openRunStore, stageOf, type ProcessState, type RunStore } from '../../rundb/index.js';
+import { stageOf, type ProcessState } from '../../rundb/index.js';
+import type { LazyStore } from './lazy-store.js';
 
 const STAGE = 'process';
 /** States a submitted job may move on from; anything else (abandoned, done by someone else) is left alone. */
@@ -14,20 +15,17 @@ export interface JobStateRecorder {
   start(): Promise<void>;
   done(): Promise<void>;
   failed(error: unknown): Promise<void>;
-  close(): Promise<void>;
 }
 
 /**
  * The runs DB is where the submitter and later passes look, but it is not needed to process data:
  * if it cannot be reached the job warns and carries on, and the scheduler's record decides later.
  */
-export function jobStateRecorder(config: Config, run: number, logger: Logger, now: () => Date = () => new Date()): JobStateRecorder {
-  let store: RunStore | undefined;
+export function jobStateRecorder(config: Config, run: number, logger: Logger, lazy: LazyStore, now: () => Date = () => new Date()): JobStateRecorder {
   const job = process.env.SLURM_JOB_ID ?? process.env.PBS_JOBID ?? process.env.DAQFLOW_JOB_ID ?? null;
   const update = async (what: string, set: Record<string, unknown>): Promise<void> => {
     try {
-      store ??= await openRunStore(config, { logger });
-      const doc = await store.updateStage(run, STAGE, { set, expect: MINE });
+      const doc = await (await lazy.get()).updateStage(run, STAGE, { set, expect: MINE });
       if (doc === null) logger.warn(`runs DB: run ${run} is not submitted/running there; its ${what} state was not recorded`);
     } catch (error) {
       logger.warn(`runs DB: could not record run ${run} as ${what} (${errorMessage(error)}); the scheduler's record will decide`);
@@ -39,7 +37,7 @@ export function jobStateRecorder(config: Config, run: number, logger: Logger, no
     async failed(error) {
       let before = 0;
       try {
-        store ??= await openRunStore(config, { logger });
+        const store = await lazy.get();
         const doc = await store.getRun(run);
         before = (doc && stageOf(doc, store.stateField, STAGE)?.n_failures) || 0;
       } catch {
@@ -49,9 +47,6 @@ export function jobStateRecorder(config: Config, run: number, logger: Logger, no
       await update('failed', {
         state: 'failed', reason: errorMessage(error), n_failures: decision.nFailures, next_retry: decision.nextRetry, finished_at: now(),
       });
-    },
-    async close() {
-      await store?.close().catch(() => undefined);
     },
   };
 }

@@ -2,27 +2,21 @@
 import os from 'node:os';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/index.js';
-import type { RunStore } from '../../rundb/index.js';
 import type { ProductSummary } from '../../strax/engine/context.js';
+import type { LazyStore } from './lazy-store.js';
 
 export interface DataEntryRecorder {
   record(p: ProductSummary): Promise<void>;
-  close(): Promise<void>;
 }
 
-/** A recorder that opens the runs DB on first use; failures become warnings (the data on disk stays the truth). */
-export function runsDbRecorder(config: Config, run: string, logger: Logger): DataEntryRecorder {
-  let store: RunStore | undefined;
+/** A recorder on the run's shared runs-DB connection (opened on first use); failures become warnings (the data on disk stays the truth). */
+export function runsDbRecorder(config: Config, run: string, logger: Logger, store: LazyStore): DataEntryRecorder {
   let disabled = false;
   return {
     async record(p) {
       if (disabled) return;
       try {
-        if (!store) {
-          const { openRunStore } = await import('../../rundb/index.js');
-          store = await openRunStore(config, { logger });
-        }
-        const doc = await store.addData(Number(run), {
+        const doc = await (await store.get()).addData(Number(run), {
           type: p.data_type, host: config.host ?? os.hostname(), location: p.location, lineage_hash: p.lineage_hash,
           n_chunks: p.n_chunks, size_mb: p.size_mb, compressor: p.compressor, at: new Date(),
         });
@@ -31,9 +25,6 @@ export function runsDbRecorder(config: Config, run: string, logger: Logger): Dat
         disabled = true;
         logger.warn(`runs DB: could not record ${p.data_type} of run ${run} (${(error as Error).message}); the data is on disk`);
       }
-    },
-    async close() {
-      await store?.close().catch(() => undefined);
     },
   };
 }
