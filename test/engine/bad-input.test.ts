@@ -44,32 +44,22 @@ describe('straxer bad input', () => {
     expect(r.stderr).toContain(path.join(live, '012999'));
   });
 
-  it('fails on a corrupt live chunk, names the file, and leaves nothing complete', () => {
+  it.each([
+    [1, 'raw_records-000001', 's5'],
+    [2, 'raw_records-000002', 's6'],
+  ])('fails on a corrupt live chunk with %i worker(s): exit 1, the file named, nothing left complete', (workers, chunk, store) => {
     const copy = makeTmpDir();
     fs.cpSync(live, copy, { recursive: true });
-    const file = path.join(copy, RUN, 'raw_records', 'raw_records-000001');
+    const file = path.join(copy, RUN, 'raw_records', chunk);
     const bytes = fs.readFileSync(file);
     fs.writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
-    const storage = path.join(cwd, 's5');
-    const r = cli('straxer', [RUN, '-t', 'event_info', '--live', copy, '--storage', storage, '--workers', '1'], cwd);
+    const storage = path.join(cwd, store);
+    const r = cli('straxer', [RUN, '-t', 'event_info', '--live', copy, '--storage', storage, '--workers', String(workers)], cwd);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(file);
     const list = new DataDirectory(storage).list();
     expect(list.length).toBeGreaterThan(0);
     expect(list.filter((d) => d.state === 'complete')).toEqual([]);
-  });
-
-  it('fails on a corrupt live chunk decoded on a worker thread the same way (exit 1, file named)', () => {
-    const copy = makeTmpDir();
-    fs.cpSync(live, copy, { recursive: true });
-    const file = path.join(copy, RUN, 'raw_records', 'raw_records-000002');
-    const bytes = fs.readFileSync(file);
-    fs.writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
-    const storage = path.join(cwd, 's6');
-    const r = cli('straxer', [RUN, '-t', 'event_info', '--live', copy, '--storage', storage, '--workers', '2'], cwd);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(file);
-    expect(new DataDirectory(storage).list().filter((d) => d.state === 'complete')).toEqual([]);
   });
 
   it('lists targets with --list-targets --json', () => {
