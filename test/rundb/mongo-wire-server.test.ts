@@ -1,6 +1,6 @@
 // The wire-level test server: framing, commands the driver sends, mongod-like errors and fault hooks.
 import net from 'node:net';
-import { BSON, type Document } from 'bson';
+import { BSON, Double, Int32, Long, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
@@ -216,8 +216,9 @@ describe('fault hooks', () => {
     expect(await coll.countDocuments()).toBe(0);
   });
 
-  test('dropAllConnections makes the in-flight operation fail; the driver reconnects', async () => {
-    const coll = client.db('t').collection('x');
+  test('dropAllConnections fails an in-flight operation that is not retried; the driver reconnects', async () => {
+    const noRetry = new MongoClient(server.uri, { serverSelectionTimeoutMS: 2000, retryWrites: false });
+    const coll = noRetry.db('t').collection('x');
     server.delayNext(1, 200);
     const pending = coll.insertOne({ a: 1 }).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
@@ -225,5 +226,112 @@ describe('fault hooks', () => {
     expect(await pending).toBeInstanceOf(Error);
     await coll.insertOne({ a: 2 });
     expect(await coll.countDocuments()).toBe(1);
+    await noRetry.close();
+  });
+});
+
+describe('replica set and retryable writes', () => {
+  test('hello announces a one-member replica set, so the driver sends lsid and txnNumber with writes', async () => {
+    const hello = await client.db('admin').command({ hello: 1 });
+    expect(hello).toMatchObject({ setName: 'daqflow-test', isWritablePrimary: true, hosts: [`127.0.0.1:${server.port}`] });
+  });
+
+  test('a write whose reply is lost is retried by the driver and applied exactly once', async () => {
+    const coll = client.db('t').collection('retry');
+    await coll.insertOne({ _id: 1, n: new Int32(0) } as Document);
+    const before = server.retriedWrites;
+    server.dropAfterNext(1);
+    const result = await coll.findOneAndUpdate({ _id: 1 } as Document, { $inc: { n: 1 } }, { returnDocument: 'after' });
+    expect(result).toMatchObject({ n: 1 });
+    expect(server.retriedWrites).toBe(before + 1);
+    expect(await coll.findOne({ _id: 1 } as Document)).toMatchObject({ n: 1 });
+  });
+
+  test('a standalone server (standalone: true) makes the driver give up on a lost reply instead', async () => {
+    const standalone = await MongoWireServer.start({ standalone: true });
+    const c = new MongoClient(standalone.uri, { serverSelectionTimeoutMS: 2000 });
+    const coll = c.db('t').collection('s');
+    standalone.dropAfterNext(1);
+    await expect(coll.insertOne({ a: 1 })).rejects.toThrow();
+    expect(await coll.countDocuments()).toBe(1);
+    await c.close();
+    await standalone.close();
+  });
+});
+
+describe('strict like mongod', () => {
+  const raw = () => client.db('t').collection('strict');
+  afterEach(async () => {
+    await raw().drop();
+  });
+
+  test('int32, int64 and double keep their BSON types through reads and updates of other fields', async () => {
+    await raw().insertOne({ _id: 1, i: new Int32(5), l: Long.fromNumber(5), d: new Double(5), list: [new Double(1), Long.fromNumber(2)] } as Document);
+    await raw().updateOne({ _id: 1 } as Document, { $set: { other: 'x' } });
+    const doc = await raw().findOne({ _id: 1 } as Document, { promoteValues: false });
+    const type = (v: unknown) => (v as { _bsontype?: string })._bsontype;
+    expect([doc!.i, doc!.l, doc!.d, ...doc!.list].map(type)).toEqual(['Int32', 'Long', 'Double', 'Double', 'Long']);
+    // Numbers still compare by value across types, as in mongod.
+    expect(await raw().countDocuments({ d: 5, l: { $gte: 5 }, i: new Double(5) })).toBe(1);
+    expect(await raw().countDocuments({ d: { $type: 'int' } })).toBe(0);
+    expect(await raw().countDocuments({ l: { $type: 'long' }, d: { $type: 'double' }, i: { $type: 'int' } })).toBe(1);
+  });
+
+  test('$inc keeps int32 for int32, widens to int64 on overflow, and gives double with a double', async () => {
+    await raw().insertOne({ _id: 1, a: new Int32(1), b: new Int32(2 ** 31 - 1), c: new Int32(1) } as Document);
+    await raw().updateOne({ _id: 1 } as Document, { $inc: { a: new Int32(1), b: new Int32(1), c: new Double(0.5) } });
+    const doc = await raw().findOne({ _id: 1 } as Document, { promoteValues: false });
+    expect([doc!.a, doc!.b, doc!.c].map((v) => (v as { _bsontype: string })._bsontype)).toEqual(['Int32', 'Long', 'Double']);
+  });
+
+  test('equality to an embedded document depends on field order', async () => {
+    await raw().insertOne({ _id: 1, m: { a: 1, b: 2 }, arr: [{ x: 1, y: 2 }] } as Document);
+    expect(await raw().countDocuments({ m: { a: 1, b: 2 } })).toBe(1);
+    expect(await raw().countDocuments({ m: { b: 2, a: 1 } })).toBe(0);
+    expect(await raw().countDocuments({ arr: { y: 2, x: 1 } })).toBe(0);
+    expect(await raw().countDocuments({ arr: { x: 1, y: 2 } })).toBe(1);
+    expect(await raw().countDocuments({ arr: { $elemMatch: { x: 1, y: 2 } } })).toBe(1);
+  });
+
+  test('path conflicts fail with mongod codes: 40 ConflictingUpdateOperators, 28 PathNotViable, 14 TypeMismatch', async () => {
+    await raw().insertOne({ _id: 1, n: null, s: 'text', list: [{ a: 1 }] } as Document);
+    const code = (p: Promise<unknown>) => p.then(() => 'applied', (e: { code?: number }) => e.code);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $set: { 'x.y': 1 }, $setOnInsert: { x: 2 } }, { upsert: true }))).toBe(40);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $set: { a: 1 }, $inc: { a: 1 } }))).toBe(40);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $set: { 'n.child': 1 } }))).toBe(28);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $set: { 's.child': 1 } }))).toBe(28);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $set: { 'list.name': 1 } }))).toBe(28);
+    expect(await code(raw().updateOne({ _id: 1 } as Document, { $inc: { s: 1 } }))).toBe(14);
+    expect(await raw().findOne({ _id: 1 } as Document)).toEqual({ _id: 1, n: null, s: 'text', list: [{ a: 1 }] });
+  });
+
+  test('$set with arrayFilters changes only the matched elements; $pull with $in removes exact matches only', async () => {
+    await raw().insertOne({ _id: 1, data: [{ t: 'a', h: 'x', n: Long.fromNumber(1) }, { t: 'b', h: 'x' }, { t: 'a', h: 'y' }] } as Document);
+    await raw().updateOne({ _id: 1 } as Document, { $set: { 'data.$[e].size': 3 } }, { arrayFilters: [{ 'e.t': 'a', 'e.h': 'x' }] });
+    await raw().updateOne({ _id: 1 } as Document, { $pull: { data: { $in: [{ h: 'x', t: 'b' }, { t: 'a', h: 'y' }] } } } as Document);
+    const doc = await raw().findOne({ _id: 1 } as Document, { promoteValues: false });
+    expect(doc!.data).toHaveLength(2);
+    expect(BSON.serialize(doc!.data[0])).toEqual(BSON.serialize({ t: 'a', h: 'x', n: Long.fromNumber(1), size: new Int32(3) }));
+    expect(doc!.data[1]).toEqual({ t: 'b', h: 'x' });
+  });
+
+  test('a unique index holds when upserts from many clients race in latency mode', async () => {
+    const coll = raw();
+    await coll.createIndex({ k: 1 }, { unique: true });
+    try {
+      const clients = await Promise.all(Array.from({ length: 5 }, async () => new MongoClient(server.uri).connect()));
+      for (const c of clients) await c.db('t').command({ ping: 1 }); // pooled connections exist before the race starts
+      // Every upsert waits at least 100 ms after it arrives, so all 15 (sent together) have looked before any inserts.
+      server.setLatency({ minMs: 100, maxMs: 150 });
+      const results = await Promise.all(
+        clients.flatMap((c, i) => [1, 2, 3].map((k) => c.db('t').collection('strict').updateOne({ k }, { $set: { [`by${i}`]: true } }, { upsert: true }).then(() => 'ok', (e: { code?: number }) => e.code))),
+      );
+      for (const c of clients) await c.close();
+      expect(results.every((r) => r === 'ok' || r === 11000)).toBe(true);
+      expect(results).toContain(11000); // the race happened, and only the unique index stopped it
+      expect((await coll.find({}).toArray()).map((d) => d.k).sort()).toEqual([1, 2, 3]);
+    } finally {
+      server.setLatency(null);
+    }
   });
 });

@@ -2,7 +2,9 @@
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Document } from 'bson';
-import { commandName, isHandshake, runCommand } from './mongo-wire/commands.js';
+import type { ReplicaSetInfo } from './mongo-wire/admin.js';
+import { commandName, isHandshake, retryKey, runCommand } from './mongo-wire/commands.js';
+import { upsertMissesNow, UPSERT_PROBE_MISSED } from './mongo-wire/crud.js';
 import { MessageReader, decodeMessage, encodeOpMsg, encodeOpReply, type Request } from './mongo-wire/protocol.js';
 import { WireState } from './mongo-wire/state.js';
 
@@ -17,6 +19,14 @@ export interface MongoWireServerOptions {
   host?: string;
   /** 0 (default) picks a free port; restart() reuses whatever port was chosen. */
   port?: number;
+  /** Answer hello as a standalone mongod instead of a one-member replica set (then drivers do not retry writes). */
+  standalone?: boolean;
+}
+
+/** Latency mode: every command waits a random time in [minMs, maxMs] before it runs, so commands of concurrent clients interleave. */
+export interface Latency {
+  minMs: number;
+  maxMs: number;
 }
 
 export class MongoWireServer {
@@ -32,10 +42,16 @@ export class MongoWireServer {
   private nextConnectionId = 1;
   private delays: Array<{ count: number; ms: number }> = [];
   private failures: Array<{ count: number; spec: FailSpec }> = [];
+  private lostReplies: Array<{ count: number }> = [];
+  private latency: Latency | null = null;
+  private readonly standalone: boolean;
+  /** Retryable writes that arrived a second time and got the first attempt's reply without running again. */
+  retriedWrites = 0;
 
   private constructor(options: MongoWireServerOptions) {
     this.host = options.host ?? '127.0.0.1';
     this.boundPort = options.port ?? 0;
+    this.standalone = options.standalone === true;
   }
 
   static async start(options: MongoWireServerOptions = {}): Promise<MongoWireServer> {
@@ -91,6 +107,19 @@ export class MongoWireServer {
     this.failures.push({ count: n, spec });
   }
 
+  /** The next `n` commands run, but their connection is cut before the reply is sent (the client cannot know the outcome). */
+  dropAfterNext(n: number): void {
+    this.lostReplies.push({ count: n });
+  }
+
+  /**
+   * Latency mode (null turns it off). Besides the random delay, an upsert that matches nothing when it arrives waits and
+   * then inserts without looking again, as concurrent upserts race on mongod: only a unique index stops a duplicate.
+   */
+  setLatency(latency: Latency | null): void {
+    this.latency = latency;
+  }
+
   /** Stops for good. */
   async close(): Promise<void> {
     await this.stop();
@@ -140,11 +169,17 @@ export class MongoWireServer {
       request.command.$db ??= request.namespace.split('.')[0];
     }
     let reply: Document;
+    const rs = this.replicaSet();
     if (isHandshake(request.command)) {
-      reply = runCommand(this.state, request.command, connectionId, request.kind === 'query');
+      reply = runCommand(this.state, request.command, connectionId, request.kind === 'query', rs);
     } else {
       const delay = takeOne(this.delays);
       if (delay) await sleep(delay.ms);
+      if (this.latency) {
+        const missed = upsertMissesNow(this.state, request.command);
+        await sleep(this.latency.minMs + Math.random() * (this.latency.maxMs - this.latency.minMs));
+        if (missed !== false) request.command[UPSERT_PROBE_MISSED] = missed;
+      }
       if (generation !== this.generation || socket.destroyed) return; // stopped meanwhile: never executed
       const failure = takeOne(this.failures);
       if (failure) {
@@ -153,10 +188,20 @@ export class MongoWireServer {
       } else {
         const name = commandName(request.command);
         this.commandCounts.set(name, (this.commandCounts.get(name) ?? 0) + 1);
-        reply = runCommand(this.state, request.command, connectionId, false);
+        const key = retryKey(request.command);
+        if (key !== undefined && this.state.retryableReply(key)) this.retriedWrites++;
+        reply = runCommand(this.state, request.command, connectionId, false, rs);
+        if (takeOne(this.lostReplies)) {
+          socket.destroy();
+          return;
+        }
       }
     }
     this.send(socket, request, reply);
+  }
+
+  private replicaSet(): ReplicaSetInfo | null {
+    return this.standalone ? null : { setName: 'daqflow-test', me: `${this.host}:${this.boundPort}` };
   }
 
   private send(socket: net.Socket, request: Request, reply: Document): void {

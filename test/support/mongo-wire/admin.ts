@@ -1,5 +1,5 @@
 // Handshake and administrative commands of the test server: hello, buildInfo, indexes, collections, sessions.
-import type { Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from './collection.js';
 import { CommandError } from './errors.js';
@@ -7,10 +7,21 @@ import { assertCollectionName, toNumber, type WireState } from './state.js';
 
 export const MAX_WIRE_VERSION = 21; // MongoDB 7.0
 
-/** hello / isMaster reply of a standalone mongod (no topologyVersion, so drivers poll instead of streaming). */
-export function helloReply(connectionId: number, legacy: boolean): Document {
+/** The replica set the test server announces (one member, the primary), so drivers use retryable writes. */
+export interface ReplicaSetInfo {
+  setName: string;
+  /** host:port of this server. */
+  me: string;
+}
+
+const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
+
+/** hello / isMaster reply: a replica-set primary, or a standalone mongod when `rs` is null (no topologyVersion, so drivers poll). */
+export function helloReply(connectionId: number, legacy: boolean, rs: ReplicaSetInfo | null): Document {
+  const set = rs ? { setName: rs.setName, setVersion: 1, hosts: [rs.me], primary: rs.me, me: rs.me, secondary: false, electionId: ELECTION_ID } : {};
   return {
     ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+    ...set,
     helloOk: true,
     maxBsonObjectSize: 16 * 1024 * 1024,
     maxMessageSizeBytes: 48_000_000,

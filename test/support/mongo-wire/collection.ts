@@ -1,7 +1,9 @@
 // One in-memory collection of the test server: documents, indexes (unique ones enforced), capped eviction.
 import { BSON, EJSON, ObjectId, type Document } from 'bson';
 import { resolve } from 'mingo/util';
+import { isNumeric, promote } from './bson-values.js';
 import { CommandError } from './errors.js';
+import type { Matcher } from './match.js';
 
 export interface IndexSpec {
   v: number;
@@ -35,6 +37,8 @@ export class Collection {
   readonly options: CollectionOptions;
   private readonly unique = new Map<string, Map<string, Document>>([['_id_', new Map()]]);
   private readonly sizes = new WeakMap<Document, number>();
+  /** Promoted copies (plain JS numbers) of stored documents, for mingo; dropped when a document changes. */
+  private readonly views = new WeakMap<Document, Document>();
   private totalSize = 0;
 
   constructor(
@@ -51,7 +55,9 @@ export class Collection {
 
   /** Adds a document (an `_id` is generated when missing); throws 11000 on a unique-index conflict. */
   insert(doc: Document): void {
-    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+    // mongod stores _id first, generating one when missing.
+    const { _id, ...rest } = doc;
+    doc = { _id: _id ?? new ObjectId(), ...rest };
     this.checkUnique(doc, undefined);
     this.docs.push(doc);
     this.indexDoc(doc);
@@ -67,7 +73,23 @@ export class Collection {
     this.unindexDoc(old);
     for (const key of Object.keys(old)) delete old[key];
     Object.assign(old, next);
+    this.views.delete(old);
     this.indexDoc(old);
+  }
+
+  /** The promoted copy of a stored document. */
+  view(doc: Document): Document {
+    let v = this.views.get(doc);
+    if (!v) {
+      v = promote(doc) as Document;
+      this.views.set(doc, v);
+    }
+    return v;
+  }
+
+  /** Stored documents matching a compiled filter (`filter` itself only picks the unique-index fast path). */
+  find(filter: Document, matcher: Matcher): Document[] {
+    return this.candidates(filter).filter((d) => matcher(d, this.view(d)));
   }
 
   remove(doc: Document): void {
@@ -85,7 +107,7 @@ export class Collection {
       if (fields.length !== 1) continue;
       const value = filter[fields[0]!];
       if (!isPlainEqualityValue(value)) continue;
-      const hit = this.unique.get(index.name)!.get(keyOf([value]));
+      const hit = this.unique.get(index.name)!.get(keyOf([promote(value)]));
       return hit ? [hit] : [];
     }
     return this.docs;
@@ -169,8 +191,9 @@ function hasAllFields(doc: Document, index: IndexSpec): boolean {
   return Object.keys(index.key).every((f) => resolve(doc, f) !== undefined);
 }
 
+/** mongod puts 5, NumberLong(5) and 5.0 under one key: numbers are compared by value. */
 function indexKey(doc: Document, index: IndexSpec): string {
-  return keyOf(Object.keys(index.key).map((f) => resolve(doc, f) ?? null));
+  return keyOf(Object.keys(index.key).map((f) => promote(resolve(doc, f) ?? null)));
 }
 
 function keyOf(values: unknown[]): string {
@@ -179,6 +202,6 @@ function keyOf(values: unknown[]): string {
 
 function isPlainEqualityValue(value: unknown): boolean {
   if (value === null || value === undefined) return false;
-  if (typeof value === 'number' || typeof value === 'string') return true;
+  if (typeof value === 'number' || typeof value === 'string' || isNumeric(value)) return true;
   return value instanceof ObjectId;
 }

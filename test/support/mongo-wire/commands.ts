@@ -7,6 +7,7 @@ import {
   dropCommand,
   dropDatabaseCommand,
   helloReply,
+  type ReplicaSetInfo,
   listCollectionsCommand,
   listIndexesCommand,
   saslStartCommand,
@@ -55,11 +56,31 @@ export function commandName(cmd: Document): string {
   return (Object.keys(cmd)[0] ?? '').toLowerCase();
 }
 
-/** Runs one command; never throws (errors become {ok: 0} replies). */
-export function runCommand(state: WireState, cmd: Document, connectionId: number, legacy: boolean): Document {
+const RETRYABLE = new Set(['insert', 'update', 'delete', 'findandmodify']);
+
+/** The key of a retryable write (session id + txnNumber), or undefined for other commands. */
+export function retryKey(cmd: Document): string | undefined {
+  const lsid = cmd.lsid as { id?: { toString(encoding: string): string } } | undefined;
+  if (!RETRYABLE.has(commandName(cmd)) || !lsid?.id || cmd.txnNumber === undefined || cmd.autocommit !== undefined) return undefined;
+  return `${lsid.id.toString('hex')}:${String(cmd.txnNumber)}`;
+}
+
+/** Runs one command; never throws (errors become {ok: 0} replies). A retried write gets the first attempt's reply, unexecuted. */
+export function runCommand(state: WireState, cmd: Document, connectionId: number, legacy: boolean, rs: ReplicaSetInfo | null = null): Document {
   const name = commandName(cmd);
+  const key = retryKey(cmd);
+  if (key !== undefined) {
+    const earlier = state.retryableReply(key);
+    if (earlier) return earlier;
+  }
+  const reply = execute(state, cmd, name, connectionId, legacy, rs);
+  if (key !== undefined && reply.ok === 1) state.rememberReply(key, reply);
+  return reply;
+}
+
+function execute(state: WireState, cmd: Document, name: string, connectionId: number, legacy: boolean, rs: ReplicaSetInfo | null): Document {
   try {
-    if (name === 'hello' || name === 'ismaster') return helloReply(connectionId, legacy || name === 'ismaster');
+    if (name === 'hello' || name === 'ismaster') return helloReply(connectionId, legacy || name === 'ismaster', rs);
     const handler = HANDLERS[name];
     if (!handler) throw new CommandError(59, 'CommandNotFound', `no such command: '${Object.keys(cmd)[0] ?? ''}'`);
     const db = typeof cmd.$db === 'string' ? cmd.$db : 'admin';

@@ -1,9 +1,27 @@
 // Write commands of the test server: insert, update, delete, findAndModify (semantics from mingo).
 import type { Document } from 'bson';
-import { Query, find } from 'mingo';
 import { CommandError } from './errors.js';
+import { compileFilter } from './match.js';
+import { projectDoc, sortDocs } from './shape.js';
 import { applyUpdate, buildUpsert } from './update-apply.js';
 import { toNumber, type WireState } from './state.js';
+
+/** Set by the server's latency mode on an upsert that matched nothing when it arrived: it then inserts without matching again. */
+export const UPSERT_PROBE_MISSED = '$daqflowUpsertProbeMissed';
+
+/** Upserts whose query matches no document right now: true (findAndModify), the statement indexes (update), or false. */
+export function upsertMissesNow(state: WireState, cmd: Document): boolean | number[] {
+  const name = Object.keys(cmd)[0]?.toLowerCase();
+  const db = typeof cmd.$db === 'string' ? cmd.$db : 'admin';
+  const misses = (collName: unknown, query: unknown) => {
+    const coll = state.collection(db, String(collName));
+    return !coll || coll.find((query ?? {}) as Document, compileFilter(query)).length === 0;
+  };
+  if (name === 'findandmodify') return cmd.upsert === true && misses(cmd.findAndModify ?? cmd.findandmodify, cmd.query);
+  if (name !== 'update') return false;
+  const missed = ((cmd.updates ?? []) as Document[]).flatMap((u, i) => (u.upsert === true && misses(cmd.update, u.q) ? [i] : []));
+  return missed.length > 0 ? missed : false;
+}
 
 type WriteError = { index: number; code: number; codeName?: string; errmsg: string; [k: string]: unknown };
 
@@ -18,13 +36,6 @@ function asWriteError(index: number, error: unknown): WriteError {
   throw error;
 }
 
-function matcher(filter: unknown): Query {
-  try {
-    return new Query((filter ?? {}) as Document, {});
-  } catch (error) {
-    throw new CommandError(2, 'BadValue', (error as Error).message);
-  }
-}
 
 export function insertCommand(state: WireState, db: string, cmd: Document): Document {
   const coll = state.ensureCollection(db, cmd.insert);
@@ -54,8 +65,8 @@ export function updateCommand(state: WireState, db: string, cmd: Document): Docu
   for (const [index, stmt] of ((cmd.updates ?? []) as Document[]).entries()) {
     try {
       const query = (stmt.q ?? {}) as Document;
-      const q = matcher(query);
-      const matches = coll.candidates(query).filter((d) => q.test(d));
+      const raced = Array.isArray(cmd[UPSERT_PROBE_MISSED]) && (cmd[UPSERT_PROBE_MISSED] as number[]).includes(index);
+      const matches = raced ? [] : coll.find(query, compileFilter(query));
       const targets = stmt.multi ? matches : matches.slice(0, 1);
       if (targets.length === 0 && stmt.upsert) {
         const doc = buildUpsert(query, stmt.u, stmt.arrayFilters);
@@ -85,8 +96,7 @@ export function deleteCommand(state: WireState, db: string, cmd: Document): Docu
   for (const stmt of (cmd.deletes ?? []) as Document[]) {
     if (!coll) continue;
     const query = (stmt.q ?? {}) as Document;
-    const q = matcher(query);
-    const matches = coll.candidates(query).filter((d) => q.test(d));
+    const matches = coll.find(query, compileFilter(query));
     const targets = toNumber(stmt.limit) === 1 ? matches.slice(0, 1) : matches;
     for (const doc of targets) coll.remove(doc);
     n += targets.length;
@@ -98,16 +108,10 @@ export function findAndModifyCommand(state: WireState, db: string, cmd: Document
   const name = cmd.findAndModify ?? cmd.findandmodify;
   const coll = state.ensureCollection(db, name);
   const query = (cmd.query ?? {}) as Document;
-  const q = matcher(query);
-  let matches = coll.candidates(query).filter((d) => q.test(d));
-  if (cmd.sort && Object.keys(cmd.sort).length > 0 && matches.length > 1) {
-    matches = find(matches, {}).sort(cmd.sort).all() as Document[];
-  }
+  let matches = cmd[UPSERT_PROBE_MISSED] === true ? [] : coll.find(query, compileFilter(query));
+  if (matches.length > 1) matches = sortDocs(matches, cmd.sort as Document | undefined);
   const target = matches[0];
-  const project = (doc: Document | null): Document | null => {
-    if (!doc || !cmd.fields || Object.keys(cmd.fields).length === 0) return doc;
-    return (find([doc], {}, cmd.fields).all()[0] as Document | undefined) ?? null;
-  };
+  const project = (doc: Document | null): Document | null => (doc ? projectDoc(doc, cmd.fields as Document | undefined) : null);
   if (cmd.remove) {
     if (target) coll.remove(target);
     return { lastErrorObject: { n: target ? 1 : 0 }, value: project(target ?? null), ok: 1 };

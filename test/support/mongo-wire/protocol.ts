@@ -1,5 +1,7 @@
 // MongoDB wire protocol framing for the test server: parse OP_MSG / OP_QUERY, encode OP_MSG / OP_REPLY.
 import { BSON, Long, type Document } from 'bson';
+// Numbers stay Int32 / Double / Long: the server keeps BSON types as mongod does.
+import { STRICT_DESERIALIZE as DESERIALIZE } from './bson-values.js';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -28,7 +30,6 @@ export interface Request {
   namespace?: string;
 }
 
-const DESERIALIZE = { promoteLongs: true, promoteValues: true, bsonRegExp: false } as const;
 
 export function readHeader(buf: Buffer): Header {
   return {

@@ -1,20 +1,17 @@
 // Read commands of the test server: find/getMore/killCursors, aggregate, count, distinct (semantics from mingo).
 import type { Document } from 'bson';
-import { Aggregator, Query, find } from 'mingo';
+import { Aggregator } from 'mingo';
 import { resolve } from 'mingo/util';
 import { CommandError } from './errors.js';
+import { promote } from './bson-values.js';
+import { compileFilter } from './match.js';
+import { projectDoc, sortDocs } from './shape.js';
 import { toNumber, type WireState } from './state.js';
 
 function matching(state: WireState, db: string, name: string, filter: unknown): Document[] {
   const coll = state.collection(db, name);
-  if (!coll) return [];
-  let q: Query;
-  try {
-    q = new Query((filter ?? {}) as Document, {});
-  } catch (error) {
-    throw new CommandError(2, 'BadValue', (error as Error).message);
-  }
-  return coll.candidates((filter ?? {}) as Document).filter((d) => q.test(d));
+  const matcher = compileFilter(filter);
+  return coll ? coll.find((filter ?? {}) as Document, matcher) : [];
 }
 
 export function findCommand(state: WireState, db: string, cmd: Document): Document {
@@ -25,12 +22,9 @@ export function findCommand(state: WireState, db: string, cmd: Document): Docume
     limit = -limit;
     singleBatch = true;
   }
-  let cursor = find(docs, {}, cmd.projection && Object.keys(cmd.projection).length > 0 ? cmd.projection : undefined);
-  if (cmd.sort && Object.keys(cmd.sort).length > 0) cursor = cursor.sort(cmd.sort);
+  docs = sortDocs(docs, cmd.sort as Document | undefined);
   const skip = toNumber(cmd.skip) ?? 0;
-  if (skip > 0) cursor = cursor.skip(skip);
-  if (limit > 0) cursor = cursor.limit(limit);
-  docs = cursor.all() as Document[];
+  docs = docs.slice(skip, limit > 0 ? skip + limit : undefined).map((d) => projectDoc(d, cmd.projection as Document | undefined));
   let batchSize = toNumber(cmd.batchSize);
   if (limit > 0 && (batchSize === undefined || batchSize === 0 || batchSize > limit)) batchSize = limit;
   return { cursor: state.openCursor(`${db}.${cmd.find}`, docs, batchSize, singleBatch), ok: 1 };
@@ -58,10 +52,12 @@ export function aggregateCommand(state: WireState, db: string, cmd: Document): D
   }
   let docs: Document[];
   try {
-    // $match first uses the same unique-index fast path as find.
+    // A leading $match is the server's own (strict, index fast path); the rest of the pipeline runs in mingo.
     const first = pipeline[0]?.$match as Document | undefined;
-    const input = first ? coll?.candidates(first) ?? [] : coll?.docs ?? [];
-    docs = new Aggregator(pipeline, {}).run(input) as Document[];
+    const input = first ? coll?.find(first, compileFilter(first)) ?? [] : coll?.docs ?? [];
+    // mingo computes on plain JS numbers: later stages see promoted copies (their output's numeric types are mingo's).
+    const rest = promote(first ? pipeline.slice(1) : pipeline) as Document[];
+    docs = rest.length > 0 ? (new Aggregator(rest, {}).run(input.map((d) => promote(d) as Document)) as Document[]) : input;
   } catch (error) {
     if (error instanceof CommandError) throw error;
     throw new CommandError(2, 'BadValue', (error as Error).message);

@@ -1,9 +1,8 @@
 // The test server's data: databases of collections, open cursors, and the shared helpers of its commands.
 import { BSON, Long, type Document } from 'bson';
+import { isNumeric, numericValue, STRICT_DESERIALIZE } from './bson-values.js';
 import { Collection, type CollectionOptions } from './collection.js';
 import { CommandError } from './errors.js';
-
-const DESERIALIZE = { promoteLongs: true, promoteValues: true, bsonRegExp: false } as const;
 
 export interface OpenCursor {
   ns: string;
@@ -15,6 +14,17 @@ export class WireState {
   readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly cursors = new Map<number, OpenCursor>();
   private nextCursorId = 1;
+  /** Replies of executed retryable writes by session + txnNumber (mongod's config.transactions); survives restart(). */
+  private readonly retryable = new Map<string, Document>();
+
+  retryableReply(key: string): Document | undefined {
+    return this.retryable.get(key);
+  }
+
+  rememberReply(key: string, reply: Document): void {
+    this.retryable.set(key, reply);
+    if (this.retryable.size > 100_000) this.retryable.delete(this.retryable.keys().next().value!);
+  }
 
   database(db: string): Map<string, Collection> {
     let colls = this.dbs.get(db);
@@ -82,7 +92,7 @@ export function assertCollectionName(name: unknown): asserts name is string {
 
 /** A deep copy that keeps BSON types (ObjectId, Date, Long …). */
 export function cloneDoc(doc: Document): Document {
-  return BSON.deserialize(BSON.serialize(doc), DESERIALIZE);
+  return BSON.deserialize(BSON.serialize(doc), STRICT_DESERIALIZE);
 }
 
 export function sameDoc(a: Document, b: Document): boolean {
@@ -94,5 +104,6 @@ export function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (value instanceof Long) return value.toNumber();
   if (typeof value === 'bigint') return Number(value);
+  if (isNumeric(value)) return numericValue(value);
   return Number(value);
 }

@@ -1,8 +1,8 @@
-// Update semantics of the test server: operator updates via mingo, replacements, $setOnInsert and upsert seeds.
+// Update semantics of the test server: operator updates (update-ops.ts), replacements, $setOnInsert and upsert seeds.
 import { ObjectId, type Document } from 'bson';
-import { update as mingoUpdate } from 'mingo/updater';
 import { setValue } from 'mingo/util';
 import { CommandError } from './errors.js';
+import { applyOperators } from './update-ops.js';
 import { cloneDoc, sameDoc } from './state.js';
 
 export function isOperatorUpdate(u: Document): boolean {
@@ -31,15 +31,7 @@ export function applyUpdate(
     if (next._id === undefined) delete next._id;
   } else {
     next = cloneDoc(doc);
-    const { $setOnInsert, ...ops } = spec;
-    if (options.inserting && $setOnInsert) ops.$set = { ...(ops.$set as Document | undefined), ...($setOnInsert as Document) };
-    if (Object.keys(ops).length > 0) {
-      try {
-        mingoUpdate(next, ops, options.arrayFilters, options.query);
-      } catch (error) {
-        throw new CommandError(9, 'FailedToParse', (error as Error).message);
-      }
-    }
+    applyOperators(next, spec, { arrayFilters: options.arrayFilters, inserting: options.inserting });
     if (doc._id !== undefined && !sameDoc({ v: next._id }, { v: doc._id })) throw immutableId();
   }
   return { doc: next, changed: !sameDoc(doc, next) };
