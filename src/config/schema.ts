@@ -47,6 +47,23 @@ export const rundbSchema = section({
   connect_timeout_ms: positiveInt().default(10000),
   monitor_cap_bytes: positiveInt().default(64 * 1024 * 1024),
   user_filter: z.record(z.string(), z.unknown()).nullable().default(null),
+  // --- shared-runs-DB keys (issue 9): time limits, field names, an existing processing state ---
+  op_timeout_ms: positiveInt().default(30000),
+  fields: section({
+    number: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('number'),
+    name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('name'),
+    data: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('data'),
+    deleted_data: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('deleted_data'),
+    tags: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('tags'),
+  }),
+  legacy_state: section({
+    field: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/).nullable().default(null),
+    stage: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('process'),
+    map: z
+      .record(z.string(), z.enum(['pending', 'claimed', 'submitted', 'running', 'done', 'failed', 'abandoned']))
+      .default({ done: 'done', failed: 'failed', abandoned: 'abandoned', busy: 'running', considering: 'claimed' }),
+  }),
+  // --- end of shared-runs-DB keys ---
 });
 
 export const storageSchema = section({

@@ -37,8 +37,9 @@ export function applyStageUpdate(run: RunDoc, stateField: string, stage: string,
   sub.updated_at = now;
 }
 
-export function applyClaim(run: RunDoc, stateField: string, stage: string, options: ClaimOptions, now: Date): void {
-  applyStageUpdate(run, stateField, stage, { set: { ...options.set, state: options.to, host: options.host } }, now);
+/** A claim sets state, host, the caller's fields, and claim_id (which lets a claim of unknown outcome be found again). */
+export function applyClaim(run: RunDoc, stateField: string, stage: string, options: ClaimOptions, now: Date, claimId: string): void {
+  applyStageUpdate(run, stateField, stage, { set: { ...options.set, state: options.to, host: options.host, claim_id: claimId } }, now);
 }
 
 export function sameEntry(a: DataEntry, b: Pick<DataEntry, 'type' | 'host' | 'location'>): boolean {
@@ -54,13 +55,42 @@ export function entryMatches(entry: DataEntry, match: DataMatch): boolean {
   );
 }
 
-/** The `data` array after adding `entry` (replacing the one with the same type, host and location). */
+/** strax's name of the file-system storage backend (its spelling), which straxen's RunDB frontend returns as the protocol. */
+export const STRAX_FS_PROTOCOL = 'FileSytemBackend';
+
+/**
+ * The entry as daqflow stores it: the identifying fields first (type, host, location), strax's `protocol`, `meta.lineage`
+ * when the caller knows the lineage, then daqflow's own fields; `at` defaults to now.
+ */
+export function storedDataEntry(entry: DataEntry, now: Date): DataEntry {
+  const { type, host, location, protocol, meta, ...rest } = entry;
+  return { type, host, location, protocol: protocol ?? STRAX_FS_PROTOCOL, ...(meta !== undefined ? { meta } : {}), ...rest, at: entry.at ?? now };
+}
+
+/**
+ * The `data` array after adding `entry`: fields of the entry with the same type, host and location are overwritten
+ * (its other fields stay, as with MongoDB's `$set data.$[e].field`), or the entry is appended.
+ */
 export function withDataEntry(data: readonly DataEntry[] | undefined, entry: DataEntry): DataEntry[] {
   const list = [...(data ?? [])];
   const at = list.findIndex((e) => sameEntry(e, entry));
-  if (at >= 0) list[at] = entry;
+  if (at >= 0) list[at] = mergeEntry(list[at]!, entry);
   else list.push(entry);
   return list;
+}
+
+/** `$set` of each field of `entry` on `old`; a `meta` object is merged one level deep (so meta keys of other tools stay). */
+function mergeEntry(old: DataEntry, entry: DataEntry): DataEntry {
+  const merged: DataEntry = { ...old };
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === 'meta' && isPlainObject(value) && isPlainObject(old.meta)) merged.meta = { ...old.meta, ...value };
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 /** Splits `data` into what stays and what moves to `deleted_data` (stamped with at, by, reason). */
@@ -88,4 +118,19 @@ export function validateDataEntry(entry: DataEntry): string | null {
     if (typeof entry[key] !== 'string' || entry[key] === '') return `data entry needs a non-empty ${key}`;
   }
   return null;
+}
+
+/** Top-level fields claims and stage updates return: enough to act on, never a whole XENONnT run document. */
+export const SUMMARY_FIELDS = ['name', 'mode', 'source', 'start', 'end', 'tags'] as const;
+/** Top-level fields addData returns. */
+export const DATA_FIELDS = ['name', 'data', 'deleted_data'] as const;
+
+/** The top-level fields a projection keeps: the requested ones, number, the state field and the legacy state's root field. */
+export function projectedKeys(fields: readonly string[], stateField: string, legacyField: string | undefined): string[] {
+  return [...new Set([...fields, 'number', stateField, ...(legacyField ? [legacyField.split('.')[0]!] : [])])];
+}
+
+/** The run with only `keys` (the sqlite side of a MongoDB projection). */
+export function pickFields(run: RunDoc, keys: readonly string[]): RunDoc {
+  return Object.fromEntries(Object.entries(run).filter(([k]) => keys.includes(k))) as RunDoc;
 }

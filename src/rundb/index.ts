@@ -32,3 +32,4 @@ export type { MongoRunStore } from './mongo.js';
 export type { SqliteRunStore, SqliteRunStoreOptions } from './sqlite.js';
 export { redactUri, redactText } from './redact.js';
 export { compileUserFilter } from './user-filter.js';
+export type { DbInitResult, SetupReport } from './db-init.js';

@@ -71,6 +71,11 @@ export function createMongoClient(target: MongoTarget, rundb: Config['rundb']): 
     return new MongoClient(target.uri, {
       serverSelectionTimeoutMS: rundb.connect_timeout_ms,
       connectTimeoutMS: rundb.connect_timeout_ms,
+      // A stalled primary must not hang a pass: the socket gives up a little after the server-side maxTimeMS would.
+      socketTimeoutMS: rundb.op_timeout_ms + rundb.connect_timeout_ms,
+      retryWrites: true,
+      retryReads: true,
+      readPreference: 'primary',
       appName: 'daqflow',
       ignoreUndefined: true,
     });
@@ -80,6 +85,8 @@ export function createMongoClient(target: MongoTarget, rundb: Config['rundb']): 
 }
 
 const STATE_CHANGE_CODES = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436]);
+/** The server took too long (maxTimeMS) or could not confirm the write concern in time: the DB is not usable now. */
+const TOO_SLOW_CODES = new Set([50, 64]);
 const AUTH_CODES = new Set([18, 13]);
 
 /** Turns a driver error into ServiceUnavailableError (unreachable), ConfigError (URI, credentials) or InternalError. */
@@ -105,11 +112,11 @@ export function mongoError(error: unknown, target: MongoTarget, op: string, coll
     error instanceof MongoNotConnectedError ||
     error instanceof MongoServerClosedError ||
     error instanceof MongoOperationTimeoutError ||
-    (error instanceof MongoServerError && STATE_CHANGE_CODES.has(Number(error.code))) ||
+    (error instanceof MongoServerError && (STATE_CHANGE_CODES.has(Number(error.code)) || TOO_SLOW_CODES.has(Number(error.code)))) ||
     (error instanceof MongoError && (error.hasErrorLabel('ResetPool') || error.hasErrorLabel('RetryableWriteError')));
   if (unreachable) {
     return new ServiceUnavailableError(
-      `runs DB ${where} is unreachable during ${op}: ${reason}; check that mongod is running and reachable from this host (${target.option}), or raise rundb.connect_timeout_ms`,
+      `runs DB ${where} is unreachable during ${op}: ${reason}; check that mongod is running and reachable from this host (${target.option}), or raise rundb.connect_timeout_ms / rundb.op_timeout_ms`,
       { context, cause: error },
     );
   }

@@ -1,52 +1,123 @@
-// What the mongo backend creates at open: indexes on runs/hosts/config and the capped monitor collection.
-import { MongoServerError, type Db } from 'mongodb';
-import type { Logger } from '../log/index.js';
+// What `daqflow db init` creates on MongoDB (indexes, the capped monitor collection), and the check every other command makes.
+import { MongoServerError, type Db, type Document } from 'mongodb';
 import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/index.js';
 import { mongoError, type MongoTarget } from './mongo-connect.js';
 
-/**
- * Indexes: unique `number`; `<state_field>.<stage>.state` + `next_retry` per stage; unique host+command; unique config name.
- * A server that refuses one (permissions, an existing index with other options, duplicate numbers) gets a warning, not a failure:
- * existing run databases written by other software must keep working.
- */
-export async function ensureMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget, logger: Logger): Promise<void> {
-  const c = rundb.collections;
-  const sf = rundb.state_field;
-  const wanted: Array<[string, Record<string, 1>, { unique?: boolean }]> = [
-    [c.runs, { number: 1 }, { unique: true }],
-    ...stages.map((stage): [string, Record<string, 1>, object] => [c.runs, { [`${sf}.${stage}.state`]: 1, [`${sf}.${stage}.next_retry`]: 1 }, {}]),
-    [c.hosts, { host: 1, command: 1 }, { unique: true }],
-    [c.config, { name: 1 }, { unique: true }],
-  ];
-  for (const [collection, key, options] of wanted) {
-    try {
-      await db.collection(collection).createIndex(key, options);
-    } catch (error) {
-      if (!(error instanceof MongoServerError)) throw mongoError(error, target, 'createIndexes', collection);
-      logger.warn(
-        `runs DB ${target.location}: could not create index ${JSON.stringify(key)} on ${collection} (${error.message}); daqflow still works, queries may be slower`,
-        { collection, code: error.code },
-      );
-    }
-  }
-  await ensureCappedMonitor(db, rundb, target, logger);
+interface PlannedIndex {
+  collection: string;
+  key: Record<string, 1>;
+  unique: boolean;
 }
 
-async function ensureCappedMonitor(db: Db, rundb: Config['rundb'], target: MongoTarget, logger: Logger): Promise<void> {
-  const name = rundb.collections.monitor;
+/** What was found, created, or is wrong; each entry is one line for a person. */
+export interface SetupReport {
+  ok: string[];
+  created: string[];
+  missing: string[];
+  problems: string[];
+}
+
+/** Unique number; state + next_retry per stage; unique host+command; unique config name. */
+function plannedIndexes(rundb: Config['rundb'], stages: readonly string[]): PlannedIndex[] {
+  const c = rundb.collections;
+  const sf = rundb.state_field;
+  const index = (collection: string, key: Record<string, 1>, unique: boolean): PlannedIndex => ({ collection, key, unique });
+  return [
+    index(c.runs, { [rundb.fields.number]: 1 }, true),
+    ...stages.map((stage) => index(c.runs, { [`${sf}.${stage}.state`]: 1, [`${sf}.${stage}.next_retry`]: 1 }, false)),
+    index(c.hosts, { host: 1, command: 1 }, true),
+    index(c.config, { name: 1 }, true),
+  ];
+}
+
+const describe = (p: PlannedIndex) => `${p.unique ? 'unique ' : ''}index ${JSON.stringify(p.key)} on ${p.collection}`;
+const sameKey = (a: Document, b: Document) => JSON.stringify(Object.entries(a)) === JSON.stringify(Object.entries(b));
+
+async function existingIndexes(db: Db, collection: string): Promise<Document[]> {
   try {
-    const existing = await db.listCollections({ name }).toArray();
-    if (existing.length === 0) {
-      await db.createCollection(name, { capped: true, size: rundb.monitor_cap_bytes });
-      return;
+    return await db.collection(collection).listIndexes().toArray();
+  } catch (error) {
+    if (error instanceof MongoServerError && error.code === 26) return []; // no such collection yet
+    throw error;
+  }
+}
+
+/** Compares one planned index with what exists: 'ok', 'missing', or a problem line. */
+function judge(p: PlannedIndex, existing: Document[]): 'ok' | 'missing' | string {
+  const found = existing.find((i) => sameKey(i.key as Document, p.key));
+  if (!found) return 'missing';
+  if (p.unique && !found.unique) {
+    return `${describe(p)} exists as ${String(found.name)} but is not unique: concurrent upserts of a new run can create duplicate run documents; remove the duplicates, drop ${String(found.name)} and run \`daqflow db init\``;
+  }
+  return 'ok';
+}
+
+async function cappedState(db: Db, name: string): Promise<'ok' | 'missing' | 'uncapped'> {
+  const [info] = await db.listCollections({ name }).toArray();
+  if (!info) return 'missing';
+  return (info as { options?: { capped?: boolean } }).options?.capped ? 'ok' : 'uncapped';
+}
+
+const uncapped = (name: string) => `collection ${name} exists but is not capped: monitor samples grow without bound; drop or rename it and run \`daqflow db init\``;
+
+/** Creates what is missing and reports conflicts; never drops or changes an existing index or collection. */
+export async function initMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget): Promise<SetupReport> {
+  const report: SetupReport = { ok: [], created: [], missing: [], problems: [] };
+  try {
+    for (const p of plannedIndexes(rundb, stages)) {
+      const verdict = judge(p, await existingIndexes(db, p.collection));
+      if (verdict === 'ok') report.ok.push(describe(p));
+      else if (verdict !== 'missing') report.problems.push(verdict);
+      else {
+        try {
+          await db.collection(p.collection).createIndex(p.key, p.unique ? { unique: true } : {});
+          report.created.push(describe(p));
+        } catch (error) {
+          if (!(error instanceof MongoServerError)) throw error;
+          report.problems.push(`could not create ${describe(p)}: ${error.message} (code ${String(error.code)})`);
+        }
+      }
     }
-    const options = (existing[0] as { options?: { capped?: boolean } }).options;
-    if (!options?.capped) {
-      logger.warn(`runs DB ${target.location}: collection ${name} exists but is not capped; monitor samples will grow without bound`, { collection: name });
+    const name = rundb.collections.monitor;
+    const state = await cappedState(db, name);
+    if (state === 'uncapped') report.problems.push(uncapped(name));
+    else if (state === 'ok') report.ok.push(`capped collection ${name}`);
+    else {
+      try {
+        await db.createCollection(name, { capped: true, size: rundb.monitor_cap_bytes });
+        report.created.push(`capped collection ${name} (${rundb.monitor_cap_bytes} bytes)`);
+      } catch (error) {
+        if (!(error instanceof MongoServerError)) throw error;
+        if (error.code === 48) report.ok.push(`capped collection ${name}`);
+        else report.problems.push(`could not create capped collection ${name}: ${error.message}`);
+      }
     }
   } catch (error) {
-    if (error instanceof MongoServerError && error.code === 48) return; // another process created it first
-    if (!(error instanceof MongoServerError)) throw mongoError(error, target, 'createCollection', name);
-    logger.warn(`runs DB ${target.location}: could not create capped collection ${name} (${error.message})`, { collection: name });
+    throw mongoError(error, target, 'db init', '');
   }
+  return report;
+}
+
+/** Checks (never creates) what `daqflow db init` would create; each gap or risk is one warning that says what to run. */
+export async function verifyMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget, logger: Logger): Promise<SetupReport> {
+  const report: SetupReport = { ok: [], created: [], missing: [], problems: [] };
+  const cache = new Map<string, Document[]>();
+  for (const p of plannedIndexes(rundb, stages)) {
+    if (!cache.has(p.collection)) cache.set(p.collection, await existingIndexes(db, p.collection));
+    const verdict = judge(p, cache.get(p.collection)!);
+    if (verdict === 'ok') report.ok.push(describe(p));
+    else if (verdict === 'missing') report.missing.push(describe(p));
+    else report.problems.push(verdict);
+  }
+  const state = await cappedState(db, rundb.collections.monitor);
+  if (state === 'missing') report.missing.push(`capped collection ${rundb.collections.monitor}`);
+  if (state === 'uncapped') report.problems.push(uncapped(rundb.collections.monitor));
+  for (const line of report.problems) logger.warn(`runs DB ${target.location}: ${line}`, { option: 'rundb' });
+  if (report.missing.length > 0) {
+    logger.warn(`runs DB ${target.location}: missing ${report.missing.join(', ')}; run \`daqflow db init\` once (queries are slower and duplicate runs are possible until then)`, {
+      option: 'rundb',
+    });
+  }
+  return report;
 }

@@ -3,10 +3,15 @@ import type { Collection, Document, MongoClient } from 'mongodb';
 import type { Config } from '../config/schema.js';
 import { ConfigError, InternalError } from '../errors.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import { validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { randomUUID } from 'node:crypto';
+import { DATA_FIELDS, projectedKeys, storedDataEntry, SUMMARY_FIELDS, validateDataEntry } from './doc-ops.js';
+import { fromStored, storedName, toStored, type RunFields } from './fields.js';
+import { legacyStateOf, withLegacyState, type LegacyState } from './legacy-state.js';
 import { createMongoClient, mongoError, resolveMongoTarget, type MongoTarget } from './mongo-connect.js';
-import { ensureMongoSetup } from './mongo-setup.js';
-import { dueCondition, mongoRunFilter, stateCondition, validateQuery } from './query.js';
+import { moveDataEntries, pushOrSetDataEntry, type DataOpsContext } from './mongo-data.js';
+import { verifyMongoSetup } from './mongo-setup.js';
+import { dueCondition, mongoRunFilter, stageStateFilter, validateQuery } from './query.js';
+import { reconcileClaim } from './mongo-reconcile.js';
 import { assertRunNumber, BadDocReporter } from './run-doc.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, RunStoreOptions, StageUpdate, UpsertResult } from './store.js';
 import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert, type StageFields } from './types.js';
@@ -14,18 +19,22 @@ import type { UserFilter } from './user-filter.js';
 
 export { redactUri } from './redact.js';
 
-const CAS_ATTEMPTS = 8;
 const BULK_CHUNK = 1000;
+const DUPLICATE_KEY = 11000;
 
-/** `$set` of the given top-level fields (never `_id`), `$setOnInsert` of the number. */
-function upsertUpdate(run: RunUpsert): Document {
+/** `$set` of the given top-level fields (never `_id`, stored names), `$setOnInsert` of the number. */
+function upsertUpdate(run: RunUpsert, fields: RunFields): Document {
   const { number, ...rest } = run;
-  const fields = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id'));
-  const update: Document = { $setOnInsert: { number } };
-  if (Object.keys(fields).length > 0) update.$set = fields;
+  const set = toStored(fields, Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id')));
+  const update: Document = { $setOnInsert: { [fields.number]: number } };
+  if (Object.keys(set).length > 0) update.$set = set;
   return update;
 }
-const NO_ID = { projection: { _id: 0 } } as const;
+
+/** Only documents whose number is an integer of any numeric BSON type (mongosh writes doubles, pymongo int32/int64). */
+function integralNumber(field: string): Document {
+  return { [field]: { $type: ['int', 'long', 'double'] }, $expr: { $eq: [{ $trunc: [`$${field}`, 0] }, `$${field}`] } };
+}
 
 export class MongoRunStore implements RunStore {
   readonly backend = 'mongo' as const;
@@ -37,6 +46,9 @@ export class MongoRunStore implements RunStore {
   private readonly configs: Collection;
   private readonly now: () => Date;
   private readonly bad: BadDocReporter;
+  private readonly fields: RunFields;
+  private readonly legacy: LegacyState | null;
+  private readonly maxTimeMS: number;
 
   private constructor(
     private readonly client: MongoClient,
@@ -55,16 +67,19 @@ export class MongoRunStore implements RunStore {
     this.location = target.location;
     this.now = now ?? (() => new Date());
     this.bad = new BadDocReporter(logger, `${target.location} (collection ${rundb.collections.runs})`);
+    this.fields = rundb.fields;
+    this.legacy = legacyStateOf(rundb);
+    this.maxTimeMS = rundb.op_timeout_ms;
   }
 
-  /** Connects (failing with exit 4 after rundb.connect_timeout_ms), creates indexes, returns the store. */
+  /** Connects (failing with exit 4 after rundb.connect_timeout_ms) and verifies the indexes `daqflow db init` creates. */
   static async open(rundb: Config['rundb'], userFilter: UserFilter | null, options: RunStoreOptions = {}): Promise<MongoRunStore> {
     const target = resolveMongoTarget(rundb);
     const logger = options.logger ?? nullLogger();
     const client = createMongoClient(target, rundb);
     try {
       await client.connect();
-      if (options.ensureIndexes !== false) await ensureMongoSetup(client.db(rundb.database), rundb, options.stages ?? DEFAULT_STAGES, target, logger);
+      if (options.ensureIndexes !== false) await verifyMongoSetup(client.db(rundb.database), rundb, options.stages ?? DEFAULT_STAGES, target, logger);
     } catch (error) {
       await client.close().catch(() => undefined);
       throw mongoError(error, target, 'connect', '');
@@ -74,34 +89,34 @@ export class MongoRunStore implements RunStore {
 
   async getRun(number: number): Promise<RunDoc | null> {
     assertRunNumber(number);
-    return this.toRun(await this.guard('getRun', () => this.runs.findOne({ number })));
+    return this.toRun(await this.guard('getRun', () => this.runs.findOne(this.byNumber(number), this.opts())));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {
     validateQuery(query);
-    const filter = mongoRunFilter(query, this.stateField, this.userFilter);
     const docs = await this.guard('listRuns', () =>
-      this.runs.find(filter).sort({ number: query.order === 'desc' ? -1 : 1 }).limit(query.limit ?? 0).toArray(),
+      this.runs.find(this.filterOf(query), this.opts(query.fields)).sort(this.sortOf(query)).limit(query.limit ?? 0).toArray(),
     );
     return docs.map((d) => this.toRun(d)).filter((r): r is RunDoc => r !== null);
   }
 
   async countRuns(query: RunQuery = {}): Promise<number> {
     validateQuery(query);
-    return this.guard('countRuns', () => this.runs.countDocuments(mongoRunFilter(query, this.stateField, this.userFilter)));
+    return this.guard('countRuns', () => this.runs.countDocuments(this.filterOf(query), { maxTimeMS: this.maxTimeMS }));
   }
 
   async upsertRun(run: RunUpsert): Promise<UpsertResult> {
     assertRunNumber(run.number);
     const number = run.number;
-    const update = upsertUpdate(run);
-    const attempt = () => this.runs.findOneAndUpdate({ number }, update, { upsert: true, returnDocument: 'after', includeResultMetadata: true });
+    const update = upsertUpdate(run, this.fields);
+    const attempt = () =>
+      this.runs.findOneAndUpdate(this.byNumber(number), update, { upsert: true, returnDocument: 'after', includeResultMetadata: true, maxTimeMS: this.maxTimeMS });
     const result = await this.guard('upsertRun', async () => {
       try {
         return await attempt();
       } catch (error) {
         // Two processes upserting the same new run: the loser retries as an update.
-        if ((error as { code?: number }).code === 11000) return attempt();
+        if ((error as { code?: number }).code === DUPLICATE_KEY) return attempt();
         throw error;
       }
     });
@@ -112,9 +127,9 @@ export class MongoRunStore implements RunStore {
     for (const run of runs) assertRunNumber(run.number);
     let created = 0;
     for (let i = 0; i < runs.length; i += BULK_CHUNK) {
-      const ops = runs.slice(i, i + BULK_CHUNK).map((run) => ({ updateOne: { filter: { number: run.number }, update: upsertUpdate(run), upsert: true } }));
-      const result = await this.guard('upsertRuns', () => this.runs.bulkWrite(ops, { ordered: false }));
-      created += result.upsertedCount;
+      const chunk = runs.slice(i, i + BULK_CHUNK);
+      const ops = chunk.map((run) => ({ updateOne: { filter: this.byNumber(run.number), update: upsertUpdate(run, this.fields), upsert: true } }));
+      created += await this.guard('upsertRuns', () => this.bulkUpsert(ops));
     }
     return { created, updated: runs.length - created };
   }
@@ -122,19 +137,15 @@ export class MongoRunStore implements RunStore {
   async claimRun(number: number, stage: string, options: ClaimOptions): Promise<RunDoc | null> {
     assertRunNumber(number);
     validateQuery({ stage, states: options.from });
-    const base = `${this.stateField}.${stage}`;
-    const filter: Document = { number, [`${base}.state`]: stateCondition(options.from) };
-    if (options.dueBy) Object.assign(filter, dueCondition(`${base}.next_retry`, options.dueBy));
-    return this.toRun(await this.guard('claimRun', () => this.runs.findOneAndUpdate(filter, { $set: this.claimSet(stage, options) }, { returnDocument: 'after' })));
+    return this.claim('claimRun', stage, options, { ...this.byNumber(number), ...this.claimFilter(stage, options) }, undefined);
   }
 
   async claimNext(stage: string, options: ClaimNextOptions): Promise<RunDoc | null> {
     const query: RunQuery = { ...options.query, stage, states: options.from, dueBy: options.dueBy };
     validateQuery(query);
-    // Only integer-typed numbers: a foreign document with a string or fractional number is never claimed.
-    const filter = { $and: [mongoRunFilter(query, this.stateField, this.userFilter), { number: { $type: ['int', 'long'] } }] };
-    const sort = { number: query.order === 'desc' ? -1 : 1 } as const;
-    return this.toRun(await this.guard('claimNext', () => this.runs.findOneAndUpdate(filter, { $set: this.claimSet(stage, options) }, { sort, returnDocument: 'after' })));
+    // Only integral numbers: a foreign document with a string or fractional number is never claimed.
+    const filter = { $and: [this.filterOf(query), integralNumber(this.fields.number)] };
+    return this.claim('claimNext', stage, options, filter, this.sortOf(query));
   }
 
   async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
@@ -151,68 +162,80 @@ export class MongoRunStore implements RunStore {
     const doc: Document = { $set: { ...this.prefixed(base, set), [`${base}.updated_at`]: this.now() } };
     if (update.unset?.length) doc.$unset = Object.fromEntries(update.unset.map((k) => [`${base}.${k}`, '']));
     if (update.incFailures) doc.$inc = { [`${base}.n_failures`]: update.incFailures };
-    const filter: Document = { number };
-    if (update.expect) filter[`${base}.state`] = stateCondition(update.expect);
-    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, { returnDocument: 'after' })));
+    const filter: Document = this.byNumber(number);
+    if (update.expect) Object.assign(filter, stageStateFilter(this.stateField, stage, update.expect, this.legacy));
+    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
   }
 
   async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {
     assertRunNumber(number);
     const problem = validateDataEntry(entry);
     if (problem) throw new ConfigError(`run ${number}: ${problem}`, { context: { run: number } });
-    const stamped = { ...entry, at: entry.at ?? this.now() };
-    const result = await this.casData(number, 'addData', (data) => ({ $set: { data: withDataEntry(data, stamped) } }));
-    return result ? this.toRun(result.doc) : null;
+    const doc = await pushOrSetDataEntry(this.dataOps(number, 'addData'), storedDataEntry(entry, this.now()));
+    return this.toRun(doc);
   }
 
   async removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]> {
     assertRunNumber(number);
-    let moved: DeletedDataEntry[] = [];
-    await this.casData(number, 'removeData', (data) => {
-      const split = withoutDataEntries(data, match, info, this.now());
-      moved = split.moved;
-      if (moved.length === 0) return null;
-      return { $set: { data: split.kept }, $push: { deleted_data: { $each: moved } } };
-    });
-    return moved;
+    return moveDataEntries(this.dataOps(number, 'removeData'), match, info, this.now());
   }
 
   async heartbeat(beat: Heartbeat): Promise<void> {
     const doc = { ...beat, time: beat.time ?? this.now() };
-    await this.guard('heartbeat', () => this.hosts.replaceOne({ host: beat.host, command: beat.command }, doc, { upsert: true }));
+    await this.guard('heartbeat', () => this.hosts.replaceOne({ host: beat.host, command: beat.command }, doc, { upsert: true, maxTimeMS: this.maxTimeMS }));
   }
 
   async listHosts(options: { since?: Date } = {}): Promise<HostDoc[]> {
     const filter = options.since ? { time: { $gte: options.since } } : {};
-    return (await this.guard('listHosts', () => this.hosts.find(filter, NO_ID).sort({ host: 1, command: 1 }).toArray())) as unknown as HostDoc[];
+    return (await this.guard('listHosts', () => this.hosts.find(filter, this.noId()).sort({ host: 1, command: 1 }).toArray())) as unknown as HostDoc[];
   }
 
   async addMonitorSample(sample: Record<string, unknown>): Promise<void> {
     const doc = { ...sample, time: sample.time instanceof Date ? sample.time : this.now() };
-    await this.guard('addMonitorSample', () => this.monitor.insertOne(doc));
+    await this.guard('addMonitorSample', () => this.monitor.insertOne(doc, { maxTimeMS: this.maxTimeMS }));
   }
 
   async listMonitorSamples(options: { since?: Date; limit?: number } = {}): Promise<MonitorSample[]> {
     const filter = options.since ? { time: { $gte: options.since } } : {};
     const docs = await this.guard('listMonitorSamples', () =>
-      this.monitor.find(filter, NO_ID).sort({ time: -1, _id: -1 }).limit(options.limit ?? 0).toArray(),
+      this.monitor.find(filter, this.noId()).sort({ time: -1, _id: -1 }).limit(options.limit ?? 0).toArray(),
     );
     return docs.reverse() as unknown as MonitorSample[];
   }
 
   async getConfigDoc(name: string): Promise<ConfigDoc | null> {
-    return (await this.guard('getConfigDoc', () => this.configs.findOne({ name }, NO_ID))) as ConfigDoc | null;
+    return (await this.guard('getConfigDoc', () => this.configs.findOne({ name }, this.noId()))) as ConfigDoc | null;
   }
 
   async setConfigDoc(name: string, fields: Record<string, unknown>): Promise<ConfigDoc> {
     const doc = { ...fields, name, updated_at: this.now() };
     delete (doc as { _id?: unknown })._id;
-    await this.guard('setConfigDoc', () => this.configs.replaceOne({ name }, doc, { upsert: true }));
+    await this.guard('setConfigDoc', () => this.configs.replaceOne({ name }, doc, { upsert: true, maxTimeMS: this.maxTimeMS }));
     return doc as ConfigDoc;
   }
 
   async close(): Promise<void> {
     await this.client.close();
+  }
+
+  /**
+   * One findOneAndUpdate with the state filter, tagged with a fresh claim_id. When the outcome is unknown (the
+   * connection broke after the driver's one retry), the claim is reconciled by looking for that claim_id.
+   */
+  private async claim(op: string, stage: string, options: ClaimOptions, filter: Document, sort: Document | undefined): Promise<RunDoc | null> {
+    const claimId = randomUUID();
+    const update = { $set: { ...this.claimSet(stage, options), [`${this.stateField}.${stage}.claim_id`]: claimId } };
+    try {
+      return this.toRun(await this.guard(op, () => this.runs.findOneAndUpdate(filter, update, { ...this.writeOpts(), ...(sort ? { sort } : {}) })));
+    } catch (error) {
+      const found = await reconcileClaim(error, () => this.runs.findOne({ [`${this.stateField}.${stage}.claim_id`]: claimId }, this.writeOpts()));
+      return this.toRun(found);
+    }
+  }
+
+  private claimFilter(stage: string, options: ClaimOptions): Document {
+    const filter = stageStateFilter(this.stateField, stage, options.from, this.legacy);
+    return options.dueBy ? { $and: [filter, dueCondition(`${this.stateField}.${stage}.next_retry`, options.dueBy)] } : filter;
   }
 
   private claimSet(stage: string, options: ClaimOptions): Document {
@@ -224,28 +247,66 @@ export class MongoRunStore implements RunStore {
     return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => [`${base}.${k}`, v]));
   }
 
-  /**
-   * Read the run's `data`, compute the update, and write it only if `data` is still what was read
-   * (compare-and-set in one command, so a concurrent writer makes us re-read, never lose its entry).
-   */
-  private async casData(number: number, op: string, build: (data: DataEntry[] | undefined) => Document | null): Promise<{ doc: Document } | null> {
-    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const current = await this.guard(op, () => this.runs.findOne({ number }, { projection: { data: 1 } }));
-      if (!current) return null;
-      const data = current.data as DataEntry[] | undefined;
-      const update = build(data);
-      if (!update) return { doc: current };
-      const filter = { number, data: data === undefined ? { $exists: false } : data };
-      const doc = await this.guard(op, () => this.runs.findOneAndUpdate(filter, update, { returnDocument: 'after' }));
-      if (doc) return { doc };
+  private byNumber(number: number): Document {
+    return { [this.fields.number]: number };
+  }
+
+  private filterOf(query: RunQuery): Document {
+    return mongoRunFilter(query, this.stateField, this.userFilter, this.fields.number, this.legacy);
+  }
+
+  private sortOf(query: RunQuery): Document {
+    return { [this.fields.number]: query.order === 'desc' ? -1 : 1 };
+  }
+
+  /** Read options: time limit, primary (reads that decide claims must not see a lagging secondary), optional projection. */
+  private opts(fields?: readonly string[]): { maxTimeMS: number; readPreference: 'primary'; projection?: Document } {
+    const base = { maxTimeMS: this.maxTimeMS, readPreference: 'primary' as const };
+    return fields ? { ...base, projection: this.projection(fields) } : base;
+  }
+
+  /** findOneAndUpdate options of claims and stage updates: the run after the write, summary fields only. */
+  private writeOpts(): { maxTimeMS: number; returnDocument: 'after'; projection: Document } {
+    return { maxTimeMS: this.maxTimeMS, returnDocument: 'after', projection: this.projection(SUMMARY_FIELDS) };
+  }
+
+  private projection(fields: readonly string[]): Document {
+    return Object.fromEntries(projectedKeys(fields, this.stateField, this.legacy?.field).map((k) => [storedName(this.fields, k), 1]));
+  }
+
+  private noId(): { projection: { _id: 0 }; maxTimeMS: number } {
+    return { projection: { _id: 0 }, maxTimeMS: this.maxTimeMS };
+  }
+
+  private dataOps(number: number, op: string): DataOpsContext {
+    return {
+      runs: this.runs,
+      fields: this.fields,
+      runFilter: this.byNumber(number),
+      options: { maxTimeMS: this.maxTimeMS, projection: this.projection(DATA_FIELDS) },
+      guard: (fn) => this.guard(op, fn),
+    };
+  }
+
+  /** An unordered bulk upsert; operations that lost an upsert race (duplicate key) are retried once as updates. */
+  private async bulkUpsert(ops: Array<{ updateOne: { filter: Document; update: Document; upsert: boolean } }>): Promise<number> {
+    try {
+      return (await this.runs.bulkWrite(ops, { ordered: false, maxTimeMS: this.maxTimeMS })).upsertedCount;
+    } catch (error) {
+      const e = error as { code?: number; writeErrors?: Array<{ code: number; index: number }> | { code: number; index: number }; result?: { upsertedCount: number } };
+      const writeErrors = e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) throw error;
+      const again = writeErrors.map((w) => ops[w.index]!);
+      await this.runs.bulkWrite(again, { ordered: false, maxTimeMS: this.maxTimeMS });
+      return e.result?.upsertedCount ?? 0;
     }
-    throw new InternalError(`run ${number}: data entries kept changing during ${op} (${CAS_ATTEMPTS} attempts); run the pass again`, { context: { run: number } });
   }
 
   private toRun(doc: Document | null): RunDoc | null {
     if (!doc) return null;
-    const { _id, ...rest } = doc;
-    return this.bad.check(rest, `_id=${String(_id)}`);
+    const { _id, ...rest } = fromStored(this.fields, doc);
+    const run = this.bad.check(rest, `_id=${String(_id)}`);
+    return run && withLegacyState(run, this.stateField, this.legacy);
   }
 
   private requireRun(doc: Document | null, number: number): RunDoc {

@@ -2,6 +2,7 @@
 import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import type { RunStore, RunStoreOptions } from './store.js';
+import { legacyStateOf } from './legacy-state.js';
 import { compileUserFilter } from './user-filter.js';
 
 export function chooseBackend(rundb: Config['rundb']): 'mongo' | 'sqlite' {
@@ -26,6 +27,7 @@ export async function openRunStore(config: Config, options: RunStoreOptions = {}
     stateField: rundb.state_field,
     monitorCapBytes: rundb.monitor_cap_bytes,
     userQuery: query,
+    legacy: legacyStateOf(rundb),
     logger: options.logger,
     now: options.now,
   });

@@ -2,6 +2,7 @@
 import { ConfigError } from '../errors.js';
 import { assertRunNumber, assertStage } from './run-doc.js';
 import type { RunQuery } from './store.js';
+import { legacyValuesFor, type LegacyState } from './legacy-state.js';
 import { PROCESS_STATES, type ProcessState } from './types.js';
 
 export function validateQuery(q: RunQuery): void {
@@ -31,21 +32,41 @@ export function stateCondition(states: readonly ProcessState[]): Filter {
   return { $in: states.includes('pending') ? [...states, null] : [...states] };
 }
 
+/**
+ * The filter for "the stage's state is one of `states`" on `<state_field>.<stage>.state`; with a legacy state for the
+ * stage, a run without a daqflow state is judged by the legacy field instead.
+ */
+export function stageStateFilter(stateField: string, stage: string, states: readonly ProcessState[], legacy: LegacyState | null): Filter {
+  const path = `${stateField}.${stage}.state`;
+  if (!legacy || legacy.stage !== stage) return { [path]: stateCondition(states) };
+  const named = states.filter((s) => s !== 'pending');
+  const or: Filter[] = [];
+  if (named.length > 0) or.push({ [path]: { $in: named } });
+  const legacyValues = legacyValuesFor(legacy, named);
+  if (legacyValues.length > 0) or.push({ [path]: null, [legacy.field]: { $in: legacyValues } });
+  if (states.includes('pending')) {
+    or.push({ [path]: 'pending' });
+    // Missing daqflow state and a legacy value that maps to nothing else (or no legacy value at all).
+    or.push({ [path]: null, [legacy.field]: { $nin: Object.keys(legacy.map).filter((v) => legacy.map[v] !== 'pending') } });
+  }
+  return or.length === 1 ? or[0]! : { $or: or };
+}
+
 export function dueCondition(path: string, dueBy: Date): Filter {
   return { $or: [{ [path]: null }, { [path]: { $lte: dueBy } }] };
 }
 
 /** The MongoDB filter of a RunQuery, AND-ed with the user filter when that applies. */
-export function mongoRunFilter(q: RunQuery, stateField: string, userFilter: Filter | null): Filter {
+export function mongoRunFilter(q: RunQuery, stateField: string, userFilter: Filter | null, numberField = 'number', legacy: LegacyState | null = null): Filter {
   const and: Filter[] = [];
   const number: Filter = {};
   if (q.min !== undefined) number.$gte = q.min;
   if (q.max !== undefined) number.$lte = q.max;
   if (q.numbers) number.$in = [...q.numbers];
-  if (Object.keys(number).length > 0) and.push({ number });
+  if (Object.keys(number).length > 0) and.push({ [numberField]: number });
   if (q.stage !== undefined) {
     const base = `${stateField}.${q.stage}`;
-    if (q.states) and.push({ [`${base}.state`]: stateCondition(q.states) });
+    if (q.states) and.push(stageStateFilter(stateField, q.stage, q.states, legacy));
     if (q.dueBy) and.push(dueCondition(`${base}.next_retry`, q.dueBy));
   }
   if (userFilter && q.userFilter !== false) and.push(userFilter);

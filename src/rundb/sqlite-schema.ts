@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError, DaqflowError, InternalError, ServiceUnavailableError } from '../errors.js';
+import { networkFsOf } from './sqlite-fs.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: meta records state_field (schema 1 files are migrated on open by recording the configured one). */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -52,14 +54,28 @@ export function sqliteError(error: unknown, file: string, busyMs: number, op: st
   return new InternalError(`${file}: ${op} failed: ${(error as Error).message}`, { context: { file }, cause: error });
 }
 
+export interface OpenSqliteOptions {
+  /** rundb.state_field: recorded in a new file, and must match the one recorded in an existing file. */
+  stateField: string;
+  /** /proc/self/mountinfo by default. */
+  mountinfo?: string;
+}
+
 /** Opens (creating if needed) the database file with WAL, FULL sync, the busy timeout, and the schema. */
-export function openSqlite(file: string, busyMs: number): Database.Database {
+export function openSqlite(file: string, busyMs: number, options: OpenSqliteOptions): Database.Database {
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
   } catch (error) {
     throw new ConfigError(`rundb.sqlite_path: cannot create the folder of ${file} (${(error as Error).message})`, {
       context: { file, option: 'rundb.sqlite_path' },
     });
+  }
+  const network = networkFsOf(file, options.mountinfo);
+  if (network) {
+    throw new ConfigError(
+      `rundb.sqlite_path: ${file} is on ${network.fsType} (${network.mountPoint}), where SQLite's locking is unsafe; put it on a local disk, or use MongoDB (rundb.uri) for runs DBs shared between hosts and batch jobs`,
+      { context: { file, option: 'rundb.sqlite_path' } },
+    );
   }
   let db: Database.Database | undefined;
   try {
@@ -68,7 +84,7 @@ export function openSqlite(file: string, busyMs: number): Database.Database {
     if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = OFF');
-    ensureSchema(db, file);
+    ensureSchema(db, file, options.stateField);
     return db;
   } catch (error) {
     db?.close();
@@ -76,18 +92,33 @@ export function openSqlite(file: string, busyMs: number): Database.Database {
   }
 }
 
-function ensureSchema(db: Database.Database, file: string): void {
+function metaValue(db: Database.Database, key: string): string | undefined {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+}
+
+function ensureSchema(db: Database.Database, file: string, stateField: string): void {
   const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
-  const version = hasMeta ? (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined) : undefined;
-  if (version && Number(version.value) > SCHEMA_VERSION) {
-    throw new ConfigError(`${file} has runs-DB schema ${version.value}, newer than this daqflow understands (${SCHEMA_VERSION}); upgrade daqflow`, {
+  const version = hasMeta ? metaValue(db, 'schema') : undefined;
+  if (version && Number(version) > SCHEMA_VERSION) {
+    throw new ConfigError(`${file} has runs-DB schema ${version}, newer than this daqflow understands (${SCHEMA_VERSION}); upgrade daqflow`, {
       context: { file, option: 'rundb.sqlite_path' },
     });
   }
-  if (version) return; // already set up: no write lock needed to open
+  if (version && Number(version) === SCHEMA_VERSION) {
+    const recorded = metaValue(db, 'state_field');
+    if (recorded !== stateField) {
+      throw new ConfigError(
+        `rundb.state_field is ${JSON.stringify(stateField)} but ${file} keeps daqflow's state under ${JSON.stringify(recorded)}; set rundb.state_field: ${recorded ?? ''} (or point rundb.sqlite_path at another file)`,
+        { context: { file, option: 'rundb.state_field' } },
+      );
+    }
+    return; // already set up: no write lock needed to open
+  }
   db.transaction(() => {
     db.exec(SCHEMA);
-    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+    // New file, or schema 1 (which did not record it): the configured state field is the one in use.
+    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('state_field', ?)").run(stateField);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(SCHEMA_VERSION));
     db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('monitor_bytes', '0')").run();
   }).immediate();
 }

@@ -42,8 +42,10 @@ export function putMonitorSample(db: Database.Database, sample: Record<string, u
 export function listMonitorRows(db: Database.Database, since: Date | undefined, limit: number | undefined): MonitorSample[] {
   const where = since ? 'WHERE time >= ?' : '';
   const params: unknown[] = since ? [since.getTime()] : [];
-  const sql = limit !== undefined ? `SELECT doc FROM monitor ${where} ORDER BY id DESC LIMIT ?` : `SELECT doc FROM monitor ${where} ORDER BY id DESC`;
-  if (limit !== undefined) params.push(limit);
+  // limit 0 means no limit, as in MongoDB.
+  const limited = limit !== undefined && limit > 0;
+  const sql = limited ? `SELECT doc FROM monitor ${where} ORDER BY id DESC LIMIT ?` : `SELECT doc FROM monitor ${where} ORDER BY id DESC`;
+  if (limited) params.push(limit);
   const rows = db.prepare(sql).all(...params) as Array<{ doc: string }>;
   return rows.reverse().map((r) => decodeDoc<MonitorSample>(r.doc));
 }

@@ -1,9 +1,11 @@
 // The embedded RunStore: one SQLite file (WAL), documents as JSON, per-stage state in an indexed side table.
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Query } from 'mingo';
 import { nullLogger, type Logger } from '../log/index.js';
 import { ConfigError } from '../errors.js';
-import { applyClaim, applyStageUpdate, isDue, stateMatches, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { applyClaim, applyStageUpdate, DATA_FIELDS, isDue, pickFields, projectedKeys, stateMatches, storedDataEntry, SUMMARY_FIELDS, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { withLegacyState, type LegacyState } from './legacy-state.js';
 import { validateQuery } from './query.js';
 import { assertRunNumber, BadDocReporter, runDocProblem } from './run-doc.js';
 import { decodeDoc, encodeDoc, timeColumn } from './sqlite-json.js';
@@ -20,6 +22,10 @@ export interface SqliteRunStoreOptions {
   monitorCapBytes: number;
   /** rundb.user_filter compiled by mingo (see user-filter.ts). */
   userQuery: Query | null;
+  /** rundb.legacy_state, when configured. */
+  legacy?: LegacyState | null;
+  /** /proc/self/mountinfo by default; tests point it at a recorded copy. */
+  mountinfo?: string;
   logger?: Logger;
   now?: () => Date;
 }
@@ -43,7 +49,7 @@ export class SqliteRunStore implements RunStore {
     this.location = options.path;
     this.now = options.now ?? (() => new Date());
     this.bad = new BadDocReporter(options.logger ?? nullLogger(), `${options.path} (table runs)`);
-    this.db = openSqlite(options.path, options.busyTimeoutMs);
+    this.db = openSqlite(options.path, options.busyTimeoutMs, { stateField: options.stateField, mountinfo: options.mountinfo });
   }
 
   async getRun(number: number): Promise<RunDoc | null> {
@@ -53,7 +59,10 @@ export class SqliteRunStore implements RunStore {
 
   async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {
     validateQuery(query);
-    return this.read('listRuns', () => this.select(query, query.limit));
+    return this.read('listRuns', () => {
+      const runs = this.select(query, query.limit);
+      return query.fields ? runs.map((r) => this.pick(r, query.fields!)) : runs;
+    });
   }
 
   async countRuns(query: RunQuery = {}): Promise<number> {
@@ -94,9 +103,9 @@ export class SqliteRunStore implements RunStore {
     return this.write('claimRun', () => {
       const run = this.loadRun(number);
       if (!run || !stateMatches(run, this.stateField, stage, options.from) || !isDue(run, this.stateField, stage, options.dueBy)) return null;
-      applyClaim(run, this.stateField, stage, options, this.now());
+      applyClaim(run, this.stateField, stage, options, this.now(), randomUUID());
       this.save(run);
-      return run;
+      return this.pick(run, SUMMARY_FIELDS);
     });
   }
 
@@ -106,9 +115,9 @@ export class SqliteRunStore implements RunStore {
     return this.write('claimNext', () => {
       const run = this.select(query, 1)[0];
       if (!run) return null;
-      applyClaim(run, this.stateField, stage, options, this.now());
+      applyClaim(run, this.stateField, stage, options, this.now(), randomUUID());
       this.save(run);
-      return run;
+      return this.pick(run, SUMMARY_FIELDS);
     });
   }
 
@@ -120,7 +129,7 @@ export class SqliteRunStore implements RunStore {
       if (!run || (update.expect && !stateMatches(run, this.stateField, stage, update.expect))) return null;
       applyStageUpdate(run, this.stateField, stage, update, this.now());
       this.save(run);
-      return run;
+      return this.pick(run, SUMMARY_FIELDS);
     });
   }
 
@@ -131,9 +140,9 @@ export class SqliteRunStore implements RunStore {
     return this.write('addData', () => {
       const run = this.loadRun(number);
       if (!run) return null;
-      run.data = withDataEntry(run.data, { ...entry, at: entry.at ?? this.now() });
+      run.data = withDataEntry(run.data, storedDataEntry(entry, this.now()));
       this.save(run);
-      return run;
+      return this.pick(run, DATA_FIELDS);
     });
   }
 
@@ -181,6 +190,10 @@ export class SqliteRunStore implements RunStore {
     if (this.db.open) this.db.close();
   }
 
+  private pick(run: RunDoc, fields: readonly string[]): RunDoc {
+    return pickFields(run, projectedKeys(fields, this.stateField, this.options.legacy?.field));
+  }
+
   private userFilterApplies(query: RunQuery): boolean {
     return this.options.userQuery !== null && query.userFilter !== false;
   }
@@ -195,7 +208,7 @@ export class SqliteRunStore implements RunStore {
       const run = this.decodeRow(row);
       if (!run || (filtered && !this.options.userQuery!.test(run))) continue;
       out.push(run);
-      if (limit !== undefined && out.length >= limit) break;
+      if (limit !== undefined && limit > 0 && out.length >= limit) break;
     }
     return out;
   }
@@ -209,14 +222,14 @@ export class SqliteRunStore implements RunStore {
   private decodeRow(row: Row): RunDoc | null {
     const doc = decodeDoc<Record<string, unknown>>(row.doc);
     const problem = runDocProblem(doc) ?? (doc.number !== row.number ? `number ${String(doc.number)} differs from its row key ${row.number}` : null);
-    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : (doc as RunDoc);
+    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : withLegacyState(doc as RunDoc, this.stateField, this.options.legacy ?? null);
   }
 
   /** Writes the document and its run_stage rows (inside the caller's transaction). */
   private save(run: RunDoc): void {
     this.stmt('INSERT INTO runs (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc').run(run.number, encodeDoc(run));
     this.stmt('DELETE FROM run_stage WHERE number = ?').run(run.number);
-    const states = run[this.stateField];
+    const states = withLegacyState(run, this.stateField, this.options.legacy ?? null)[this.stateField];
     if (!states || typeof states !== 'object') return;
     const insert = this.stmt('INSERT INTO run_stage (number, stage, state, next_retry) VALUES (?, ?, ?, ?)');
     for (const [stage, sub] of Object.entries(states as Record<string, unknown>)) {

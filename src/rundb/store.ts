@@ -31,7 +31,10 @@ export interface RunQuery {
   userFilter?: boolean;
   /** By run number; default ascending. */
   order?: 'asc' | 'desc';
+  /** At most this many runs; 0 or absent = no limit (on both backends, as in MongoDB). */
   limit?: number;
+  /** Only these top-level fields (plus number and the state field), so large run documents are not transferred whole. */
+  fields?: readonly string[];
 }
 
 /** A compare-and-set on `<state_field>.<stage>.state`. */

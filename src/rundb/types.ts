@@ -29,6 +29,10 @@ export interface DataEntry {
   type: string;
   host: string;
   location: string;
+  /** strax backend name; stored as `FileSytemBackend` (strax's spelling) unless given. */
+  protocol?: string;
+  /** `meta.lineage` is the full strax lineage, which straxen's RunDB frontend matches with `$elemMatch`. */
+  meta?: { lineage?: Record<string, unknown>; [field: string]: unknown };
   lineage_hash?: string;
   n_chunks?: number;
   size_mb?: number;

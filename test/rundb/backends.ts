@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { MongoClient, type Document } from 'mongodb';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { openRunStore, type RunStore, type RunStoreOptions } from '../../src/rundb/index.js';
+import { initRunsDb } from '../../src/rundb/db-init.js';
 import { encodeDoc } from '../../src/rundb/sqlite-json.js';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
@@ -24,7 +25,8 @@ export interface Backend {
   skip: boolean;
   setup(): Promise<void>;
   teardown(): Promise<void>;
-  world(rundb?: RundbOverrides): Promise<BackendWorld>;
+  /** A fresh database; `init: false` leaves out `daqflow db init` (MongoDB indexes and capped collection). */
+  world(rundb?: RundbOverrides, options?: { init?: boolean }): Promise<BackendWorld>;
 }
 
 export function makeConfig(workDir: string, rundb: RundbOverrides = {}): Config {
@@ -87,11 +89,12 @@ function mongoBackend(name: string, uri: () => string, skip: boolean): Backend {
     async teardown() {
       await client?.close();
     },
-    async world(rundb = {}) {
+    async world(rundb = {}, options = {}) {
       const database = `daqflow_test_${process.pid}_${counter++}`;
       const config = makeConfig(makeTmpDir('daqflow-rundb-'), { connect_timeout_ms: 2000, ...rundb, backend: 'mongo', uri: uri(), database });
       const stores: RunStore[] = [];
       const db = client!.db(database);
+      if (options.init !== false) await initRunsDb(config); // `daqflow db init`, once per database
       return {
         config,
         async open(options) {

@@ -178,7 +178,7 @@ for (const backend of BACKENDS) {
         const store = await open();
         await seed(store, [7]);
         const run = await store.claimRun(7, 'process', { from: ['pending', 'failed'], to: 'claimed', host: 'eb1', set: { targets: ['event_info'] } });
-        expect(run![store.stateField]).toEqual({ process: { state: 'claimed', host: 'eb1', targets: ['event_info'], updated_at: T0 } });
+        expect(run![store.stateField]).toEqual({ process: { state: 'claimed', host: 'eb1', targets: ['event_info'], claim_id: expect.any(String), updated_at: T0 } });
         expect(await store.claimRun(7, 'process', { from: ['pending', 'failed'], to: 'claimed', host: 'eb2' })).toBeNull();
         expect((await store.getRun(7))![store.stateField]).toMatchObject({ process: { host: 'eb1' } });
       });
@@ -250,6 +250,8 @@ for (const backend of BACKENDS) {
 
     describe('data entries', () => {
       const entry = { type: 'raw_records', host: 'eb1', location: '/data/012100-raw_records-abc', lineage_hash: 'abc', n_chunks: 3, size_mb: 10.5, compressor: 'zstd' };
+      /** What the store keeps: strax's protocol name after the identifying fields. */
+      const stored = (e: Record<string, unknown>) => ({ ...e, protocol: 'FileSytemBackend' });
 
       test('addData appends, and replaces the entry with the same type, host and location', async () => {
         const store = await open();
@@ -258,8 +260,8 @@ for (const backend of BACKENDS) {
         await store.addData(1, { ...entry, location: '/other' });
         const run = await store.addData(1, { ...entry, n_chunks: 4, at: minutes(1) });
         expect(run!.data).toEqual([
-          { ...entry, n_chunks: 4, at: minutes(1) },
-          { ...entry, location: '/other', at: T0 },
+          stored({ ...entry, n_chunks: 4, at: minutes(1) }),
+          stored({ ...entry, location: '/other', at: T0 }),
         ]);
         expect(await store.addData(99, entry)).toBeNull();
         await expect(store.addData(1, { ...entry, host: '' })).rejects.toThrow(/non-empty host/);
@@ -272,7 +274,7 @@ for (const backend of BACKENDS) {
         await store.addData(1, { ...entry, at: minutes(1) });
         await store.addData(1, { ...entry, type: 'peaklets', location: '/p' });
         const moved = await store.removeData(1, { type: 'raw_records', host: 'eb1' }, { by: 'ajax.eb1', reason: 'processed and older than 24 h' });
-        expect(moved).toEqual([{ ...entry, added_at: minutes(1), at: minutes(60), by: 'ajax.eb1', reason: 'processed and older than 24 h' }]);
+        expect(moved).toEqual([stored({ ...entry, added_at: minutes(1), at: minutes(60), by: 'ajax.eb1', reason: 'processed and older than 24 h' })]);
         const run = await store.getRun(1);
         expect(run!.data!.map((d) => d.type)).toEqual(['peaklets']);
         expect(run!.deleted_data).toEqual(moved);

@@ -6,6 +6,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, InternalError, ServiceUnavailableError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { openRunStore, type RunStore } from '../../src/rundb/index.js';
+import { initRunsDb } from '../../src/rundb/db-init.js';
+import { execa } from 'execa';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { makeConfig, type RundbOverrides } from './backends.js';
@@ -40,9 +42,21 @@ async function open(rundb: RundbOverrides = {}, logger = memoryLogger()) {
   return { store, cfg, db: raw.db(cfg.rundb.database), logger };
 }
 
-describe('setup at open', () => {
-  test('creates the unique number index, per-stage state indexes and the capped monitor collection', async () => {
-    const { db } = await open({ collections: { runs: 'xe_runs' } });
+const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'daqflow.js');
+
+/** The built CLI as a child process, asynchronously (the wire server runs in this process and must keep answering). */
+async function runCli(args: string[]): Promise<{ exitCode: number | undefined; stdout: string; stderr: string }> {
+  const r = await execa(process.execPath, [BIN, ...args], { reject: false, env: { DAQFLOW_CONFIG: undefined }, timeout: 60_000 });
+  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+describe('daqflow db init and the check at open', () => {
+  test('db init creates the unique number index, per-stage state indexes and the capped monitor collection; a second run only finds them', async () => {
+    const cfg = config({ collections: { runs: 'xe_runs' } });
+    const first = await initRunsDb(cfg);
+    expect(first.report.problems).toEqual([]);
+    expect(first.report.created).toContain('unique index {"number":1} on xe_runs');
+    const db = raw.db(cfg.rundb.database);
     const indexes = await db.collection('xe_runs').listIndexes().toArray();
     expect(indexes.find((i) => i.name === 'number_1')).toMatchObject({ key: { number: 1 }, unique: true });
     expect(indexes.map((i) => i.key)).toContainEqual({ 'daqflow.process.state': 1, 'daqflow.process.next_retry': 1 });
@@ -50,14 +64,46 @@ describe('setup at open', () => {
     expect((await db.collection('daqflow_hosts').listIndexes().toArray()).find((i) => i.unique)?.key).toEqual({ host: 1, command: 1 });
     const [monitor] = await db.listCollections({ name: 'daqflow_monitor' }).toArray();
     expect(monitor).toMatchObject({ options: { capped: true, size: 64 * 1024 * 1024 } });
+    const second = await initRunsDb(cfg);
+    expect(second.report.created).toEqual([]);
+    expect(second.report.ok).toHaveLength(first.report.created.length);
   });
 
-  test('an existing conflicting index is a warning, not a failure', async () => {
+  test('opening a store creates nothing and warns once with what to run', async () => {
     const cfg = config();
-    await raw.db(cfg.rundb.database).collection('runs').createIndex({ number: 1 }, { name: 'by_number' });
     const logger = memoryLogger();
     stores.push(await openRunStore(cfg, { logger }));
-    expect(logger.messages('warn').join('\n')).toMatch(/could not create index \{"number":1\} on runs .*different name/);
+    expect(await raw.db(cfg.rundb.database).listCollections().toArray()).toEqual([]);
+    const warnings = logger.messages('warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/missing unique index \{"number":1\} on runs, .*capped collection daqflow_monitor; run `daqflow db init` once/);
+  });
+
+  test('a non-unique number index is reported as a risk of duplicate run documents, by db init and at open', async () => {
+    const cfg = config();
+    await raw.db(cfg.rundb.database).collection('runs').createIndex({ number: 1 }, { name: 'by_number' });
+    const { report } = await initRunsDb(cfg);
+    expect(report.problems).toEqual([expect.stringMatching(/unique index \{"number":1\} on runs exists as by_number but is not unique: concurrent upserts .* duplicate run documents/)]);
+    const numberIndexes = (await raw.db(cfg.rundb.database).collection('runs').listIndexes().toArray()).filter((i) => 'number' in i.key);
+    expect(numberIndexes).toEqual([expect.objectContaining({ name: 'by_number', key: { number: 1 } })]); // left as it was
+    expect(numberIndexes[0]!.unique).toBeUndefined();
+    const logger = memoryLogger();
+    stores.push(await openRunStore(cfg, { logger }));
+    expect(logger.messages('warn').join('\n')).toMatch(/by_number but is not unique: concurrent upserts/);
+  });
+
+  test('the CLI: daqflow db init exits 0 and reports what it created; a conflict exits 3 naming it', async () => {
+    const cfg = config();
+    const file = path.join(cfg.work_dir, 'config.yaml');
+    fs.writeFileSync(file, `work_dir: ${cfg.work_dir}\nrundb:\n  uri: "${wire.uri}"\n  database: ${cfg.rundb.database}\n  connect_timeout_ms: 800\n`);
+    const ok = await runCli(['db', 'init', '--config', file, '--json']);
+    expect(ok.exitCode).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ backend: 'mongo', created: expect.arrayContaining(['unique index {"number":1} on runs']) });
+    await raw.db(cfg.rundb.database).collection('daqflow_monitor').drop();
+    await raw.db(cfg.rundb.database).createCollection('daqflow_monitor');
+    const conflict = await runCli(['db', 'init', '--config', file]);
+    expect(conflict.exitCode).toBe(3);
+    expect(conflict.stderr).toMatch(/collection daqflow_monitor exists but is not capped/);
   });
 });
 

@@ -61,17 +61,61 @@ describe('MongoDB stops in the middle of a pass', () => {
     await store.close();
   });
 
-  test('a dropped connection fails the operation clearly; the next one reconnects', async () => {
-    const config = makeConfig(makeTmpDir('daqflow-outage-'), { backend: 'mongo', uri: wire.uri, database: 'dropped', connect_timeout_ms: 1000 });
-    const store = await openRunStore(config);
+  async function storeOn(database: string): Promise<RunStore> {
+    const config = makeConfig(makeTmpDir('daqflow-outage-'), { backend: 'mongo', uri: wire.uri, database, connect_timeout_ms: 1000 });
+    const store = await openRunStore(config, { now: () => T0 });
     await store.upsertRun({ number: 1 });
-    wire.delayNext(1, 300);
-    const pending = store.claimRun(1, 'process', claim).catch((e: unknown) => e);
-    await sleep(50);
-    wire.dropAllConnections();
-    expect(await pending).toBeInstanceOf(ServiceUnavailableError);
-    expect((await store.getRun(1))!).toEqual({ number: 1 });
+    return store;
+  }
+  const shuttingDown = { code: 91, codeName: 'ShutdownInProgress', errorLabels: ['RetryableWriteError'] };
+
+  test('a claim whose reply is lost is retried by the driver and applied exactly once', async () => {
+    const store = await storeOn('lost-reply');
+    const retried = wire.retriedWrites;
+    wire.dropAfterNext(1);
+    const run = await store.claimRun(1, 'process', claim);
+    expect(run).toMatchObject({ number: 1, daqflow: { process: { state: 'claimed', host: 'eb1' } } });
+    expect(wire.retriedWrites).toBe(retried + 1);
+    expect(await store.claimRun(1, 'process', { ...claim, host: 'eb2' })).toBeNull();
+    await store.close();
+  });
+
+  test('a claim whose outcome stays unknown (the retry loses its reply too) is reconciled: the claim was applied', async () => {
+    const store = await storeOn('unknown-applied');
+    wire.dropAfterNext(2);
+    const run = await store.claimRun(1, 'process', claim);
+    expect(run).toMatchObject({ number: 1, daqflow: { process: { state: 'claimed', host: 'eb1' } } });
+    expect((await store.getRun(1))!.daqflow).toEqual(run!.daqflow);
+    await store.close();
+  });
+
+  test('a claim that never ran (both attempts refused) is reconciled as not applied: null, and the run stays pending', async () => {
+    const store = await storeOn('unknown-not-applied');
+    wire.failNext(2, shuttingDown);
+    expect(await store.claimRun(1, 'process', claim)).toBeNull();
+    expect(await store.getRun(1)).toEqual({ number: 1 });
     expect(await store.claimRun(1, 'process', claim)).not.toBeNull();
+    await store.close();
+  });
+
+  test('a stage update refused twice fails clearly with exit 4; the next one works', async () => {
+    const store = await storeOn('refused-update');
+    wire.failNext(2, shuttingDown);
+    const error = await store.updateStage(1, 'process', { set: { state: 'failed' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as ServiceUnavailableError).exitCode).toBe(4);
+    expect(await store.getRun(1)).toEqual({ number: 1 });
+    expect(await store.updateStage(1, 'process', { set: { state: 'failed' } })).not.toBeNull();
+    await store.close();
+  });
+
+  test('a write-concern timeout and an exceeded time limit are exit 4 naming the timeout to raise', async () => {
+    const store = await storeOn('too-slow');
+    wire.failNext(1, { code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });
+    await expect(store.getRun(1)).rejects.toThrow(/unreachable during getRun: operation exceeded time limit.*rundb\.op_timeout_ms/);
+    wire.failNext(1, { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' });
+    const error = await store.updateStage(1, 'process', { set: { state: 'failed' } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
     await store.close();
   });
 });

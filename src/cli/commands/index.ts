@@ -2,6 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
+import { dbCommand } from './db.js';
 import { fakeDaqCommand } from './fake-daq.js';
 import { initCommand } from './init.js';
 import { straxerCommand } from './straxer.js';
@@ -13,5 +14,6 @@ export const commandModules: CommandModule<any, any>[] = [
   fakeDaqCommand,
   dataCommand,
   configCommand,
+  dbCommand,
   initCommand,
 ];
