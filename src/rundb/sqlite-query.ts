@@ -1,4 +1,5 @@
 // RunQuery → SQL over runs + run_stage (the indexed per-stage state and next_retry columns).
+import type { LegacyState } from './legacy-state.js';
 import type { RunQuery } from './store.js';
 
 export interface Sql {
@@ -6,13 +7,29 @@ export interface Sql {
   params: unknown[];
 }
 
+/**
+ * The stage's effective state: daqflow's (run_stage), else for the legacy stage the mapped legacy value read from the
+ * document (rows other software wrote have no run_stage row).
+ */
+function stateExpr(legacy: LegacyState | null | undefined, stage: string | undefined, stateField: string): Sql {
+  if (!legacy || legacy.stage !== stage) return { sql: 's.state', params: [] };
+  const entries = Object.entries(legacy.map);
+  const cases = entries.map(() => 'WHEN ? THEN ?').join(' ');
+  const mapped = entries.length > 0 ? `, CASE json_extract(r.doc, ?) ${cases} END` : '';
+  return {
+    sql: `COALESCE(s.state, json_extract(r.doc, ?)${mapped})`,
+    params: [`$.${stateField}.${stage}.state`, ...(entries.length > 0 ? [`$.${legacy.field}`, ...entries.flat()] : [])],
+  };
+}
+
 /** SELECT number, doc (or COUNT) for the query; the user filter is applied by the caller on decoded documents. */
-export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: number } = {}): Sql {
+export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: number; legacy?: LegacyState | null; stateField?: string } = {}): Sql {
   const params: unknown[] = [];
   const where: string[] = [];
   let join = '';
+  const state = stateExpr(options.legacy, q.stage, options.stateField ?? 'daqflow');
   if (q.stage !== undefined && (q.states || q.dueBy)) {
-    const pending = !q.states || q.states.includes('pending');
+    const pending = !q.states || q.states.includes('pending') || state.params.length > 0;
     join = `${pending ? 'LEFT ' : ''}JOIN run_stage s ON s.stage = ? AND s.number = r.number`;
     params.push(q.stage);
   }
@@ -31,10 +48,13 @@ export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: n
   if (q.stage !== undefined && q.states) {
     const named = q.states.filter((s) => s !== 'pending');
     const parts: string[] = [];
-    if (q.states.includes('pending')) parts.push("s.state IS NULL OR s.state = 'pending'");
+    if (q.states.includes('pending')) {
+      parts.push(`${state.sql} IS NULL OR ${state.sql} = 'pending'`);
+      params.push(...state.params, ...state.params);
+    }
     if (named.length > 0) {
-      parts.push(`s.state IN (${named.map(() => '?').join(', ')})`);
-      params.push(...named);
+      parts.push(`${state.sql} IN (${named.map(() => '?').join(', ')})`);
+      params.push(...state.params, ...named);
     }
     where.push(parts.length > 0 ? `(${parts.join(' OR ')})` : '0');
   }

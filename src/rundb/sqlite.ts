@@ -69,7 +69,7 @@ export class SqliteRunStore implements RunStore {
     validateQuery(query);
     return this.read('countRuns', () => {
       if (this.userFilterApplies(query)) return this.select(query, undefined).length;
-      const { sql, params } = selectRunsSql(query, { count: true });
+      const { sql, params } = selectRunsSql(query, { count: true, legacy: this.options.legacy, stateField: this.stateField });
       return (this.stmt(sql).get(...params) as { n: number }).n;
     });
   }
@@ -202,7 +202,7 @@ export class SqliteRunStore implements RunStore {
   private select(query: RunQuery, limit: number | undefined): RunDoc[] {
     const filtered = this.userFilterApplies(query);
     // No SQL LIMIT: rows are read lazily, and skipped (bad or filtered-out) rows must not use up the limit.
-    const { sql, params } = selectRunsSql(query);
+    const { sql, params } = selectRunsSql(query, { legacy: this.options.legacy, stateField: this.stateField });
     const out: RunDoc[] = [];
     for (const row of this.stmt(sql).iterate(...params) as IterableIterator<Row>) {
       const run = this.decodeRow(row);
@@ -229,7 +229,7 @@ export class SqliteRunStore implements RunStore {
   private save(run: RunDoc): void {
     this.stmt('INSERT INTO runs (number, doc) VALUES (?, ?) ON CONFLICT (number) DO UPDATE SET doc = excluded.doc').run(run.number, encodeDoc(run));
     this.stmt('DELETE FROM run_stage WHERE number = ?').run(run.number);
-    const states = withLegacyState(run, this.stateField, this.options.legacy ?? null)[this.stateField];
+    const states = run[this.stateField];
     if (!states || typeof states !== 'object') return;
     const insert = this.stmt('INSERT INTO run_stage (number, stage, state, next_retry) VALUES (?, ?, ?, ?)');
     for (const [stage, sub] of Object.entries(states as Record<string, unknown>)) {

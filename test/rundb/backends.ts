@@ -1,7 +1,7 @@
 // The RunStore implementations the contract suite runs against (like dask-jobqueue's Cluster fixture).
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { MongoClient, type Document } from 'mongodb';
+import { BSON, Double, Long, MongoClient, type Document } from 'mongodb';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { openRunStore, type RunStore, type RunStoreOptions } from '../../src/rundb/index.js';
 import { initRunsDb } from '../../src/rundb/db-init.js';
@@ -17,12 +17,20 @@ export interface BackendWorld {
   open(options?: RunStoreOptions): Promise<RunStore>;
   insertRaw(doc: Record<string, unknown>): Promise<void>;
   readRaw(number: number): Promise<Document | null>;
+  /** Each stored entry of the run's `field` array in its exact stored form (BSON bytes in MongoDB, JSON text in SQLite). */
+  readRawEntries(number: number, field: string): Promise<string[]>;
+  /** A 64-bit integer as other software writes it (BSON int64 in MongoDB; a plain number in SQLite's JSON). */
+  int64(n: number): unknown;
+  /** A floating-point number stored as a double even when it is integral (BSON double; a plain number in SQLite). */
+  double(n: number): unknown;
   cleanup(): Promise<void>;
 }
 
 export interface Backend {
   name: string;
   skip: boolean;
+  /** The wire test server's latency mode (interleaved commands); absent for sqlite and a real mongod. */
+  setLatency?(latency: { minMs: number; maxMs: number } | null): void;
   setup(): Promise<void>;
   teardown(): Promise<void>;
   /** A fresh database; `init: false` leaves out `daqflow db init` (MongoDB indexes and capped collection). */
@@ -50,6 +58,12 @@ export const sqliteBackend: Backend = {
     const config = makeConfig(makeTmpDir('daqflow-rundb-'), { busy_timeout_ms: 2000, ...rundb, backend: 'sqlite' });
     const file = path.join(config.work_dir, 'runs.sqlite');
     const stores: RunStore[] = [];
+    const readRaw = async (number: number) => {
+      const db = new Database(file, { readonly: true });
+      const row = db.prepare('SELECT doc FROM runs WHERE number = ?').get(number) as { doc: string } | undefined;
+      db.close();
+      return row ? (JSON.parse(row.doc) as Document) : null;
+    };
     const open = async (options?: RunStoreOptions) => {
       const store = await openRunStore(config, options);
       stores.push(store);
@@ -64,12 +78,13 @@ export const sqliteBackend: Backend = {
         db.prepare('INSERT INTO runs (number, doc) VALUES (?, ?)').run(rowKey(doc.number), encodeDoc(doc));
         db.close();
       },
-      async readRaw(number) {
-        const db = new Database(file, { readonly: true });
-        const row = db.prepare('SELECT doc FROM runs WHERE number = ?').get(number) as { doc: string } | undefined;
-        db.close();
-        return row ? (JSON.parse(row.doc) as Document) : null;
+      readRaw,
+      async readRawEntries(number, field) {
+        const raw = await readRaw(number);
+        return ((raw?.[field] ?? []) as unknown[]).map((e) => JSON.stringify(e));
       },
+      int64: (n) => n,
+      double: (n) => n,
       async cleanup() {
         for (const s of stores.splice(0)) await s.close();
       },
@@ -108,6 +123,12 @@ function mongoBackend(name: string, uri: () => string, skip: boolean): Backend {
         async readRaw(number) {
           return db.collection(config.rundb.collections.runs).findOne({ number });
         },
+        async readRawEntries(number, field) {
+          const raw = await db.collection(config.rundb.collections.runs).findOne({ number }, { promoteValues: false, promoteLongs: false });
+          return ((raw?.[field] ?? []) as Document[]).map((e) => Buffer.from(BSON.serialize(e)).toString('hex'));
+        },
+        int64: (n) => Long.fromNumber(n),
+        double: (n) => new Double(n),
         async cleanup() {
           for (const s of stores.splice(0)) await s.close();
           await db.dropDatabase();
@@ -122,6 +143,7 @@ function wireServerBackend(): Backend {
   const inner = mongoBackend('mongo (wire server)', () => server!.uri, false);
   return {
     ...inner,
+    setLatency: (latency) => server!.setLatency(latency),
     async setup() {
       server = await MongoWireServer.start();
       await inner.setup();

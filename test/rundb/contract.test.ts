@@ -324,6 +324,138 @@ for (const backend of BACKENDS) {
       });
     });
 
+    describe('a runs database shared with other software', () => {
+      const own = { type: 'peaklets', host: 'eb1', location: '/data/012100-peaklets-abc', lineage_hash: 'abc', n_chunks: 2 };
+
+      test('entries of other software (int64 fields, unknown keys, other hosts) survive every daqflow operation byte for byte', async () => {
+        const store = await open();
+        const rucio = {
+          type: 'raw_records', host: 'rucio-catalogue', location: 'UC_DALI_USERDISK', did: 'xnt_012100:raw_records-rfzvpzj4mf', status: 'transferred',
+          file_count: w!.int64(1234), size_mb: w!.double(100), meta: { lineage_hash: 'rfzvpzj4mf', strax_version: '1.6.0' },
+        };
+        const otherHost = {
+          type: 'peaks', host: 'eb3', location: '/data/xenonnt_processed/012100-peaks-xyz', protocol: 'FileSytemBackend',
+          meta: { chunks: w!.int64(12), size_mb: w!.double(3) }, checksum: 'e3b0', custom: { nested: [w!.int64(2), 'x'] },
+        };
+        // One of daqflow's own entries that data management annotated with fields daqflow does not know.
+        const annotated = { ...own, protocol: 'FileSytemBackend', at: T0, did: 'xnt_012100:peaklets-abc', rse: ['LNGS_USERDISK'] };
+        const oldDeleted = { type: 'records', host: 'eb2', location: '/old', at: T0, by: 'ajax', reason: 'old', n: w!.int64(5) };
+        await w!.insertRaw(xenonRun(12100, { data: [rucio, annotated, otherHost], deleted_data: [oldDeleted], bootstrax: { state: 'done', host: 'eb2', n: w!.int64(7) } }));
+        const data = await w!.readRawEntries(12100, 'data');
+        const deleted = await w!.readRawEntries(12100, 'deleted_data');
+        const bootstrax = await w!.readRawEntries(12100, 'tags');
+
+        await store.upsertRun({ number: 12100, end: minutes(1) });
+        await store.upsertRuns([{ number: 12100, mode: 'background_linked' }]);
+        await store.claimRun(12100, 'process', { from: ['pending'], to: 'claimed', host: 'eb1' });
+        await store.updateStage(12100, 'process', { set: { state: 'running' }, unset: ['job_id'], incFailures: 1 });
+        const fresh = { type: 'event_info', host: 'eb1', location: '/data/012100-event_info-abc', lineage_hash: 'abc', n_chunks: 1 };
+        await store.addData(12100, fresh);
+        await store.addData(12100, { ...fresh, n_chunks: 2 });
+        await store.addData(12100, { ...own, n_chunks: 3 });
+        expect(await store.removeData(12100, { type: 'event_info', host: 'eb1' }, { by: 'clean.eb1', reason: 'test' })).toHaveLength(1);
+        await store.listRuns({ stage: 'process', states: ['running'] });
+        await store.countRuns({ min: 1 });
+
+        const after = await w!.readRawEntries(12100, 'data');
+        expect(after).toHaveLength(3);
+        expect(after[0]).toBe(data[0]);
+        expect(after[2]).toBe(data[2]);
+        expect((await w!.readRawEntries(12100, 'deleted_data'))[0]).toBe(deleted[0]);
+        expect(await w!.readRawEntries(12100, 'tags')).toEqual(bootstrax);
+        const run = (await store.getRun(12100))!;
+        expect(run.data![1]).toEqual({ ...annotated, n_chunks: 3 });
+        expect(run.bootstrax).toEqual({ state: 'done', host: 'eb2', n: 7 });
+      });
+
+      test('run numbers stored as double or int64 (as mongosh and pymongo write them) are found, listed, claimed and get data', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(12100, { number: w!.double(12100) }));
+        await w!.insertRaw(xenonRun(12101, { number: w!.int64(12101) }));
+        expect(names(await store.listRuns())).toEqual([12100, 12101]);
+        expect((await store.getRun(12100))?.name).toBe('012100');
+        expect((await store.claimRun(12101, 'process', { from: ['pending'], to: 'claimed', host: 'h' }))?.number).toBe(12101);
+        expect((await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' }))?.number).toBe(12100);
+        expect((await store.addData(12100, own))?.data).toHaveLength(1);
+        expect(await store.countRuns({ stage: 'process', states: ['claimed'] })).toBe(2);
+      });
+
+      test('concurrent upserts of one new run from 10 store instances leave exactly one run document', async () => {
+        const first = await open();
+        const stores = [first, ...(await Promise.all(Array.from({ length: 9 }, () => w!.open({ now: () => T0 }))))];
+        backend.setLatency?.({ minMs: 20, maxMs: 60 });
+        try {
+          const results = await Promise.all(stores.map((s, i) => s.upsertRun({ number: 777, [`by${i}`]: true })));
+          expect(results.filter((r) => r.created)).toHaveLength(1);
+        } finally {
+          backend.setLatency?.(null);
+        }
+        expect(await first.countRuns()).toBe(1);
+        const run = (await first.getRun(777))!;
+        expect(Object.keys(run).filter((k) => k.startsWith('by')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `by${i}`).sort());
+      });
+
+      test('concurrent addData on one run from 10 store instances: every entry is there exactly once', async () => {
+        const first = await open();
+        await seed(first, [5]);
+        await w!.insertRaw({ number: 6, data: [{ type: 'live', host: 'daq', location: '/live/6' }] });
+        const stores = [first, ...(await Promise.all(Array.from({ length: 9 }, () => w!.open({ now: () => T0 }))))];
+        backend.setLatency?.({ minMs: 0, maxMs: 10 });
+        try {
+          await Promise.all(
+            stores.flatMap((s, i) => [
+              s.addData(5, { type: `type${i}`, host: 'eb1', location: `/d/${i}` }),
+              s.addData(5, { type: 'shared', host: 'eb1', location: '/d/shared', n_chunks: i }),
+              s.addData(6, { type: `type${i}`, host: `eb${i}`, location: '/d' }),
+            ]),
+          );
+        } finally {
+          backend.setLatency?.(null);
+        }
+        const five = (await first.getRun(5))!.data!;
+        expect(five.map((e) => e.type).sort()).toEqual(['shared', ...Array.from({ length: 10 }, (_, i) => `type${i}`)].sort());
+        expect((await first.getRun(6))!.data!.map((e) => e.host).sort()).toEqual(['daq', ...Array.from({ length: 10 }, (_, i) => `eb${i}`)].sort());
+      });
+
+      test('an existing bootstrax state counts as the process state while daqflow has none (rundb.legacy_state)', async () => {
+        const store = await open({ legacy_state: { field: 'bootstrax.state' } });
+        await w!.insertRaw(xenonRun(1, { bootstrax: { state: 'done' } }));
+        await w!.insertRaw(xenonRun(2, { bootstrax: { state: 'failed' } }));
+        await w!.insertRaw(xenonRun(3, { bootstrax: { state: 'busy' } }));
+        await w!.insertRaw(xenonRun(4, { bootstrax: { state: 'something_new' } }));
+        await w!.insertRaw(xenonRun(5));
+        await w!.insertRaw(xenonRun(6, { bootstrax: { state: 'done' }, daqflow: { process: { state: 'failed' } } }));
+        expect(names(await store.listRuns({ stage: 'process', states: ['pending'] }))).toEqual([4, 5]);
+        expect(names(await store.listRuns({ stage: 'process', states: ['done'] }))).toEqual([1]);
+        expect(names(await store.listRuns({ stage: 'process', states: ['failed'] }))).toEqual([2, 6]);
+        expect(names(await store.listRuns({ stage: 'process', states: ['running'] }))).toEqual([3]);
+        expect(names(await store.listRuns({ stage: 'import', states: ['pending'] }))).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(stageStateOf((await store.getRun(1))!, store.stateField, 'process')).toBe('done');
+        expect(await store.claimRun(1, 'process', { from: ['pending'], to: 'claimed', host: 'h' })).toBeNull();
+        expect((await store.claimRun(2, 'process', { from: ['failed'], to: 'claimed', host: 'h' }))?.number).toBe(2);
+        expect((await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' }))?.number).toBe(4);
+        expect(await w!.readRaw(1)).not.toHaveProperty('daqflow'); // reading never writes the mapped state
+      });
+
+      test('limit 0 means no limit, for runs and monitor samples alike', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3]);
+        for (let i = 0; i < 3; i++) await store.addMonitorSample({ i });
+        expect(names(await store.listRuns({ limit: 0 }))).toEqual([1, 2, 3]);
+        expect(await store.listMonitorSamples({ limit: 0 })).toHaveLength(3);
+        expect(names(await store.listRuns({ limit: 1 }))).toEqual([1]);
+      });
+
+      test('write methods return the run without its bulky fields; listRuns returns only the asked-for fields', async () => {
+        const store = await open();
+        await store.upsertRun(xenonRun(9, { daq_config: { boards: 'x'.repeat(1000) } }) as never);
+        const claimed = (await store.claimRun(9, 'process', { from: ['pending'], to: 'claimed', host: 'h' }))!;
+        expect(Object.keys(claimed).sort()).toEqual([store.stateField, 'end', 'mode', 'name', 'number', 'source', 'start', 'tags'].sort());
+        const [listed] = await store.listRuns({ fields: ['mode'] });
+        expect(listed).toEqual({ number: 9, mode: 'tpc_kr83m', [store.stateField]: claimed[store.stateField] });
+      });
+    });
+
     describe('documents written by other software', () => {
       test('a run document with a non-integer number is skipped with a warning naming it and the collection', async () => {
         w = await backend.world();
