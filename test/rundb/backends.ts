@@ -9,7 +9,12 @@ import { encodeDoc } from '../../src/rundb/sqlite-json.js';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 
-export type RundbOverrides = Partial<Omit<Config['rundb'], 'collections'>> & { collections?: Partial<Config['rundb']['collections']> };
+type Rundb = Config['rundb'];
+export type RundbOverrides = Partial<Omit<Rundb, 'collections' | 'fields' | 'legacy_state'>> & {
+  collections?: Partial<Rundb['collections']>;
+  fields?: Partial<Rundb['fields']>;
+  legacy_state?: Partial<Rundb['legacy_state']>;
+};
 
 /** One fresh, empty runs database per call, plus raw access "as other software would write it". */
 export interface BackendWorld {
