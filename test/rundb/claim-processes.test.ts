@@ -1,5 +1,4 @@
 // Atomic claims across OS processes: 20 children (compiled dist/ code) race for 200 pending runs; each run is claimed once.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -7,6 +6,7 @@ import { openRunStore } from '../../src/rundb/index.js';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { makeConfig } from './backends.js';
+import { raceWorkers } from './processes.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/claim-worker.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/rundb/index.js', import.meta.url));
@@ -18,62 +18,12 @@ interface WorkerResult {
   claimed: number[];
 }
 
-/**
- * Starts every worker, releases them together once all are connected, and collects what each claimed.
- * A worker's result is read on 'close', not 'exit': 'exit' can fire before the parent has read the last line from the
- * child's stdout pipe (seen on a loaded CI machine), which made JSON.parse('') throw inside the listener and hang the test.
- * Any worker failure kills the others and rejects with that worker's stderr.
- */
-async function race(rundb: Record<string, unknown>, workDir: string): Promise<WorkerResult[]> {
-  const children = Array.from({ length: N_PROCESSES }, (_, i) =>
-    spawn(process.execPath, [WORKER, JSON.stringify({ work_dir: workDir, rundb }), `host${i}`, i % 2 ? 'next' : 'list'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    }),
-  );
-  const outputs = children.map((child, i) => {
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    const failure = (what: string) => new Error(`worker host${i} ${what}; stdout: ${JSON.stringify(out)}; stderr: ${err || '(empty)'}`);
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', () => out.includes('ready\n') && resolve());
-      child.once('error', (e) => reject(failure(`could not start: ${e.message}`)));
-      child.once('close', (code, signal) => reject(failure(`ended (code ${code}, signal ${signal}) before ready`)));
-    });
-    const done = new Promise<WorkerResult>((resolve, reject) =>
-      child.once('close', (code, signal) => {
-        if (code !== 0) return reject(failure(`ended with code ${code}, signal ${signal}`));
-        const line = out.split('\n')[1] ?? '';
-        try {
-          resolve(JSON.parse(line) as WorkerResult);
-        } catch {
-          reject(failure('exited 0 without a result line'));
-        }
-      }),
-    );
-    return { ready, done };
-  });
-  try {
-    await Promise.all(outputs.map((o) => o.ready));
-    for (const child of children) child.stdin.end('go\n');
-    return await Promise.all(outputs.map((o) => o.done));
-  } finally {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    // Rejections of workers killed above are already accounted for by the first failure.
-    for (const o of outputs) {
-      o.ready.catch(() => {});
-      o.done.catch(() => {});
-    }
-  }
-}
-
 async function checkExactlyOnce(rundb: Record<string, unknown>): Promise<void> {
   const workDir = makeTmpDir('daqflow-claims-');
   const config = makeConfig(workDir, rundb as never);
   const store = await openRunStore(config);
   for (let n = 1; n <= N_RUNS; n++) await store.upsertRun({ number: 10_000 + n, name: String(10_000 + n).padStart(6, '0') });
-  const results = await race(rundb, workDir);
+  const results = await raceWorkers<WorkerResult>(WORKER, N_PROCESSES, (i) => [JSON.stringify({ work_dir: workDir, rundb }), `host${i}`, i % 2 ? 'next' : 'list']);
   const all = results.flatMap((r) => r.claimed);
   expect(all).toHaveLength(N_RUNS);
   expect(new Set(all).size).toBe(N_RUNS);
