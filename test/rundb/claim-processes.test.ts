@@ -1,15 +1,12 @@
 // Atomic claims across OS processes: 20 children (compiled dist/ code) race for 200 pending runs; each run is claimed once.
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { openRunStore } from '../../src/rundb/index.js';
-import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { makeConfig } from './backends.js';
-import { raceWorkers } from './processes.js';
+import { raceWorkers, wireServerForWorkers } from './processes.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/claim-worker.mjs', import.meta.url));
-const DIST = fileURLToPath(new URL('../../dist/rundb/index.js', import.meta.url));
 const N_PROCESSES = 20;
 const N_RUNS = 200;
 
@@ -38,19 +35,14 @@ async function checkExactlyOnce(rundb: Record<string, unknown>): Promise<void> {
 }
 
 describe('atomic claims across 20 processes', () => {
-  let wire: MongoWireServer;
-  beforeAll(async () => {
-    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: build with npx tsc -p tsconfig.json first`);
-    wire = await MongoWireServer.start();
-  });
-  afterAll(() => wire.close());
+  const server = wireServerForWorkers();
 
   test('sqlite: every one of 200 pending runs is claimed exactly once', async () => {
     await checkExactlyOnce({ backend: 'sqlite', busy_timeout_ms: 20_000 });
   });
 
   test('mongo through the wire server: every one of 200 pending runs is claimed exactly once', async () => {
-    await checkExactlyOnce({ backend: 'mongo', uri: wire.uri, database: 'claims' });
-    expect(wire.commandCounts.get('findandmodify')).toBeGreaterThanOrEqual(N_RUNS);
+    await checkExactlyOnce({ backend: 'mongo', uri: server().uri, database: 'claims' });
+    expect(server().commandCounts.get('findandmodify')).toBeGreaterThanOrEqual(N_RUNS);
   });
 });

@@ -1,17 +1,14 @@
 // Concurrent addData from 10 OS processes (compiled dist/ code) on one run: every entry once, other software's entry untouched.
-import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Long } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { initRunsDb } from '../../src/rundb/db-init.js';
 import { openRunStore } from '../../src/rundb/index.js';
-import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { makeConfig } from './backends.js';
-import { raceWorkers } from './processes.js';
+import { raceWorkers, wireServerForWorkers } from './processes.js';
 
 const WORKER = fileURLToPath(new URL('./fixtures/data-worker.mjs', import.meta.url));
-const DIST = fileURLToPath(new URL('../../dist/rundb/index.js', import.meta.url));
 const N_PROCESSES = 10;
 const N_ENTRIES = 8;
 const RUN = 12100;
@@ -42,25 +39,20 @@ async function checkAllThere(rundb: Record<string, unknown>, foreign: Record<str
 }
 
 describe('addData from 10 processes at once', () => {
-  let wire: MongoWireServer;
-  beforeAll(async () => {
-    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: build with npx tsc -p tsconfig.json first`);
-    wire = await MongoWireServer.start();
-  });
-  afterAll(() => wire.close());
+  const server = wireServerForWorkers();
 
   test('sqlite: every entry is recorded once and the shared entry stays one entry', async () => {
     await checkAllThere({ backend: 'sqlite', busy_timeout_ms: 20_000 }, { type: 'raw_records', host: 'rucio-catalogue', location: 'UC_DALI_USERDISK', did: 'xnt_012100:raw_records-x' });
   });
 
   test('mongo through the wire server in latency mode: the same, and the int64 entry of other software keeps its type', async () => {
-    wire.setLatency({ minMs: 0, maxMs: 4 });
+    server().setLatency({ minMs: 0, maxMs: 4 });
     try {
-      await checkAllThere({ backend: 'mongo', uri: wire.uri, database: 'data_race' }, { type: 'raw_records', host: 'rucio-catalogue', location: 'UC_DALI_USERDISK', file_count: Long.fromNumber(12) });
+      await checkAllThere({ backend: 'mongo', uri: server().uri, database: 'data_race' }, { type: 'raw_records', host: 'rucio-catalogue', location: 'UC_DALI_USERDISK', file_count: Long.fromNumber(12) });
     } finally {
-      wire.setLatency(null);
+      server().setLatency(null);
     }
-    const stored = wire.state.collection('data_race', 'runs')!.docs[0]!;
+    const stored = server().state.collection('data_race', 'runs')!.docs[0]!;
     expect(stored.data[0].file_count._bsontype).toBe('Long');
   });
 });

@@ -1,5 +1,22 @@
 // Races of real OS processes on one runs DB: start N workers (compiled dist/ code), release them together, collect one JSON line each.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
+import { MongoWireServer } from '../support/mongo-wire-server.js';
+
+const DIST = fileURLToPath(new URL('../../dist/rundb/index.js', import.meta.url));
+
+/** For a describe block whose workers load dist/: checks dist exists, starts a wire server before and closes it after. */
+export function wireServerForWorkers(): () => MongoWireServer {
+  let wire: MongoWireServer | undefined;
+  beforeAll(async () => {
+    if (!fs.existsSync(DIST)) throw new Error(`${DIST} is missing: build with npx tsc -p tsconfig.json first`);
+    wire = await MongoWireServer.start();
+  });
+  afterAll(() => wire?.close());
+  return () => wire!;
+}
 
 /**
  * Starts every worker, releases them together once all are connected, and collects the JSON line each one prints after "ready".
