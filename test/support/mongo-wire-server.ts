@@ -47,6 +47,9 @@ export class MongoWireServer {
   private readonly standalone: boolean;
   /** Retryable writes that arrived a second time and got the first attempt's reply without running again. */
   retriedWrites = 0;
+  /** Bytes of commands received and replies sent (handshakes included), e.g. to check that projections keep big documents home. */
+  bytesIn = 0;
+  bytesOut = 0;
 
   private constructor(options: MongoWireServerOptions) {
     this.host = options.host ?? '127.0.0.1';
@@ -164,6 +167,7 @@ export class MongoWireServer {
   }
 
   private async handle(socket: net.Socket, connectionId: number, generation: number, message: Buffer): Promise<void> {
+    this.bytesIn += message.length;
     const request = decodeMessage(message);
     if (request.kind === 'query' && request.namespace) {
       request.command.$db ??= request.namespace.split('.')[0];
@@ -207,6 +211,7 @@ export class MongoWireServer {
   private send(socket: net.Socket, request: Request, reply: Document): void {
     if (request.moreToCome || socket.destroyed) return;
     const bytes = request.kind === 'query' ? encodeOpReply(request.header.requestId, reply) : encodeOpMsg(request.header.requestId, reply);
+    this.bytesOut += bytes.length;
     socket.write(bytes);
   }
 }
