@@ -132,6 +132,29 @@ describe('documents written by other software', () => {
   });
 });
 
+describe('configurable field names (rundb.fields)', () => {
+  test('a collection with other names for number, name, data and deleted_data is read and written under those names', async () => {
+    const fields = { number: 'run_number', name: 'run_name', data: 'datasets', deleted_data: 'removed' };
+    const cfg = config({ fields });
+    await initRunsDb(cfg);
+    const store = await openRunStore(cfg);
+    stores.push(store);
+    const coll = raw.db(cfg.rundb.database).collection('runs');
+    await coll.insertOne({ run_number: 12100, run_name: '012100', datasets: [{ type: 'live', host: 'daq', location: '/live' }], number: 'not ours' });
+    expect(await store.getRun(12100)).toMatchObject({ number: 12100, name: '012100', data: [{ type: 'live' }] });
+    expect((await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' }))?.number).toBe(12100);
+    await store.addData(12100, { type: 'peaks', host: 'eb1', location: '/p' });
+    await store.removeData(12100, { type: 'live' }, { by: 'x', reason: 'y' });
+    await store.upsertRun({ number: 12101, name: '012101' });
+    const doc = await coll.findOne({ run_number: 12100 }, { projection: { _id: 0 } });
+    expect(Object.keys(doc!).sort()).toEqual(['daqflow', 'datasets', 'number', 'removed', 'run_name', 'run_number']);
+    expect(doc!.number).toBe('not ours');
+    expect(doc!.datasets).toEqual([expect.objectContaining({ type: 'peaks', protocol: 'FileSytemBackend' })]);
+    expect(await coll.findOne({ run_number: 12101 }, { projection: { _id: 0 } })).toEqual({ run_number: 12101, run_name: '012101' });
+    expect((await coll.listIndexes().toArray()).find((i) => i.unique)?.key).toEqual({ run_number: 1 });
+  });
+});
+
 describe('connection string', () => {
   test('redactUri hides the password but keeps user, hosts and options', async () => {
     const { redactUri } = await import('../../src/rundb/mongo.js');
