@@ -5,36 +5,20 @@ import { ConfigError, InternalError } from '../errors.js';
 import { nullLogger, type Logger } from '../log/index.js';
 import { randomUUID } from 'node:crypto';
 import { DATA_FIELDS, projectedKeys, storedDataEntry, SUMMARY_FIELDS, validateDataEntry } from './doc-ops.js';
-import { fromStored, storedName, toStored, type RunFields } from './fields.js';
+import { fromStored, storedName, type RunFields } from './fields.js';
 import { legacyStateOf, withLegacyState, type LegacyState } from './legacy-state.js';
 import { createMongoClient, mongoError, resolveMongoTarget, type MongoTarget } from './mongo-connect.js';
 import { moveDataEntries, pushOrSetDataEntry, type DataOpsContext } from './mongo-data.js';
 import { verifyMongoSetup } from './mongo-setup.js';
 import { dueCondition, mongoRunFilter, stageStateFilter, validateQuery } from './query.js';
 import { reconcileClaim } from './mongo-reconcile.js';
+import { bulkUpsert, integralNumber, isDuplicateKey, UPSERT_CHUNK, upsertUpdate } from './mongo-upsert.js';
 import { assertRunNumber, BadDocReporter } from './run-doc.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, RunStoreOptions, StageUpdate, UpsertResult } from './store.js';
 import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert, type StageFields } from './types.js';
 import type { UserFilter } from './user-filter.js';
 
 export { redactUri } from './redact.js';
-
-const BULK_CHUNK = 1000;
-const DUPLICATE_KEY = 11000;
-
-/** `$set` of the given top-level fields (never `_id`, stored names), `$setOnInsert` of the number. */
-function upsertUpdate(run: RunUpsert, fields: RunFields): Document {
-  const { number, ...rest } = run;
-  const set = toStored(fields, Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id')));
-  const update: Document = { $setOnInsert: { [fields.number]: number } };
-  if (Object.keys(set).length > 0) update.$set = set;
-  return update;
-}
-
-/** Only documents whose number is an integer of any numeric BSON type (mongosh writes doubles, pymongo int32/int64). */
-function integralNumber(field: string): Document {
-  return { [field]: { $type: ['int', 'long', 'double'] }, $expr: { $eq: [{ $trunc: [`$${field}`, 0] }, `$${field}`] } };
-}
 
 export class MongoRunStore implements RunStore {
   readonly backend = 'mongo' as const;
@@ -116,7 +100,7 @@ export class MongoRunStore implements RunStore {
         return await attempt();
       } catch (error) {
         // Two processes upserting the same new run: the loser retries as an update.
-        if ((error as { code?: number }).code === DUPLICATE_KEY) return attempt();
+        if (isDuplicateKey(error)) return attempt();
         throw error;
       }
     });
@@ -126,10 +110,10 @@ export class MongoRunStore implements RunStore {
   async upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }> {
     for (const run of runs) assertRunNumber(run.number);
     let created = 0;
-    for (let i = 0; i < runs.length; i += BULK_CHUNK) {
-      const chunk = runs.slice(i, i + BULK_CHUNK);
+    for (let i = 0; i < runs.length; i += UPSERT_CHUNK) {
+      const chunk = runs.slice(i, i + UPSERT_CHUNK);
       const ops = chunk.map((run) => ({ updateOne: { filter: this.byNumber(run.number), update: upsertUpdate(run, this.fields), upsert: true } }));
-      created += await this.guard('upsertRuns', () => this.bulkUpsert(ops));
+      created += await this.guard('upsertRuns', () => bulkUpsert(this.runs, ops, this.maxTimeMS));
     }
     return { created, updated: runs.length - created };
   }
@@ -286,20 +270,6 @@ export class MongoRunStore implements RunStore {
       options: { maxTimeMS: this.maxTimeMS, projection: this.projection(DATA_FIELDS) },
       guard: (fn) => this.guard(op, fn),
     };
-  }
-
-  /** An unordered bulk upsert; operations that lost an upsert race (duplicate key) are retried once as updates. */
-  private async bulkUpsert(ops: Array<{ updateOne: { filter: Document; update: Document; upsert: boolean } }>): Promise<number> {
-    try {
-      return (await this.runs.bulkWrite(ops, { ordered: false, maxTimeMS: this.maxTimeMS })).upsertedCount;
-    } catch (error) {
-      const e = error as { code?: number; writeErrors?: Array<{ code: number; index: number }> | { code: number; index: number }; result?: { upsertedCount: number } };
-      const writeErrors = e.writeErrors === undefined ? [] : Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
-      if (writeErrors.length === 0 || writeErrors.some((w) => w.code !== DUPLICATE_KEY)) throw error;
-      const again = writeErrors.map((w) => ops[w.index]!);
-      await this.runs.bulkWrite(again, { ordered: false, maxTimeMS: this.maxTimeMS });
-      return e.result?.upsertedCount ?? 0;
-    }
   }
 
   private toRun(doc: Document | null): RunDoc | null {

@@ -380,17 +380,20 @@ for (const backend of BACKENDS) {
         expect(await store.countRuns({ stage: 'process', states: ['claimed'] })).toBe(2);
       });
 
-      test('concurrent upserts of one new run from 10 store instances leave exactly one run document', async () => {
+      test('concurrent upserts (upsertRun, upsertRuns) of new runs from 10 store instances leave exactly one document per run', async () => {
         const first = await open();
         const stores = [first, ...(await Promise.all(Array.from({ length: 9 }, () => w!.open({ now: () => T0 }))))];
         backend.setLatency?.({ minMs: 20, maxMs: 60 });
         try {
           const results = await Promise.all(stores.map((s, i) => s.upsertRun({ number: 777, [`by${i}`]: true })));
           expect(results.filter((r) => r.created)).toHaveLength(1);
+          const bulk = await Promise.all(stores.map((s, i) => s.upsertRuns([{ number: 778, [`by${i}`]: true }, { number: 779, [`by${i}`]: true }])));
+          expect(bulk.reduce((n, r) => n + r.created, 0)).toBe(2);
+          expect(bulk.every((r) => r.created + r.updated === 2)).toBe(true);
         } finally {
           backend.setLatency?.(null);
         }
-        expect(await first.countRuns()).toBe(1);
+        expect(await first.countRuns()).toBe(3);
         const run = (await first.getRun(777))!;
         expect(Object.keys(run).filter((k) => k.startsWith('by')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `by${i}`).sort());
       });
