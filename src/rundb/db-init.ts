@@ -36,5 +36,5 @@ export async function initRunsDb(config: Config, options: { stages?: readonly st
   const store = await openRunStore(config, { logger: options.logger ?? nullLogger() });
   await store.close();
   const line = `SQLite runs DB schema (state field ${config.rundb.state_field})`;
-  return { backend: 'sqlite', location: file, report: { ok: existed ? [line] : [], created: existed ? [] : [line], missing: [], problems: [] } };
+  return { backend: 'sqlite', location: file, report: { ok: existed ? [line] : [], created: existed ? [] : [line], missing: [], problems: [], warnings: [] } };
 }

@@ -1,6 +1,6 @@
 // A claim whose outcome is unknown (the connection broke after the driver's retry) is settled by looking for its claim_id.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Document } from 'mongodb';
+import { MongoServerSelectionError, type Document } from 'mongodb';
 import { ServiceUnavailableError } from '../errors.js';
 
 const LOOKUPS = 3;
@@ -13,6 +13,8 @@ const PAUSE_MS = 200;
  */
 export async function reconcileClaim(error: unknown, lookup: () => Promise<Document | null>): Promise<Document | null> {
   if (!(error instanceof ServiceUnavailableError)) throw error;
+  // No server was selected, so the claim was never sent: nothing to settle.
+  if (error.cause instanceof MongoServerSelectionError) throw error;
   for (let i = 0; i < LOOKUPS; i++) {
     try {
       return await lookup();

@@ -16,6 +16,19 @@ export interface SetupReport {
   created: string[];
   missing: string[];
   problems: string[];
+  /** Worth knowing, not blocking (e.g. a standalone server without retryable writes). */
+  warnings: string[];
+}
+
+const emptyReport = (): SetupReport => ({ ok: [], created: [], missing: [], problems: [], warnings: [] });
+
+/** A standalone mongod has no retryable writes: a write cut off by a network error is not retried by the driver. */
+async function serverWarnings(db: Db): Promise<string[]> {
+  const hello = await db.admin().command({ hello: 1 });
+  if (hello.setName || hello.msg === 'isdbgrid') return [];
+  return [
+    'the server is a standalone mongod, which has no retryable writes: a write cut off by a network error is not retried (claims are still settled by their claim_id); run it as a replica set, even of one member',
+  ];
 }
 
 /** Unique number; state + next_retry per stage; unique host+command; unique config name. */
@@ -63,8 +76,9 @@ const uncapped = (name: string) => `collection ${name} exists but is not capped:
 
 /** Creates what is missing and reports conflicts; never drops or changes an existing index or collection. */
 export async function initMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget): Promise<SetupReport> {
-  const report: SetupReport = { ok: [], created: [], missing: [], problems: [] };
+  const report = emptyReport();
   try {
+    report.warnings.push(...(await serverWarnings(db)));
     for (const p of plannedIndexes(rundb, stages)) {
       const verdict = judge(p, await existingIndexes(db, p.collection));
       if (verdict === 'ok') report.ok.push(describe(p));
@@ -101,7 +115,8 @@ export async function initMongoSetup(db: Db, rundb: Config['rundb'], stages: rea
 
 /** Checks (never creates) what `daqflow db init` would create; each gap or risk is one warning that says what to run. */
 export async function verifyMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget, logger: Logger): Promise<SetupReport> {
-  const report: SetupReport = { ok: [], created: [], missing: [], problems: [] };
+  const report = emptyReport();
+  report.warnings.push(...(await serverWarnings(db)));
   const cache = new Map<string, Document[]>();
   for (const p of plannedIndexes(rundb, stages)) {
     if (!cache.has(p.collection)) cache.set(p.collection, await existingIndexes(db, p.collection));
@@ -113,7 +128,7 @@ export async function verifyMongoSetup(db: Db, rundb: Config['rundb'], stages: r
   const state = await cappedState(db, rundb.collections.monitor);
   if (state === 'missing') report.missing.push(`capped collection ${rundb.collections.monitor}`);
   if (state === 'uncapped') report.problems.push(uncapped(rundb.collections.monitor));
-  for (const line of report.problems) logger.warn(`runs DB ${target.location}: ${line}`, { option: 'rundb' });
+  for (const line of [...report.problems, ...report.warnings]) logger.warn(`runs DB ${target.location}: ${line}`, { option: 'rundb' });
   if (report.missing.length > 0) {
     logger.warn(`runs DB ${target.location}: missing ${report.missing.join(', ')}; run \`daqflow db init\` once (queries are slower and duplicate runs are possible until then)`, {
       option: 'rundb',

@@ -79,6 +79,21 @@ describe('daqflow db init and the check at open', () => {
     expect(warnings[0]).toMatch(/missing unique index \{"number":1\} on runs, .*capped collection daqflow_monitor; run `daqflow db init` once/);
   });
 
+  test('a standalone server is worth a warning: it has no retryable writes', async () => {
+    const standalone = await MongoWireServer.start({ standalone: true });
+    try {
+      const cfg = makeConfig(makeTmpDir('daqflow-mongo-'), { backend: 'mongo', uri: standalone.uri, database: 'alone', connect_timeout_ms: 800 });
+      expect((await initRunsDb(cfg)).report.warnings).toEqual([expect.stringMatching(/standalone mongod, which has no retryable writes.*replica set/)]);
+      const logger = memoryLogger();
+      const store = await openRunStore(cfg, { logger });
+      await store.close();
+      expect(logger.messages('warn')).toEqual([expect.stringMatching(/standalone mongod/)]);
+      expect((await initRunsDb(config())).report.warnings).toEqual([]);
+    } finally {
+      await standalone.close();
+    }
+  });
+
   test('a non-unique number index is reported as a risk of duplicate run documents, by db init and at open', async () => {
     const cfg = config();
     await raw.db(cfg.rundb.database).collection('runs').createIndex({ number: 1 }, { name: 'by_number' });

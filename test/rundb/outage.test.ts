@@ -109,6 +109,21 @@ describe('MongoDB stops in the middle of a pass', () => {
     await store.close();
   });
 
+  test('a stalled primary: an operation held up beyond rundb.op_timeout_ms fails with exit 4 instead of hanging', async () => {
+    const config = makeConfig(makeTmpDir('daqflow-outage-'), { backend: 'mongo', uri: wire.uri, database: 'stalled', connect_timeout_ms: 1000, op_timeout_ms: 200 });
+    const store = await openRunStore(config);
+    await store.upsertRun({ number: 1 });
+    wire.delayNext(1, 700);
+    const error = await store.claimRun(1, 'process', claim).catch((e: unknown) => e);
+    // The claim was never applied (the server gave up on it), so after reconciliation it is simply not claimed …
+    expect(error).toBeNull();
+    wire.delayNext(1, 700);
+    // … and a read held up the same way is exit 4 naming the time limit.
+    await expect(store.getRun(1)).rejects.toThrow(/unreachable during getRun: operation exceeded time limit.*rundb\.op_timeout_ms/);
+    expect(await store.getRun(1)).toEqual({ number: 1 });
+    await store.close();
+  });
+
   test('a write-concern timeout and an exceeded time limit are exit 4 naming the timeout to raise', async () => {
     const store = await storeOn('too-slow');
     wire.failNext(1, { code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });

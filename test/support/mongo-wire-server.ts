@@ -6,7 +6,7 @@ import type { ReplicaSetInfo } from './mongo-wire/admin.js';
 import { commandName, isHandshake, retryKey, runCommand } from './mongo-wire/commands.js';
 import { upsertMissesNow, UPSERT_PROBE_MISSED } from './mongo-wire/crud.js';
 import { MessageReader, decodeMessage, encodeOpMsg, encodeOpReply, type Request } from './mongo-wire/protocol.js';
-import { WireState } from './mongo-wire/state.js';
+import { toNumber, WireState } from './mongo-wire/state.js';
 
 export interface FailSpec {
   code: number;
@@ -177,6 +177,7 @@ export class MongoWireServer {
     if (isHandshake(request.command)) {
       reply = runCommand(this.state, request.command, connectionId, request.kind === 'query', rs);
     } else {
+      const arrived = Date.now();
       const delay = takeOne(this.delays);
       if (delay) await sleep(delay.ms);
       if (this.latency) {
@@ -186,7 +187,11 @@ export class MongoWireServer {
       }
       if (generation !== this.generation || socket.destroyed) return; // stopped meanwhile: never executed
       const failure = takeOne(this.failures);
-      if (failure) {
+      const maxTimeMS = toNumber(request.command.maxTimeMS);
+      if (!failure && maxTimeMS !== undefined && maxTimeMS > 0 && Date.now() - arrived > maxTimeMS) {
+        // A command held up longer than its maxTimeMS (delayNext, latency mode) fails as on a stalled mongod.
+        reply = { ok: 0, code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' };
+      } else if (failure) {
         const { code, errmsg, codeName, errorLabels } = failure.spec;
         reply = { ok: 0, code, codeName: codeName ?? 'InjectedFailure', errmsg: errmsg ?? `injected failure ${code}`, ...(errorLabels ? { errorLabels } : {}) };
       } else {

@@ -23,6 +23,7 @@ export const dbCommand: CommandModule<GlobalArgs, DbArgs> = {
       const { backend, location, report } = await initRunsDb(ctx.config, { logger: ctx.logger });
       for (const line of report.created) ctx.logger.info(`created ${line}`);
       for (const line of report.ok) ctx.logger.info(`ok: ${line}`);
+      for (const line of report.warnings) ctx.logger.warn(line);
       if (report.problems.length > 0) {
         throw new ConfigError(`runs DB ${location}: ${report.problems.length} problem(s) need a person: ${report.problems[0]}`, {
           problems: report.problems,
