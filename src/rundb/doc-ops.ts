@@ -122,8 +122,8 @@ export function validateDataEntry(entry: DataEntry): string | null {
 
 /** Top-level fields claims and stage updates return: enough to act on, never a whole XENONnT run document. */
 export const SUMMARY_FIELDS = ['name', 'mode', 'source', 'start', 'end', 'tags'] as const;
-/** Top-level fields addData returns. */
-export const DATA_FIELDS = ['name', 'data', 'deleted_data'] as const;
+/** Top-level fields addData returns; its `data` holds only the entry as stored (a run can have hundreds). */
+export const DATA_FIELDS = ['name', 'data'] as const;
 
 /** The top-level fields a projection keeps: the requested ones, number, the state field and the legacy state's root field. */
 export function projectedKeys(fields: readonly string[], stateField: string, legacyField: string | undefined): string[] {

@@ -21,12 +21,14 @@ export interface DataOpsContext {
 
 /**
  * Adds `entry` (already stamped): `$push` guarded by `$not: {$elemMatch: identity}`, else `$set` of each of its fields
- * on `data.$[e]` with an array filter on the identity. Returns the run after the write, or null when there is no run.
+ * on `data.$[e]` with an array filter on the identity. Returns the run after the write (its `data` holding just this
+ * entry), or null when there is no run.
  */
 export async function pushOrSetDataEntry(ctx: DataOpsContext, entry: DataEntry): Promise<Document | null> {
   const D = ctx.fields.data;
   const identity = Object.fromEntries(IDENTITY.map((k) => [k, entry[k]]));
-  const after = { ...ctx.options, returnDocument: 'after' as const };
+  // The run comes back with only this entry in `data` ($elemMatch projection), not the whole list.
+  const after = { ...ctx.options, projection: { ...ctx.options.projection, [D]: { $elemMatch: identity } }, returnDocument: 'after' as const };
   const set: Document = {};
   for (const [key, value] of Object.entries(entry)) {
     if ((IDENTITY as readonly string[]).includes(key)) continue;

@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Query } from 'mingo';
 import { nullLogger, type Logger } from '../log/index.js';
 import { ConfigError } from '../errors.js';
-import { applyClaim, applyStageUpdate, DATA_FIELDS, isDue, pickFields, projectedKeys, stateMatches, storedDataEntry, SUMMARY_FIELDS, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { applyClaim, applyStageUpdate, DATA_FIELDS, isDue, pickFields, projectedKeys, sameEntry, stateMatches, storedDataEntry, SUMMARY_FIELDS, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
 import { withLegacyState, type LegacyState } from './legacy-state.js';
 import { validateQuery } from './query.js';
 import { assertRunNumber, BadDocReporter, runDocProblem } from './run-doc.js';
@@ -140,9 +140,10 @@ export class SqliteRunStore implements RunStore {
     return this.write('addData', () => {
       const run = this.loadRun(number);
       if (!run) return null;
-      run.data = withDataEntry(run.data, storedDataEntry(entry, this.now()));
+      const stored = storedDataEntry(entry, this.now());
+      run.data = withDataEntry(run.data, stored);
       this.save(run);
-      return this.pick(run, DATA_FIELDS);
+      return { ...this.pick(run, DATA_FIELDS), data: run.data.filter((e) => sameEntry(e, stored)) };
     });
   }
 

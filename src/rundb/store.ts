@@ -98,7 +98,10 @@ export interface RunStore {
   claimNext(stage: string, options: ClaimNextOptions): Promise<RunDoc | null>;
   /** Updates `<state_field>.<stage>`; null when the run does not exist or the `expect` guard did not hold. */
   updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null>;
-  /** Adds a data entry, replacing the one with the same (type, host, location); null when the run does not exist. */
+  /**
+   * Adds a data entry, or sets its fields on the entry with the same (type, host, location); null when the run does not
+   * exist. The returned run holds number, name, the state field and, in `data`, only that entry as stored.
+   */
   addData(number: number, entry: DataEntry): Promise<RunDoc | null>;
   /** Moves matching data entries to `deleted_data` (with at, by, reason) in one write; returns what was moved. */
   removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]>;

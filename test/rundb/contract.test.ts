@@ -259,7 +259,8 @@ for (const backend of BACKENDS) {
         await store.addData(1, entry);
         await store.addData(1, { ...entry, location: '/other' });
         const run = await store.addData(1, { ...entry, n_chunks: 4, at: minutes(1) });
-        expect(run!.data).toEqual([
+        expect(run!.data).toEqual([stored({ ...entry, n_chunks: 4, at: minutes(1) })]);
+        expect((await store.getRun(1))!.data).toEqual([
           stored({ ...entry, n_chunks: 4, at: minutes(1) }),
           stored({ ...entry, location: '/other', at: T0 }),
         ]);
