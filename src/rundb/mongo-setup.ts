@@ -115,6 +115,17 @@ export async function initMongoSetup(db: Db, rundb: Config['rundb'], stages: rea
 
 /** Checks (never creates) what `daqflow db init` would create; each gap or risk is one warning that says what to run. */
 export async function verifyMongoSetup(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget, logger: Logger): Promise<SetupReport> {
+  try {
+    return await verify(db, rundb, stages, target, logger);
+  } catch (error) {
+    // A user without listIndexes / listCollections rights can still work: say so once instead of failing.
+    if (!(error instanceof MongoServerError)) throw error;
+    logger.warn(`runs DB ${target.location}: could not check the indexes (${error.message}); ask an administrator to run \`daqflow db init\``, { option: 'rundb' });
+    return emptyReport();
+  }
+}
+
+async function verify(db: Db, rundb: Config['rundb'], stages: readonly string[], target: MongoTarget, logger: Logger): Promise<SetupReport> {
   const report = emptyReport();
   report.warnings.push(...(await serverWarnings(db)));
   const cache = new Map<string, Document[]>();

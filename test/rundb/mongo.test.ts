@@ -79,6 +79,16 @@ describe('daqflow db init and the check at open', () => {
     expect(warnings[0]).toMatch(/missing unique index \{"number":1\} on runs, .*capped collection daqflow_monitor; run `daqflow db init` once/);
   });
 
+  test('a user who may not list indexes gets one warning to ask for db init, and works on', async () => {
+    const cfg = config();
+    const logger = memoryLogger();
+    wire.failNext(1, { command: 'listindexes', code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on m to execute command listIndexes' });
+    const store = await openRunStore(cfg, { logger });
+    stores.push(store);
+    expect(logger.messages('warn')).toEqual([expect.stringMatching(/could not check the indexes \(not authorized .*\); ask an administrator to run `daqflow db init`/)]);
+    expect((await store.upsertRun({ number: 1 })).created).toBe(true);
+  });
+
   test('a standalone server is worth a warning: it has no retryable writes', async () => {
     const standalone = await MongoWireServer.start({ standalone: true });
     try {

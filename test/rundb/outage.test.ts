@@ -67,7 +67,7 @@ describe('MongoDB stops in the middle of a pass', () => {
     await store.upsertRun({ number: 1 });
     return store;
   }
-  const shuttingDown = { code: 91, codeName: 'ShutdownInProgress', errorLabels: ['RetryableWriteError'] };
+  const shuttingDown = { command: 'findandmodify', code: 91, codeName: 'ShutdownInProgress', errorLabels: ['RetryableWriteError'] };
 
   test('a claim whose reply is lost is retried by the driver and applied exactly once', async () => {
     const store = await storeOn('lost-reply');
@@ -126,9 +126,9 @@ describe('MongoDB stops in the middle of a pass', () => {
 
   test('a write-concern timeout and an exceeded time limit are exit 4 naming the timeout to raise', async () => {
     const store = await storeOn('too-slow');
-    wire.failNext(1, { code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });
+    wire.failNext(1, { command: 'find', code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' });
     await expect(store.getRun(1)).rejects.toThrow(/unreachable during getRun: operation exceeded time limit.*rundb\.op_timeout_ms/);
-    wire.failNext(1, { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' });
+    wire.failNext(1, { command: 'findandmodify', code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' });
     const error = await store.updateStage(1, 'process', { set: { state: 'failed' } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     await store.close();

@@ -9,6 +9,8 @@ import { MessageReader, decodeMessage, encodeOpMsg, encodeOpReply, type Request 
 import { toNumber, WireState } from './mongo-wire/state.js';
 
 export interface FailSpec {
+  /** Only commands of this name (lower case, e.g. 'listindexes') fail; others pass by. Default: any command. */
+  command?: string;
   code: number;
   errmsg?: string;
   codeName?: string;
@@ -186,7 +188,7 @@ export class MongoWireServer {
         if (missed !== false) request.command[UPSERT_PROBE_MISSED] = missed;
       }
       if (generation !== this.generation || socket.destroyed) return; // stopped meanwhile: never executed
-      const failure = takeOne(this.failures);
+      const failure = takeOne(this.failures, (f) => f.spec.command === undefined || f.spec.command === commandName(request.command));
       const maxTimeMS = toNumber(request.command.maxTimeMS);
       if (!failure && maxTimeMS !== undefined && maxTimeMS > 0 && Date.now() - arrived > maxTimeMS) {
         // A command held up longer than its maxTimeMS (delayNext, latency mode) fails as on a stalled mongod.
@@ -221,9 +223,9 @@ export class MongoWireServer {
   }
 }
 
-function takeOne<T extends { count: number }>(queue: T[]): T | undefined {
+function takeOne<T extends { count: number }>(queue: T[], applies: (head: T) => boolean = () => true): T | undefined {
   const head = queue[0];
-  if (!head) return undefined;
+  if (!head || !applies(head)) return undefined;
   head.count--;
   if (head.count <= 0) queue.shift();
   return head;
