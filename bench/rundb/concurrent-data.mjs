@@ -37,6 +37,7 @@ async function worker([, , , mode, configJson, host]) {
   } else {
     // Baseline: one BEGIN IMMEDIATE transaction that marks the lowest unclaimed run in the indexed side table.
     const db = new Database(path.join(config.work_dir, 'runs.sqlite'), { timeout: 60_000 });
+    db.pragma('synchronous = FULL'); // as daqflow: every commit is on disk
     const pick = db.prepare("SELECT r.number FROM runs r LEFT JOIN run_stage s ON s.stage = 'process' AND s.number = r.number WHERE s.state IS NULL ORDER BY r.number LIMIT 1");
     const mark = db.prepare("INSERT INTO run_stage (number, stage, state) VALUES (?, 'process', 'claimed')");
     claim = async () => db.transaction(() => {
