@@ -134,3 +134,6 @@ export function projectedKeys(fields: readonly string[], stateField: string, leg
 export function pickFields(run: RunDoc, keys: readonly string[]): RunDoc {
   return Object.fromEntries(Object.entries(run).filter(([k]) => keys.includes(k))) as RunDoc;
 }
+
+/** Run fields upserts write only when they create the run: lists other software shares (entries go through addData). */
+export const INSERT_ONLY: ReadonlySet<string> = new Set(['data', 'deleted_data']);

@@ -1,5 +1,6 @@
 // Upserts of run documents in MongoDB: the $set/$setOnInsert update, bulk upserts that survive upsert races, and the integral-number filter.
 import type { Collection, Document } from 'mongodb';
+import { INSERT_ONLY } from './doc-ops.js';
 import { toStored, type RunFields } from './fields.js';
 import type { RunUpsert } from './types.js';
 
@@ -13,11 +14,16 @@ export function isDuplicateKey(error: unknown): boolean {
   return (error as { code?: number }).code === DUPLICATE_KEY;
 }
 
-/** `$set` of the given top-level fields (never `_id`, stored names), `$setOnInsert` of the number. */
+/**
+ * `$set` of the given top-level fields (never `_id`, stored names); `$setOnInsert` of the number and of the shared
+ * lists (`data`, `deleted_data`), which an existing run keeps: entries are added with addData, never by rewriting.
+ */
 export function upsertUpdate(run: RunUpsert, fields: RunFields): Document {
   const { number, ...rest } = run;
-  const set = toStored(fields, Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id')));
-  const update: Document = { $setOnInsert: { [fields.number]: number } };
+  const given = Object.entries(rest).filter(([k, v]) => v !== undefined && k !== '_id');
+  const set = toStored(fields, Object.fromEntries(given.filter(([k]) => !INSERT_ONLY.has(k))));
+  const onInsert = toStored(fields, Object.fromEntries(given.filter(([k]) => INSERT_ONLY.has(k))));
+  const update: Document = { $setOnInsert: { [fields.number]: number, ...onInsert } };
   if (Object.keys(set).length > 0) update.$set = set;
   return update;
 }

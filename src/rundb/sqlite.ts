@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 import type { Query } from 'mingo';
 import { nullLogger, type Logger } from '../log/index.js';
 import { ConfigError } from '../errors.js';
-import { applyClaim, applyStageUpdate, DATA_FIELDS, isDue, pickFields, projectedKeys, sameEntry, stateMatches, storedDataEntry, SUMMARY_FIELDS, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
+import { applyClaim, applyStageUpdate, DATA_FIELDS, INSERT_ONLY, isDue, pickFields, projectedKeys, sameEntry, stateMatches, storedDataEntry, SUMMARY_FIELDS, validateDataEntry, withDataEntry, withoutDataEntries } from './doc-ops.js';
 import { withLegacyState, type LegacyState } from './legacy-state.js';
 import { validateQuery } from './query.js';
 import { assertRunNumber, BadDocReporter, runDocProblem } from './run-doc.js';
@@ -79,11 +79,11 @@ export class SqliteRunStore implements RunStore {
     return this.write('upsertRun', () => this.merge(run));
   }
 
-  /** $set semantics: given top-level fields replace, every other field stays (inside the caller's transaction). */
+  /** $set semantics: given top-level fields replace, every other field stays; data lists only on creation (inside the caller's transaction). */
   private merge(run: RunUpsert): UpsertResult {
     const existing = this.loadRun(run.number, true);
     const next: RunDoc = { ...(existing ?? {}), number: run.number };
-    for (const [key, value] of Object.entries(run)) if (value !== undefined) next[key] = value;
+    for (const [key, value] of Object.entries(run)) if (value !== undefined && !(existing && INSERT_ONLY.has(key))) next[key] = value;
     this.save(next);
     return { created: existing === null, run: next };
   }

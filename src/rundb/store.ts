@@ -88,7 +88,10 @@ export interface RunStore {
   getRun(number: number): Promise<RunDoc | null>;
   listRuns(query?: RunQuery): Promise<RunDoc[]>;
   countRuns(query?: RunQuery): Promise<number>;
-  /** Creates or updates: given top-level fields are set, every other field is kept. */
+  /**
+   * Creates or updates: given top-level fields are set, every other field is kept. `data` and `deleted_data` are written
+   * only when the run is created; an existing run keeps its lists (add entries with addData).
+   */
   upsertRun(run: RunUpsert): Promise<UpsertResult>;
   /** upsertRun for many runs at once (one transaction in sqlite, unordered bulk writes in MongoDB). */
   upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }>;

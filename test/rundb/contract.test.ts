@@ -72,6 +72,20 @@ for (const backend of BACKENDS) {
         expect(raw).toMatchObject({ daq_config: { board: 7 }, status: 'transferred', tags: [{ name: 'ok', user: 'daq' }] });
       });
 
+      test('upsertRun writes data and deleted_data only when it creates the run; an existing run keeps its lists', async () => {
+        const store = await open();
+        const theirs = [{ type: 'raw_records', host: 'rucio-catalogue', location: 'UC_DALI_USERDISK' }];
+        await w!.insertRaw(xenonRun(1, { data: theirs }));
+        await store.upsertRun({ number: 1, mode: 'm', data: [], deleted_data: [] });
+        await store.upsertRuns([{ number: 1, data: [] }]);
+        expect(await store.getRun(1)).toMatchObject({ mode: 'm', data: theirs });
+        expect(await store.getRun(1)).not.toHaveProperty('deleted_data');
+        await store.upsertRun({ number: 2, data: theirs as never });
+        await store.upsertRuns([{ number: 3, data: theirs as never }]);
+        expect((await store.getRun(2))!.data).toEqual(theirs);
+        expect((await store.getRun(3))!.data).toEqual(theirs);
+      });
+
       test('upsertRuns registers many runs at once with the same merge semantics', async () => {
         const store = await open();
         await w!.insertRaw(xenonRun(3, { status: 'transferred' }));
