@@ -148,6 +148,7 @@ export class MongoRunStore implements RunStore {
     if (update.incFailures) doc.$inc = { [`${base}.n_failures`]: update.incFailures };
     const filter: Document = this.byNumber(number);
     if (update.expect) Object.assign(filter, stageStateFilter(this.stateField, stage, update.expect, this.legacy));
+    if (update.expectClaimId !== undefined) filter[`${base}.claim_id`] = update.expectClaimId;
     return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
   }
 

@@ -13,7 +13,7 @@ import { selectRunsSql } from './sqlite-query.js';
 import { openSqlite, sqliteError } from './sqlite-schema.js';
 import { getConfigRow, listHostRows, listMonitorRows, putConfigRow, putHeartbeat, putMonitorSample } from './sqlite-side.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, StageUpdate, UpsertResult } from './store.js';
-import type { ConfigDoc, DataEntry, DeletedDataEntry, Heartbeat, HostDoc, MonitorSample, RunDoc, RunUpsert } from './types.js';
+import { stageOf, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
 
 export interface SqliteRunStoreOptions {
   path: string;
@@ -127,6 +127,7 @@ export class SqliteRunStore implements RunStore {
     return this.write('updateStage', () => {
       const run = this.loadRun(number);
       if (!run || (update.expect && !stateMatches(run, this.stateField, stage, update.expect))) return null;
+      if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
       applyStageUpdate(run, this.stateField, stage, update, this.now());
       this.save(run);
       return this.pick(run, SUMMARY_FIELDS);

@@ -63,6 +63,11 @@ export interface StageUpdate {
   incFailures?: number;
   /** Guard: only when the current state is one of these (pending includes "no sub-document"). */
   expect?: readonly ProcessState[];
+  /**
+   * Guard: only while the stage still carries this claim_id (set by every claim). The stale-claim rule releases exactly
+   * the claim it judged stale, never a newer claim another host made meanwhile.
+   */
+  expectClaimId?: string;
 }
 
 /** Which data entries removeData moves; every given field must match. */

@@ -2,7 +2,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
-import { stageStateOf, type RunDoc, type RunStore } from '../../src/rundb/index.js';
+import { stageOf, stageStateOf, type RunDoc, type RunStore } from '../../src/rundb/index.js';
 import { BACKENDS, type BackendWorld, type RundbOverrides } from './backends.js';
 
 const T0 = new Date('2026-11-21T06:00:00.000Z');
@@ -249,6 +249,19 @@ for (const backend of BACKENDS) {
         expect((await store.getRun(1))![store.stateField]).toMatchObject({ process: { state: 'running' } });
         expect(await store.updateStage(1, 'process', { set: { state: 'done' }, expect: ['running'] })).not.toBeNull();
         expect(await store.updateStage(2, 'process', { set: { state: 'done' } })).toBeNull();
+      });
+
+      test('updateStage with expectClaimId releases only the claim it names (the stale-claim rule), never a newer one', async () => {
+        const store = await open();
+        await seed(store, [1]);
+        const first = (await store.claimRun(1, 'process', { from: ['pending'], to: 'claimed', host: 'a' }))!;
+        const firstId = stageOf(first, store.stateField, 'process')!.claim_id as string;
+        await store.updateStage(1, 'process', { set: { state: 'pending' }, expect: ['claimed'], expectClaimId: firstId });
+        const second = (await store.claimRun(1, 'process', { from: ['pending'], to: 'claimed', host: 'b' }))!;
+        expect(stageOf(second, store.stateField, 'process')!.claim_id).not.toBe(firstId);
+        // A late release of the first (stale) claim must not undo the second.
+        expect(await store.updateStage(1, 'process', { set: { state: 'pending' }, expect: ['claimed'], expectClaimId: firstId })).toBeNull();
+        expect((await store.getRun(1))![store.stateField]).toMatchObject({ process: { state: 'claimed', host: 'b' } });
       });
 
       test('the state field name is configurable', async () => {
