@@ -12,10 +12,11 @@ import { moveDataEntries, pushOrSetDataEntry, type DataOpsContext } from './mong
 import { verifyMongoSetup } from './mongo-setup.js';
 import { dueCondition, mongoRunFilter, stageStateFilter, validateQuery } from './query.js';
 import { reconcileClaim } from './mongo-reconcile.js';
+import { claimSet, stageUpdateDoc } from './mongo-updates.js';
 import { bulkUpsert, integralNumber, isDuplicateKey, UPSERT_CHUNK, upsertUpdate } from './mongo-upsert.js';
 import { assertRunNumber, BadDocReporter } from './run-doc.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, RunStoreOptions, StageUpdate, UpsertResult } from './store.js';
-import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert, type StageFields } from './types.js';
+import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
 import type { UserFilter } from './user-filter.js';
 
 export { redactUri } from './redact.js';
@@ -136,16 +137,7 @@ export class MongoRunStore implements RunStore {
     assertRunNumber(number);
     validateQuery({ stage, states: update.expect });
     const base = `${this.stateField}.${stage}`;
-    const set = update.set ?? {};
-    for (const key of update.unset ?? []) {
-      if (key in set) throw new ConfigError(`updateStage: field ${key} is both set and unset`, { context: { run: number, stage } });
-    }
-    if (update.incFailures && 'n_failures' in set) {
-      throw new ConfigError('updateStage: set n_failures or incFailures, not both', { context: { run: number, stage } });
-    }
-    const doc: Document = { $set: { ...this.prefixed(base, set), [`${base}.updated_at`]: this.now() } };
-    if (update.unset?.length) doc.$unset = Object.fromEntries(update.unset.map((k) => [`${base}.${k}`, '']));
-    if (update.incFailures) doc.$inc = { [`${base}.n_failures`]: update.incFailures };
+    const doc = stageUpdateDoc(base, update, this.now(), { run: number, stage });
     const filter: Document = this.byNumber(number);
     if (update.expect) Object.assign(filter, stageStateFilter(this.stateField, stage, update.expect, this.legacy));
     if (update.expectClaimId !== undefined) filter[`${base}.claim_id`] = update.expectClaimId;
@@ -209,7 +201,7 @@ export class MongoRunStore implements RunStore {
    */
   private async claim(op: string, stage: string, options: ClaimOptions, filter: Document, sort: Document | undefined): Promise<RunDoc | null> {
     const claimId = randomUUID();
-    const update = { $set: { ...this.claimSet(stage, options), [`${this.stateField}.${stage}.claim_id`]: claimId } };
+    const update = { $set: claimSet(`${this.stateField}.${stage}`, options, this.now(), claimId) };
     try {
       return this.toRun(await this.guard(op, () => this.runs.findOneAndUpdate(filter, update, { ...this.writeOpts(), ...(sort ? { sort } : {}) })));
     } catch (error) {
@@ -221,15 +213,6 @@ export class MongoRunStore implements RunStore {
   private claimFilter(stage: string, options: ClaimOptions): Document {
     const filter = stageStateFilter(this.stateField, stage, options.from, this.legacy);
     return options.dueBy ? { $and: [filter, dueCondition(`${this.stateField}.${stage}.next_retry`, options.dueBy)] } : filter;
-  }
-
-  private claimSet(stage: string, options: ClaimOptions): Document {
-    const base = `${this.stateField}.${stage}`;
-    return { ...this.prefixed(base, options.set ?? {}), [`${base}.state`]: options.to, [`${base}.host`]: options.host, [`${base}.updated_at`]: this.now() };
-  }
-
-  private prefixed(base: string, fields: StageFields): Document {
-    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => [`${base}.${k}`, v]));
   }
 
   private byNumber(number: number): Document {
