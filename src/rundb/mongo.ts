@@ -1,9 +1,10 @@
-// The production RunStore: MongoDB through the official driver; claims are one findOneAndUpdate with the state filter.
+// The production RunStore: MongoDB through the official driver; claims are one findOneAndUpdate with the state filter,
+// data entries change by targeted updates only, and every operation has a time limit.
+import { randomUUID } from 'node:crypto';
 import type { Collection, Document, MongoClient } from 'mongodb';
 import type { Config } from '../config/schema.js';
 import { ConfigError, InternalError } from '../errors.js';
 import { nullLogger, type Logger } from '../log/index.js';
-import { randomUUID } from 'node:crypto';
 import { DATA_FIELDS, projectedKeys, storedDataEntry, SUMMARY_FIELDS, validateDataEntry } from './doc-ops.js';
 import { fromStored, storedName, type RunFields } from './fields.js';
 import { legacyStateOf, withLegacyState, type LegacyState } from './legacy-state.js';
