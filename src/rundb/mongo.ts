@@ -73,9 +73,9 @@ export class MongoRunStore implements RunStore {
     return new MongoRunStore(client, target, rundb, userFilter, logger, options.now);
   }
 
-  async getRun(number: number): Promise<RunDoc | null> {
+  async getRun(number: number, options: { fields?: readonly string[] } = {}): Promise<RunDoc | null> {
     assertRunNumber(number);
-    return this.toRun(await this.guard('getRun', () => this.runs.findOne(this.byNumber(number), this.opts())));
+    return this.toRun(await this.guard('getRun', () => this.runs.findOne(this.byNumber(number), this.opts(options.fields))));
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {

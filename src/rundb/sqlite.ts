@@ -52,9 +52,12 @@ export class SqliteRunStore implements RunStore {
     this.db = openSqlite(options.path, options.busyTimeoutMs, { stateField: options.stateField, mountinfo: options.mountinfo });
   }
 
-  async getRun(number: number): Promise<RunDoc | null> {
+  async getRun(number: number, options: { fields?: readonly string[] } = {}): Promise<RunDoc | null> {
     assertRunNumber(number);
-    return this.read('getRun', () => this.loadRun(number));
+    return this.read('getRun', () => {
+      const run = this.loadRun(number);
+      return run && options.fields ? this.pick(run, options.fields) : run;
+    });
   }
 
   async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {

@@ -90,7 +90,8 @@ export interface RunStore {
   /** Where the data lives, for log lines (credentials redacted). */
   readonly location: string;
 
-  getRun(number: number): Promise<RunDoc | null>;
+  /** The whole run document, or with `fields` only those top-level fields (plus number and the state field). */
+  getRun(number: number, options?: { fields?: readonly string[] }): Promise<RunDoc | null>;
   listRuns(query?: RunQuery): Promise<RunDoc[]>;
   countRuns(query?: RunQuery): Promise<number>;
   /**

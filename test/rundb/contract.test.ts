@@ -477,13 +477,15 @@ for (const backend of BACKENDS) {
         expect(names(await store.listRuns({ limit: 1 }))).toEqual([1]);
       });
 
-      test('write methods return the run without its bulky fields; listRuns returns only the asked-for fields', async () => {
+      test('write methods return the run without its bulky fields; listRuns and getRun return only the asked-for fields', async () => {
         const store = await open();
         await store.upsertRun(xenonRun(9, { daq_config: { boards: 'x'.repeat(1000) } }) as never);
         const claimed = (await store.claimRun(9, 'process', { from: ['pending'], to: 'claimed', host: 'h' }))!;
         expect(Object.keys(claimed).sort()).toEqual([store.stateField, 'end', 'mode', 'name', 'number', 'source', 'start', 'tags'].sort());
         const [listed] = await store.listRuns({ fields: ['mode'] });
         expect(listed).toEqual({ number: 9, mode: 'tpc_kr83m', [store.stateField]: claimed[store.stateField] });
+        expect(await store.getRun(9, { fields: ['mode'] })).toEqual(listed);
+        expect(await store.getRun(9)).toHaveProperty('daq_config');
       });
     });
 
