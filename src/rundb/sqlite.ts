@@ -56,7 +56,7 @@ export class SqliteRunStore implements RunStore {
     assertRunNumber(number);
     return this.read('getRun', () => {
       const run = this.loadRun(number);
-      return run && options.fields ? this.pick(run, options.fields) : run;
+      return run && (options.fields ? this.pick(run, options.fields) : this.seen(run));
     });
   }
 
@@ -64,7 +64,7 @@ export class SqliteRunStore implements RunStore {
     validateQuery(query);
     return this.read('listRuns', () => {
       const runs = this.select(query, query.limit);
-      return query.fields ? runs.map((r) => this.pick(r, query.fields!)) : runs;
+      return runs.map((r) => (query.fields ? this.pick(r, query.fields) : this.seen(r)));
     });
   }
 
@@ -88,7 +88,7 @@ export class SqliteRunStore implements RunStore {
     const next: RunDoc = { ...(existing ?? {}), number: run.number };
     for (const [key, value] of Object.entries(run)) if (value !== undefined && !(existing && INSERT_ONLY.has(key))) next[key] = value;
     this.save(next);
-    return { created: existing === null, run: next };
+    return { created: existing === null, run: this.seen(next) };
   }
 
   async upsertRuns(runs: readonly RunUpsert[]): Promise<{ created: number; updated: number }> {
@@ -105,7 +105,7 @@ export class SqliteRunStore implements RunStore {
     validateQuery({ stage, states: options.from });
     return this.write('claimRun', () => {
       const run = this.loadRun(number);
-      if (!run || !stateMatches(run, this.stateField, stage, options.from) || !isDue(run, this.stateField, stage, options.dueBy)) return null;
+      if (!run || !stateMatches(this.seen(run), this.stateField, stage, options.from) || !isDue(run, this.stateField, stage, options.dueBy)) return null;
       applyClaim(run, this.stateField, stage, options, this.now(), randomUUID());
       this.save(run);
       return this.pick(run, SUMMARY_FIELDS);
@@ -129,7 +129,7 @@ export class SqliteRunStore implements RunStore {
     validateQuery({ stage, states: update.expect });
     return this.write('updateStage', () => {
       const run = this.loadRun(number);
-      if (!run || (update.expect && !stateMatches(run, this.stateField, stage, update.expect))) return null;
+      if (!run || (update.expect && !stateMatches(this.seen(run), this.stateField, stage, update.expect))) return null;
       if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
       applyStageUpdate(run, this.stateField, stage, update, this.now());
       this.save(run);
@@ -196,7 +196,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   private pick(run: RunDoc, fields: readonly string[]): RunDoc {
-    return pickFields(run, projectedKeys(fields, this.stateField, this.options.legacy?.field));
+    return pickFields(this.seen(run), projectedKeys(fields, this.stateField, this.options.legacy?.field));
   }
 
   private userFilterApplies(query: RunQuery): boolean {
@@ -224,10 +224,18 @@ export class SqliteRunStore implements RunStore {
     return raw ? decodeDoc<RunDoc>(row.doc) : this.decodeRow(row);
   }
 
+  /**
+   * The run as the API returns it: with the legacy state filled in (rundb.legacy_state). Writes change the stored form,
+   * so, as in MongoDB, a mapped state is never written unless an update sets the state.
+   */
+  private seen(run: RunDoc): RunDoc {
+    return withLegacyState(run, this.stateField, this.options.legacy ?? null);
+  }
+
   private decodeRow(row: Row): RunDoc | null {
     const doc = decodeDoc<Record<string, unknown>>(row.doc);
     const problem = runDocProblem(doc) ?? (doc.number !== row.number ? `number ${String(doc.number)} differs from its row key ${row.number}` : null);
-    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : withLegacyState(doc as RunDoc, this.stateField, this.options.legacy ?? null);
+    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : (doc as RunDoc);
   }
 
   /** Writes the document and its run_stage rows (inside the caller's transaction). */

@@ -466,6 +466,13 @@ for (const backend of BACKENDS) {
         expect((await store.claimRun(2, 'process', { from: ['failed'], to: 'claimed', host: 'h' }))?.number).toBe(2);
         expect((await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' }))?.number).toBe(4);
         expect(await w!.readRaw(1)).not.toHaveProperty('daqflow'); // reading never writes the mapped state
+        // An update that does not set the state writes only its fields; the mapped state still applies.
+        await store.updateStage(1, 'process', { set: { reason: 'checked' } });
+        expect(await w!.readRaw(1)).toMatchObject({ daqflow: { process: { reason: 'checked' } } });
+        expect(await w!.readRaw(1)).not.toHaveProperty('daqflow.process.state');
+        expect(await w!.readRaw(1)).not.toHaveProperty('daqflow.process.legacy');
+        expect(stageStateOf((await store.getRun(1))!, store.stateField, 'process')).toBe('done');
+        expect(names(await store.listRuns({ stage: 'process', states: ['done'] }))).toEqual([1]);
       });
 
       test('limit 0 means no limit, for runs and monitor samples alike', async () => {
