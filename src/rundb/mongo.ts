@@ -65,7 +65,7 @@ export class MongoRunStore implements RunStore {
     const client = createMongoClient(target, rundb);
     try {
       await client.connect();
-      if (options.ensureIndexes !== false) await verifyMongoSetup(client.db(rundb.database), rundb, options.stages ?? DEFAULT_STAGES, target, logger);
+      if (options.verifySetup !== false) await verifyMongoSetup(client.db(rundb.database), rundb, options.stages ?? DEFAULT_STAGES, target, logger);
     } catch (error) {
       await client.close().catch(() => undefined);
       throw mongoError(error, target, 'connect', '');

@@ -133,8 +133,8 @@ export interface RunStoreOptions {
   logger?: Logger;
   /** Injectable clock. */
   now?: () => Date;
-  /** Stages that get a MongoDB state index (default DEFAULT_STAGES). */
+  /** Stages whose MongoDB state index is checked at open (default DEFAULT_STAGES; `daqflow db init` creates them). */
   stages?: readonly string[];
-  /** Create indexes / capped collections at open (default true). */
-  ensureIndexes?: boolean;
+  /** Check at open that what `daqflow db init` creates exists, warning about gaps (default true); never creates anything. */
+  verifySetup?: boolean;
 }
