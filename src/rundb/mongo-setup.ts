@@ -24,7 +24,11 @@ const emptyReport = (): SetupReport => ({ ok: [], created: [], missing: [], prob
 
 /** A standalone mongod has no retryable writes: a write cut off by a network error is not retried by the driver. */
 async function serverWarnings(db: Db): Promise<string[]> {
-  const hello = await db.admin().command({ hello: 1 });
+  // `hello` since MongoDB 4.4.2; older servers answer `isMaster` (CommandNotFound, 59, for hello).
+  const hello = await db
+    .admin()
+    .command({ hello: 1 })
+    .catch((error: unknown) => (error instanceof MongoServerError && error.code === 59 ? db.admin().command({ isMaster: 1 }) : Promise.reject(error)));
   if (hello.setName || hello.msg === 'isdbgrid') return [];
   return [
     'the server is a standalone mongod, which has no retryable writes: a write cut off by a network error is not retried (claims are still settled by their claim_id); run it as a replica set, even of one member',
