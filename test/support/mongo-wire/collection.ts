@@ -4,6 +4,7 @@ import { resolve } from 'mingo/util';
 import { isNumeric, promote } from './bson-values.js';
 import { CommandError } from './errors.js';
 import type { Matcher } from './match.js';
+import { sortDocs } from './shape.js';
 
 export interface IndexSpec {
   v: number;
@@ -87,9 +88,19 @@ export class Collection {
     return v;
   }
 
-  /** Stored documents matching a compiled filter (`filter` itself only picks the unique-index fast path). */
-  find(filter: Document, matcher: Matcher): Document[] {
-    return this.candidates(filter).filter((d) => matcher(d, this.view(d)));
+  /**
+   * Stored documents matching a compiled filter (`filter` itself only picks the unique-index fast path), in `sort` order
+   * when given; with `limit`, candidates are sorted first and tested only until that many matched.
+   */
+  find(filter: Document, matcher: Matcher, sort?: Document, limit = 0): Document[] {
+    const candidates = sort ? sortDocs(this.candidates(filter), sort) : this.candidates(filter);
+    const out: Document[] = [];
+    for (const d of candidates) {
+      if (!matcher(d, this.view(d))) continue;
+      out.push(d);
+      if (limit > 0 && out.length >= limit) break;
+    }
+    return out;
   }
 
   remove(doc: Document): void {

@@ -2,7 +2,7 @@
 import type { Document } from 'bson';
 import { CommandError } from './errors.js';
 import { compileFilter } from './match.js';
-import { projectDoc, sortDocs } from './shape.js';
+import { projectDoc } from './shape.js';
 import { applyUpdate, buildUpsert } from './update-apply.js';
 import { toNumber, type WireState } from './state.js';
 
@@ -108,9 +108,7 @@ export function findAndModifyCommand(state: WireState, db: string, cmd: Document
   const name = cmd.findAndModify ?? cmd.findandmodify;
   const coll = state.ensureCollection(db, name);
   const query = (cmd.query ?? {}) as Document;
-  let matches = cmd[UPSERT_PROBE_MISSED] === true ? [] : coll.find(query, compileFilter(query));
-  if (matches.length > 1) matches = sortDocs(matches, cmd.sort as Document | undefined);
-  const target = matches[0];
+  const target = cmd[UPSERT_PROBE_MISSED] === true ? undefined : coll.find(query, compileFilter(query), cmd.sort as Document | undefined, 1)[0];
   const project = (doc: Document | null): Document | null => (doc ? projectDoc(doc, cmd.fields as Document | undefined) : null);
   if (cmd.remove) {
     if (target) coll.remove(target);

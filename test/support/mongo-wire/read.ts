@@ -5,25 +5,25 @@ import { resolve } from 'mingo/util';
 import { CommandError } from './errors.js';
 import { promote } from './bson-values.js';
 import { compileFilter } from './match.js';
-import { projectDoc, sortDocs } from './shape.js';
+import { projectDoc } from './shape.js';
 import { toNumber, type WireState } from './state.js';
 
-function matching(state: WireState, db: string, name: string, filter: unknown): Document[] {
+function matching(state: WireState, db: string, name: string, filter: unknown, sort?: Document, limit = 0): Document[] {
   const coll = state.collection(db, name);
   const matcher = compileFilter(filter);
-  return coll ? coll.find((filter ?? {}) as Document, matcher) : [];
+  return coll ? coll.find((filter ?? {}) as Document, matcher, sort, limit) : [];
 }
 
 export function findCommand(state: WireState, db: string, cmd: Document): Document {
-  let docs = matching(state, db, cmd.find, cmd.filter);
   let limit = toNumber(cmd.limit) ?? 0;
   let singleBatch = cmd.singleBatch === true;
   if (limit < 0) {
     limit = -limit;
     singleBatch = true;
   }
-  docs = sortDocs(docs, cmd.sort as Document | undefined);
   const skip = toNumber(cmd.skip) ?? 0;
+  const sort = cmd.sort && Object.keys(cmd.sort).length > 0 ? (cmd.sort as Document) : undefined;
+  let docs = matching(state, db, cmd.find, cmd.filter, sort, limit > 0 ? skip + limit : 0);
   docs = docs.slice(skip, limit > 0 ? skip + limit : undefined).map((d) => projectDoc(d, cmd.projection as Document | undefined));
   let batchSize = toNumber(cmd.batchSize);
   if (limit > 0 && (batchSize === undefined || batchSize === 0 || batchSize > limit)) batchSize = limit;
