@@ -48,6 +48,9 @@ describe('MongoDB stops in the middle of a pass', () => {
     expect(Date.now() - started).toBeLessThan(8000);
 
     await wire.restart();
+    // The driver finds the server again by itself; on a loaded machine its first attempt may still hit a connection
+    // that died with the old server (exit 4, like any failed pass), so wait until a read gets through.
+    await expect.poll(() => store.getRun(1).then(() => true, () => false), { timeout: 20_000, interval: 200 }).toBe(true);
     // Nothing half-written: run 1 is exactly as after the last successful write, and run 2 was not claimed.
     expect(await store.getRun(1)).toEqual(beforeOutage);
     expect((await store.getRun(2))!).toEqual({ number: 2, mode: 'background' });
