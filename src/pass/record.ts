@@ -14,7 +14,7 @@ export type LockScope = 'stage' | 'run' | 'none';
 export type HandedOffState = Extract<ProcessState, 'claimed' | 'submitted' | 'running'>;
 
 export type Recorded =
-  | { status: 'done' }
+  | { status: 'done'; fields?: StageFields }
   | { status: 'failed'; reason: string; decision: RetryDecision }
   | { status: 'pending'; reason: string; state: HandedOffState };
 
@@ -77,7 +77,7 @@ export interface RecordDeps {
 function stageFields(recorded: Recorded, host: string): StageFields {
   switch (recorded.status) {
     case 'done':
-      return { state: 'done', host, reason: null, next_retry: null };
+      return { ...recorded.fields, state: 'done', host, reason: null, next_retry: null };
     case 'failed':
       return { state: 'failed', host, reason: recorded.reason, n_failures: recorded.decision.nFailures, next_retry: recorded.decision.nextRetry };
     case 'pending':

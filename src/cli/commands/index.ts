@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { fakeDaqCommand } from './fake-daq.js';
+import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
@@ -10,6 +11,7 @@ import { submitCommand } from './submit.js';
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
+  importCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,
