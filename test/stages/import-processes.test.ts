@@ -40,6 +40,23 @@ describe('import as real processes', () => {
     expect(JSON.parse(next.stdout).done.map((d: { run: number }) => d.run)).toEqual([2, 3, 4]);
   }, 120_000);
 
+  it('SIGKILL mid-pass loses nothing: the lock is taken over once stale and the next pass completes every run', async () => {
+    const world = importWorld('pass:\n  lock_stale_s: 2\n  lock_update_s: 1\n');
+    for (const run of [1, 2, 3]) writeRun(world.source, run, { sparseBytes: run === 2 ? GB : undefined });
+    const pass = startCli(['import', '--incremental', '--concurrency', '1', '--config', world.configFile]);
+    // One run at a time: the first "done" is run 1, and run 2 (1 GB to hash) is in flight when the kill comes.
+    await waitFor(() => /done in .*run=000001/.test(pass.stderr()), 'run 1 to be done');
+    pass.child.kill('SIGKILL');
+    await pass.done;
+    const ledger = JSON.parse(fs.readFileSync(path.join(world.dir, 'work', 'state', 'import.json'), 'utf8'));
+    expect(ledger.last_contiguous_run).toBe(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    const next = await startCli(['import', '--incremental', '--config', world.configFile, '--json']).done;
+    expect(next.code).toBe(0);
+    expect(next.stderr).toMatch(/took over a stale lock import/);
+    expect(JSON.parse(next.stdout).done.map((d: { run: number }) => d.run)).toEqual([2, 3]);
+  }, 120_000);
+
   it('a broken run makes the pass exit 1 and names the file; the others are imported', async () => {
     const world = importWorld();
     for (const run of [1, 2]) writeRun(world.source, run);
