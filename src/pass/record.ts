@@ -50,7 +50,8 @@ export class LedgerAccess {
       realpath: false,
       lockfilePath: path.join(this.stateDir, `.${this.current.stage}.json.lock`),
       stale: 10_000,
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 50 },
+      // Longer than `stale`: a holder killed while writing does not make the others give up before its lock expires.
+      retries: { retries: 400, minTimeout: 5, maxTimeout: 50 },
     });
     try {
       const fresh = Ledger.load(this.stateDir, this.current.stage);

@@ -100,7 +100,11 @@ async function importRun(folder: RunFolder, options: ImportOptions & { store: Ru
   const ready = settled.ready ? settled : readiness({ recordEnd: fields.end, newestMs: listing.newestMs, nowMs, settleMinutes: config.import.settle_minutes });
   // A half-written file of a run that has not ended is not broken yet.
   if (!ready.ready) return { status: 'skipped', reason: ready.reason };
-  if (problems.length) throw new RecordFileError(problems.join('; '));
+  if (problems.length) {
+    // The run has ended, so it gets a document (number and name only) that its failed import state can live in.
+    if (!ctx.dryRun) await options.store.upsertRun({ number: folder.run, name: path.basename(folder.dir) });
+    throw new RecordFileError(problems.join('; '));
+  }
   const files = await inventory(listing.files, ctx.signal);
   const runRecord = Object.fromEntries([...records].map(([name, value]) => [recordKey(name), value]));
   const stored = await options.store.getRun(folder.run);

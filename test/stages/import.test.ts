@@ -69,7 +69,10 @@ describe('import', () => {
       expect(summary.failed[0]!.run).toBe(15);
       expect(summary.failed[0]!.reason).toContain(`${bad}: malformed YAML`);
       expect(summary.last_contiguous_run).toBe(11);
-      expect(stageOf((await store.getRun(15)) ?? { number: 15 }, store.stateField, 'import')).toBeUndefined();
+      // The failure is in the runs DB too, in a document that holds nothing but number and name.
+      const failed = (await store.getRun(15))!;
+      expect(failed.files).toBeUndefined();
+      expect(stageOf(failed, store.stateField, 'import')).toMatchObject({ state: 'failed', n_failures: 1, reason: expect.stringContaining(`${bad}: malformed YAML`) });
       fs.writeFileSync(bad, 'thresholds: [10, 20]\n');
       const retry = await runImport({ ...base, mode: 'retry-failed' });
       expect(retry.done.map((d) => d.run)).toEqual([15]);
