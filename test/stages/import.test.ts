@@ -120,6 +120,32 @@ describe('import', () => {
     });
   });
 
+  it("a DAQ live-data run folder is ready once THE_END holds a file; staging _temp folders are not inventoried", async () => {
+    const world = importWorld();
+    const dir = path.join(world.source, '012345');
+    for (const sub of ['000000', '000000_post', '000001_pre', '000001', '000002_temp']) {
+      fs.mkdirSync(path.join(dir, sub), { recursive: true });
+      fs.writeFileSync(path.join(dir, sub, 'daq0_reader_0_140234'), Buffer.alloc(16, 7));
+    }
+    await withStore(world, async (store, base) => {
+      const running = await runImport({ ...base, mode: 'incremental' });
+      expect(running.skipped.map((k) => k.run)).toEqual([12345]);
+      fs.mkdirSync(path.join(dir, 'THE_END'));
+      const empty = await runImport({ ...base, mode: 'incremental' });
+      expect(empty.skipped.map((k) => k.run)).toEqual([12345]);
+      fs.writeFileSync(path.join(dir, 'THE_END', 'daq0_reader_0_140234'), '...my only friend\n');
+      const ended = await runImport({ ...base, mode: 'incremental' });
+      expect(ended.done).toEqual([expect.objectContaining({ run: 12345, detail: expect.stringContaining('end marker THE_END') })]);
+      const doc = (await store.getRun(12345))!;
+      expect(doc.files!.map((f) => f.name)).toEqual([
+        '000000/daq0_reader_0_140234', '000000_post/daq0_reader_0_140234', '000001/daq0_reader_0_140234',
+        '000001_pre/daq0_reader_0_140234', 'THE_END/daq0_reader_0_140234',
+      ]);
+      expect(doc.run_record).toEqual({});
+      expect(doc.data).toEqual([expect.objectContaining({ type: 'live', location: dir })]);
+    });
+  });
+
   it('a run that appears while a pass runs is left to the next pass, which imports it', async () => {
     const world = importWorld();
     for (const run of [1, 2, 3]) writeRun(world.source, run);
