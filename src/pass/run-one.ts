@@ -64,6 +64,7 @@ export async function runOne(candidate: Candidate, processRun: ProcessRun, deps:
     const reason = `another pass is working on this run (${holder})`;
     deps.summary.skipped.push({ run, reason });
     runLog.info(`skipped: ${reason}`);
+    deps.onSettled?.(deps.summary);
     return;
   }
   try {

@@ -48,15 +48,13 @@ export interface FileStat {
 
 export interface FolderListing {
   files: FileStat[];
-  /** Relative paths of staging folders (`*_temp`): the DAQ is still writing there. */
-  temps: string[];
   /** The latest change of any file or folder inside, in ms. */
   newestMs: number;
 }
 
-/** Every regular file below a run folder, sorted by name; `*_temp` staging folders are noted, not listed. */
+/** Every regular file below a run folder, sorted by name; `*_temp` staging folders and symlinks are left out. */
 export async function listFolder(dir: string): Promise<FolderListing> {
-  const listing: FolderListing = { files: [], temps: [], newestMs: (await fs.promises.stat(dir)).mtimeMs };
+  const listing: FolderListing = { files: [], newestMs: (await fs.promises.stat(dir)).mtimeMs };
   const walk = async (rel: string): Promise<void> => {
     const entries = await fs.promises.readdir(path.join(dir, rel), { withFileTypes: true });
     for (const entry of entries) {
@@ -64,8 +62,8 @@ export async function listFolder(dir: string): Promise<FolderListing> {
       const abs = path.join(dir, name);
       if (entry.isDirectory()) {
         listing.newestMs = Math.max(listing.newestMs, (await fs.promises.stat(abs)).mtimeMs);
-        if (entry.name.endsWith('_temp')) listing.temps.push(name);
-        else await walk(name);
+        // The DAQ's `*_temp` staging folders: files are renamed out of them when complete, the folders stay behind.
+        if (!entry.name.endsWith('_temp')) await walk(name);
       } else if (entry.isFile()) {
         const st = await fs.promises.stat(abs);
         listing.newestMs = Math.max(listing.newestMs, st.mtimeMs);
