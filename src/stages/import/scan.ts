@@ -8,7 +8,7 @@ export interface RunFolder {
   dir: string;
 }
 
-/** Run folders of every source folder whose name matches the pattern; a run found twice is an error naming both. */
+/** Run folders of every source folder whose name matches the pattern (its first digits are the run number); a run found twice is an error naming both folders. */
 export async function scanSources(sourceDirs: readonly string[], pattern: RegExp): Promise<Map<number, RunFolder>> {
   const found = new Map<number, RunFolder>();
   for (const source of sourceDirs) {
@@ -25,10 +25,11 @@ export async function scanSources(sourceDirs: readonly string[], pattern: RegExp
       const digits = /\d+/.exec(entry.name);
       if (!digits) continue;
       const run = Number(digits[0]);
+      if (!Number.isSafeInteger(run)) continue;
       const dir = path.join(source, entry.name);
       const previous = found.get(run);
       if (previous) {
-        throw new ConfigError(`run ${run} is in two source folders: ${previous.dir} and ${dir}; keep one (daqflow will not guess which is the run)`, {
+        throw new ConfigError(`run ${run} has two folders: ${previous.dir} and ${dir}; keep one (daqflow will not guess which is the run)`, {
           context: { run, file: dir },
         });
       }
