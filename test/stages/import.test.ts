@@ -161,6 +161,16 @@ describe('import', () => {
     });
   });
 
+  it('a source folder that does not exist is a configuration error (exit 3) naming it; no ledger is written', async () => {
+    const world = importWorld();
+    fs.rmSync(world.source, { recursive: true });
+    await withStore(world, async (_store, base) => {
+      const error = await runImport({ ...base, mode: 'incremental' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ exitCode: 3, shortMessage: `import.source_dirs: cannot read ${world.source} (ENOENT); check the path and its permissions` });
+      expect(fs.existsSync(path.join(world.dir, 'work', 'state', 'import.json'))).toBe(false);
+    });
+  });
+
   it('a run that appears while a pass runs is left to the next pass, which imports it', async () => {
     const world = importWorld();
     for (const run of [1, 2, 3]) writeRun(world.source, run);

@@ -1,7 +1,7 @@
 // import, step 1: which run folders the source folders hold, and what is in one (every file, with size and mtime).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ServiceUnavailableError } from '../../errors.js';
 
 export interface RunFolder {
   run: number;
@@ -16,9 +16,13 @@ export async function scanSources(sourceDirs: readonly string[], pattern: RegExp
     try {
       entries = await fs.promises.readdir(source, { withFileTypes: true });
     } catch (error) {
-      throw new ConfigError(`import.source_dirs: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path and its permissions`, {
-        context: { option: 'import.source_dirs', file: source },
-      });
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const context = { option: 'import.source_dirs', file: source };
+      // A missing or forbidden folder is a configuration matter; anything else (EIO, ESTALE …) is a mount that is down.
+      if (['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM'].includes(code)) {
+        throw new ConfigError(`import.source_dirs: cannot read ${source} (${code}); check the path and its permissions`, { context });
+      }
+      throw new ServiceUnavailableError(`import.source_dirs: cannot read ${source} (${code}); is its file system mounted and reachable?`, { context });
     }
     for (const entry of entries) {
       if (!entry.isDirectory() || !pattern.test(entry.name)) continue;
