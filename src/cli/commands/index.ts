@@ -4,6 +4,7 @@ import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { dbCommand } from './db.js';
 import { fakeDaqCommand } from './fake-daq.js';
+import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
@@ -11,6 +12,7 @@ import { submitCommand } from './submit.js';
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
+  importCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,
