@@ -3,7 +3,6 @@ import type { CommandModule } from 'yargs';
 import { ConfigError, EXIT } from '../../errors.js';
 import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
 
 interface DbArgs extends GlobalArgs {
   action: 'init';
@@ -30,7 +29,7 @@ export const dbCommand: CommandModule<GlobalArgs, DbArgs> = {
           context: { option: 'rundb' },
         });
       }
-      setOutcome({ exitCode: EXIT.ok, json: { backend, location, ...report } });
+      argv.outcome.set({ exitCode: EXIT.ok, json: { backend, location, ...report } });
     } finally {
       await ctx.close();
     }
