@@ -89,6 +89,7 @@ async function straxerPass(o: StraxerOptions): Promise<StraxerSummary> {
     storageDirs: [...new Set([writeDir, ...storageDirs])],
     writeDir,
     liveDir: o.liveDir ?? paths.liveDir,
+    channelMap: o.config.live.channel_map,
     workers: o.workers ?? p.workers ?? os.availableParallelism(),
     options: { ...p.options, ...(o.pluginOptions ?? {}) },
     fromScratch: o.fromScratch,

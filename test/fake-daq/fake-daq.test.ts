@@ -10,19 +10,20 @@ import { makeTmpDir } from '../support/tmp.js';
 import { cli } from '../engine/helpers.js';
 
 describe('fake-daq', () => {
-  it('writes the same bytes for the same seed and different bytes for another seed', async () => {
+  it('writes the same bytes for the same seed (daqflow-live/1 layout) and different bytes for another seed', async () => {
     const [a, b, c] = [makeTmpDir(), makeTmpDir(), makeTmpDir()];
-    await runFakeDaq({ runs: [7], liveDir: a, sizeMb: 2, seed: 4, chunkMb: 1 });
-    await runFakeDaq({ runs: [7], liveDir: b, sizeMb: 2, seed: 4, chunkMb: 1 });
-    await runFakeDaq({ runs: [7], liveDir: c, sizeMb: 2, seed: 5, chunkMb: 1 });
+    const legacy = { layout: 'daqflow-live/1' } as const;
+    await runFakeDaq({ runs: [7], liveDir: a, sizeMb: 2, seed: 4, chunkMb: 1, ...legacy });
+    await runFakeDaq({ runs: [7], liveDir: b, sizeMb: 2, seed: 4, chunkMb: 1, ...legacy });
+    await runFakeDaq({ runs: [7], liveDir: c, sizeMb: 2, seed: 5, chunkMb: 1, ...legacy });
     const chunk = async (dir: string) => readLiveChunk(dir, readLiveIndex(dir, '000007'), 0);
     expect(Buffer.compare(Buffer.from(await chunk(a)), Buffer.from(await chunk(b)))).toBe(0);
     expect(Buffer.compare(Buffer.from(await chunk(a)), Buffer.from(await chunk(c)))).not.toBe(0);
   });
 
-  it('writes strax raw_records: sorted, 110-sample records near a 16000 ADC baseline, quiet chunk edges', async () => {
+  it('writes strax raw_records (daqflow-live/1 layout): sorted, 110-sample records near a 16000 ADC baseline, quiet chunk edges', async () => {
     const dir = makeTmpDir();
-    await runFakeDaq({ runs: [8], liveDir: dir, sizeMb: 2, chunkMb: 1 });
+    await runFakeDaq({ runs: [8], liveDir: dir, sizeMb: 2, chunkMb: 1, layout: 'daqflow-live/1' });
     const index = readLiveIndex(dir, '000008');
     expect(index.dtype).toBe(rawRecordDtype().descr);
     const rows = new RecordView(rawRecordDtype(), await readLiveChunk(dir, index, 0));

@@ -10,7 +10,11 @@ import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
 import { DataKey } from './data-key.js';
 import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from './executor.js';
-import { readLiveFrame, readLiveIndex } from './live-data.js';
+import fs from 'node:fs';
+import { XENONNT_CHANNEL_MAP, channelRanges, outputTypes, readDaqSettings } from './daq-live.js';
+import { DaqRun, readyChunks } from './daq-reader.js';
+import { liveIndexPath, liveRunDir, readLiveFrame, readLiveIndex, type LiveFrame } from './live-data.js';
+import YAML from 'yaml';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
 import { RowNumberer } from './row-numberer.js';
@@ -36,6 +40,12 @@ export interface ProcessOptions {
   save?: string[];
   overwrite?: OverwritePolicy;
   onProgress?: (p: { segment: number; segments: number; bytesIn: number }) => void;
+  /** The DAQ's channel split (live.channel_map); default XENONnT's. */
+  channelMap?: Readonly<Record<string, readonly [number, number]>>;
+  /** Process a run while the DAQ writes it: wait for ready chunks until THE_END (straxer --follow). */
+  follow?: { pollMs: number; timeoutMs: number };
+  /** Aborting stops after the segment in hand; every open product is then closed with the reason as its exception. */
+  signal?: AbortSignal;
   onProductSaved?: (p: ProductSummary) => void | Promise<void>;
 }
 
@@ -122,13 +132,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   let bytesIn = 0;
   let segments: Segment[] = [];
   if (order.length > 0) {
-    const liveSource = order.find((r) => r.cls.source === 'live');
-    const live = liveSource ? readLiveIndex(o.liveDir, o.runId) : undefined;
-    if (live) segments = live.chunks.map((c) => ({ start: BigInt(c.start), end: BigInt(c.end) }));
-    else {
-      const first = stored.get([...load][0]!)!;
-      segments = segmentsFromPyJson(first.metadata!.extra[SEGMENTS_KEY]) ?? first.metadata!.chunks.map((c) => ({ start: c.start, end: c.end }));
-    }
+    const source = segmentSource(o, order, stored, [...load]);
+    segments = source.planned;
     const slicers = new Map<string, SegmentSlicer>();
     for (const t of load) {
       const ds = stored.get(t)!;
@@ -166,19 +171,23 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         }
       };
       const keep = saved.map((r) => r.dataType);
-      for (let i = 0; i < segments.length; i++) {
-        const seg = segments[i]!;
-        const inputs: PluginInputs = {};
-        const frame = live ? await readLiveFrame(o.liveDir, live, i) : undefined;
+      const done: Segment[] = [];
+      for await (const next of source.segments) {
+        const seg = next.seg;
+        const inputs: PluginInputs = { ...next.inputs };
         for (const [t, s] of slicers) inputs[t] = await s.take(seg.end);
-        bytesIn += (frame?.nbytes ?? 0) + Object.values(inputs).reduce((a, b) => a + b.length, 0);
-        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: frame, keep });
+        bytesIn += next.nbytes + Object.values(inputs).reduce((a, b) => a + b.length, 0);
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep });
         result.catch(() => undefined);
         inFlight.push({ seg, result });
+        done.push(seg);
         while (inFlight.length >= maxInFlight) await drain();
-        o.onProgress?.({ segment: i + 1, segments: segments.length, bytesIn });
+        o.onProgress?.({ segment: done.length, segments: Math.max(done.length, source.expected()), bytesIn });
+        if (o.signal?.aborted) throw o.signal.reason;
       }
       while (inFlight.length > 0) await drain();
+      segments = done;
+      for (const w of writers.values()) w.saver.metadata.extra[SEGMENTS_KEY] = segmentsToPyJson(segments);
       // Close every product at once: their last chunks compress in parallel.
       const closing = await Promise.allSettled(saved.map((r) => writers.get(r.dataType)!.finish()));
       const failedClose = closing.find((c) => c.status === 'rejected');
@@ -204,4 +213,65 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     run: o.runId, targets: o.targets, products, computed: order.map((r) => r.dataType), loaded: [...load], segments: segments.length,
     bytes_in: bytesIn, seconds, mb_per_s: seconds > 0 ? bytesIn / 1e6 / seconds : 0, workers,
   };
+}
+
+/** One segment to compute: its range, and its live data (a still-compressed daqflow-live/1 frame or DAQ rows by type). */
+interface SegmentInput {
+  seg: Segment;
+  live?: LiveFrame;
+  inputs: PluginInputs;
+  nbytes: number;
+}
+
+interface SegmentSource {
+  /** The plan when known up front (stored inputs, daqflow-live/1); DAQ live data is discovered chunk by chunk. */
+  planned: Segment[];
+  expected(): number;
+  segments: AsyncIterable<SegmentInput>;
+}
+
+/** Where the run's segments come from: the DAQ's chunk folders, a daqflow-live/1 index, or the stored inputs' plan. */
+function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<string, StoredDataset>, load: string[]): SegmentSource {
+  const liveTypes = order.filter((r) => r.cls.source === 'live').map((r) => r.dataType);
+  if (liveTypes.length === 0) {
+    const first = stored.get(load[0]!)!;
+    const planned = segmentsFromPyJson(first.metadata!.extra[SEGMENTS_KEY]) ?? first.metadata!.chunks.map((c) => ({ start: c.start, end: c.end }));
+    return { planned, expected: () => planned.length, segments: (async function* () { for (const seg of planned) yield { seg, inputs: {}, nbytes: 0 }; })() };
+  }
+  if (fs.existsSync(liveIndexPath(o.liveDir, o.runId))) {
+    const index = readLiveIndex(o.liveDir, o.runId);
+    const planned = index.chunks.map((c) => ({ start: BigInt(c.start), end: BigInt(c.end) }));
+    const segments = (async function* () {
+      for (let i = 0; i < planned.length; i++) {
+        const live = await readLiveFrame(o.liveDir, index, i);
+        yield { seg: planned[i]!, live, inputs: {}, nbytes: live.nbytes };
+      }
+    })();
+    return { planned, expected: () => planned.length, segments };
+  }
+  const runDir = liveRunDir(o.liveDir, o.runId);
+  if (!fs.existsSync(runDir)) throw new DataNotAvailableError(`run ${o.runId}`, `no live data at ${runDir}; check the run number and --live`, { run: o.runId, file: runDir });
+  const ranges = channelRanges(o.channelMap ?? XENONNT_CHANNEL_MAP);
+  const provided = outputTypes(ranges);
+  for (const t of liveTypes) {
+    if (!provided.includes(t)) throw new ConfigError(`${t} needs its subdetector in live.channel_map (the map provides ${provided.join(', ')})`, { context: { option: 'live.channel_map' } });
+  }
+  const run = new DaqRun(runDir, readDaqSettings(runDir, ranges, (text) => YAML.parse(text)));
+  const segments = (async function* () {
+    const follow = { follow: o.follow !== undefined, pollMs: o.follow?.pollMs ?? 2000, timeoutMs: o.follow?.timeoutMs ?? 300_000, signal: o.signal, runId: o.runId };
+    for await (const i of readyChunks(run, follow)) {
+      const chunk = await run.load(i);
+      const inputs: PluginInputs = {};
+      for (const t of liveTypes) inputs[`live:${t}`] = chunk.outputs[t] ?? new Uint8Array(0);
+      yield { seg: { start: chunk.start, end: chunk.end }, inputs, nbytes: chunk.nbytes };
+    }
+  })();
+  const expected = () => {
+    try {
+      return fs.readdirSync(runDir).filter((n) => /^\d{6}$/.test(n)).length;
+    } catch {
+      return 0;
+    }
+  };
+  return { planned: [], expected, segments };
 }

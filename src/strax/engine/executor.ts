@@ -61,7 +61,7 @@ export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTas
   for (const { dataType, plugin, deps, layout } of plugins) {
     const inputs: PluginInputs = {};
     for (const d of deps) inputs[d] = have[d]!;
-    if (deps.length === 0) inputs.live = have.live!;
+    if (deps.length === 0) inputs.live = have[`live:${dataType}`] ?? have.live!;
     const rows = plugin.compute(inputs, task.range);
     have[dataType] = rows;
     if (keep && !keep.has(dataType)) continue;
