@@ -34,7 +34,7 @@ export interface FakeDaqOptions {
   /** DAQ layout: reader threads (one file per thread and folder). */
   threads?: number;
   compressor?: DaqCompressor;
-  /** DAQ layout: also put an interaction across every DAQ chunk end (S1 0.5 ms before, S2 0.5 ms after). */
+  /** DAQ layout: also put an interaction across every DAQ chunk start (S1 0.5 ms before, S2 0.5 ms after). */
   crossBoundaries?: boolean;
   onChunk?: (run: string, chunk: number, bytes: number) => void;
 }
@@ -157,14 +157,14 @@ function daqWriter(o: DaqLayoutOptions, runDir: string, t0: bigint, nChannels: n
   return { writer, chunkNs, overlapNs, config };
 }
 
-/** Interactions straddling the DAQ chunk ends inside one generated block (relative ns): S1 0.5 ms before, S2 0.5 ms after. */
+/** Interactions straddling the DAQ chunk starts inside one generated block (relative ns): S1 0.5 ms before, S2 0.5 ms after. */
 function acrossChunkEnds(daq: RunDaq, blockStart: bigint, durationNs: number): ForcedInteraction[] {
   const F = daq.chunkNs + daq.overlapNs;
   const from = Number(blockStart);
   const out: ForcedInteraction[] = [];
   const drift = 1e6;
   for (let c = Math.max(0, Math.floor(from / F) - 1); c * F < from + durationNs; c++) {
-    const edge = c * F + daq.chunkNs - from;
+    const edge = (c + 1) * F - from; // where chunk c+1 starts: its pre window's break is near here (e − G when the window ends quietly)
     if (edge - drift / 2 >= QUIET_NS + 1e4 && edge + drift / 2 + 1e5 <= durationNs - QUIET_NS) out.push({ s1Ns: edge - drift / 2, driftNs: drift });
   }
   return out;

@@ -14,11 +14,11 @@ export const RUN = '012100';
 /** DAQ chunk length and overlap of the test runs [s]: runs of a few MB span several chunks. */
 export const TEST_DAQ = { daqChunkS: 0.5, daqOverlapS: 0.05 } as const;
 
-export async function makeLiveRun(options: { sizeMb?: number; rateHz?: number; seed?: number; chunkMb?: number; layout?: FakeDaqOptions['layout']; crossBoundaries?: boolean } = {}): Promise<string> {
+export async function makeLiveRun(options: { sizeMb?: number; rateHz?: number; seed?: number; chunkMb?: number; layout?: FakeDaqOptions['layout']; crossBoundaries?: boolean; daq?: { daqChunkS: number; daqOverlapS: number } } = {}): Promise<string> {
   const liveDir = makeTmpDir('daqflow-live-');
   await runFakeDaq({
     runs: [Number(RUN)], liveDir, sizeMb: options.sizeMb ?? 6, rateHz: options.rateHz ?? 8, seed: options.seed ?? 3, chunkMb: options.chunkMb ?? 2,
-    layout: options.layout, crossBoundaries: options.crossBoundaries, ...TEST_DAQ,
+    layout: options.layout, crossBoundaries: options.crossBoundaries, ...(options.daq ?? TEST_DAQ),
   });
   return liveDir;
 }

@@ -18,6 +18,8 @@ import YAML from 'yaml';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
 import { RowNumberer } from './row-numberer.js';
+import { OverlapStage } from './overlap.js';
+import { preparePlugins } from './executor.js';
 import type { PluginRegistry } from './registry.js';
 import { checkUserOptions, resolvePlugins, type ResolvedPlugin } from './resolve.js';
 import { SEGMENTS_KEY, SegmentSlicer, segmentsFromPyJson, segmentsToPyJson, type Segment } from './segments.js';
@@ -139,9 +141,10 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
       const ds = stored.get(t)!;
       slicers.set(t, new SegmentSlicer(readChunks(ds)[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
     }
-    const setups = order.map((r) => ({ dataType: r.dataType, config: r.config }));
+    const split = splitWindowed(plan, order);
+    const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const executor: Executor =
-      workers > 1 && o.builtinPlugins ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(order.map((r) => [r.dataType, r.cls])), setups);
+      workers > 1 && o.builtinPlugins ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
@@ -160,17 +163,29 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1 };
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
-      const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
+      const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs>; inputs: PluginInputs }> = [];
       const numbering = new Map(saved.filter((r) => r.cls.numberedField).map((r) => [r.dataType, new RowNumberer(instantiate(r.cls, r.config).layout, r.cls.numberedField!)]));
+      const write = async (start: bigint, end: bigint, rows: PluginInputs) => {
+        for (const [type, data] of Object.entries(rows)) {
+          const w = writers.get(type);
+          if (!w) continue; // an input of the overlap stage, not saved
+          numbering.get(type)?.number(data);
+          await w.add({ start, end, data });
+        }
+      };
+      let stage: OverlapStage | undefined;
       const drain = async () => {
         const head = inFlight.shift()!;
         const out = await head.result;
-        for (const [type, rows] of Object.entries(out)) {
-          numbering.get(type)?.number(rows);
-          await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
-        }
+        await write(head.seg.start, head.seg.end, out);
+        if (split.windowed.length === 0) return;
+        stage ??= overlapStage(o.runId, split, head.seg.start, byType);
+        const fed: PluginInputs = {};
+        for (const t of split.external) fed[t] = out[t] ?? head.inputs[t] ?? new Uint8Array(0);
+        const sent = await stage.add(head.seg.end, fed);
+        if (sent) await write(sent.start, sent.end, sent.rows);
       };
-      const keep = saved.map((r) => r.dataType);
+      const keep = [...new Set([...saved.map((r) => r.dataType), ...split.external])];
       const done: Segment[] = [];
       for await (const next of source.segments) {
         const seg = next.seg;
@@ -179,13 +194,15 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         bytesIn += next.nbytes + Object.values(inputs).reduce((a, b) => a + b.length, 0);
         const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep });
         result.catch(() => undefined);
-        inFlight.push({ seg, result });
+        inFlight.push({ seg, result, inputs });
         done.push(seg);
         while (inFlight.length >= maxInFlight) await drain();
         o.onProgress?.({ segment: done.length, segments: Math.max(done.length, source.expected()), bytesIn });
         if (o.signal?.aborted) throw o.signal.reason;
       }
       while (inFlight.length > 0) await drain();
+      const last = await stage?.finish();
+      if (last) await write(last.start, last.end, last.rows);
       segments = done;
       for (const w of writers.values()) w.saver.metadata.extra[SEGMENTS_KEY] = segmentsToPyJson(segments);
       // Close every product at once: their last chunks compress in parallel.
@@ -274,4 +291,35 @@ function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<s
     }
   };
   return { planned: [], expected, segments };
+}
+
+/** The computed plugins split into segment-local ones and the overlap stage (windowed plugins and all downstream). */
+interface WindowSplit {
+  local: ResolvedPlugin[];
+  windowed: ResolvedPlugin[];
+  /** Inputs of the overlap stage that it does not compute itself (segment-local outputs or stored products). */
+  external: string[];
+}
+
+function splitWindowed(plan: ResolvedPlugin[], order: ResolvedPlugin[]): WindowSplit {
+  const inStage = new Set<string>();
+  for (const r of plan) if (r.cls.overlapWindow || r.cls.dependsOn.some((d) => inStage.has(d))) inStage.add(r.dataType);
+  const windowed = order.filter((r) => inStage.has(r.dataType));
+  const computed = new Set(windowed.map((r) => r.dataType));
+  const external = [...new Set(windowed.flatMap((r) => r.cls.dependsOn).filter((d) => !computed.has(d)))];
+  return { local: order.filter((r) => !inStage.has(r.dataType)), windowed, external };
+}
+
+function overlapStage(runId: string, split: WindowSplit, start: bigint, byType: Map<string, ResolvedPlugin>): OverlapStage {
+  const layoutOf = (t: string) => instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout;
+  const plugins = preparePlugins((t) => byType.get(t)!.cls, split.windowed.map((r) => ({ dataType: r.dataType, config: r.config })));
+  const windowNs = split.windowed.reduce((a, r) => a + (r.cls.overlapWindow?.(r.config) ?? 0), 0);
+  const references = split.external.flatMap((t) => {
+    const ref = byType.get(t)!.cls.rowReference;
+    return ref && split.external.includes(ref.into) ? [{ from: t, field: ref.field, into: ref.into }] : [];
+  });
+  return new OverlapStage(
+    runId, plugins, new Map(split.external.map((t) => [t, layoutOf(t)])), new Map(split.windowed.map((r) => [r.dataType, layoutOf(r.dataType)])),
+    BigInt(windowNs), references, start,
+  );
 }
