@@ -201,6 +201,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         if (o.signal?.aborted) throw o.signal.reason;
       }
       while (inFlight.length > 0) await drain();
+      if (o.signal?.aborted) throw o.signal.reason;
       const last = await stage?.finish();
       if (last) await write(last.start, last.end, last.rows);
       segments = done;
@@ -218,7 +219,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         products.push(p);
         await o.onProductSaved?.(p);
       }
-    } catch (error) {
+    } catch (caught) {
+      const error = o.signal?.aborted ? o.signal.reason : caught;
       for (const w of writers.values()) await w.saver.fail(error).catch(() => undefined);
       throw error;
     } finally {
