@@ -28,7 +28,7 @@ export interface FakeDaqOptions {
   mode?: string;
   /** `daq` (default): the DAQ's layout (chunk folders, overlap windows, one file per reader thread, THE_END). */
   layout?: 'daq' | typeof LIVE_FORMAT;
-  /** DAQ layout: chunk length and overlap [s] (redax strax_chunk_length / strax_chunk_overlap). */
+  /** DAQ layout: chunk length and overlap [s] (redax strax_chunk_length / strax_chunk_overlap; default 1 and 0.1). */
   daqChunkS?: number;
   daqOverlapS?: number;
   /** DAQ layout: reader threads (one file per thread and folder). */
@@ -143,12 +143,16 @@ interface RunDaq {
   config: Record<string, unknown>;
 }
 
+/** redax writes 5 s chunks with 0.5 s overlaps; fake-daq's default runs (20 MB, ~4 s) would be shorter than one chunk. */
+export const DEFAULT_DAQ_CHUNK_S = 1;
+export const DEFAULT_DAQ_OVERLAP_S = 0.1;
+
 /** The reader name of fake-daq's files: `fakedaq_reader_0_<thread>` (redax: `<host>_reader_<id>_<thread id>`). */
 export const FAKE_DAQ_READER = 'fakedaq_reader_0';
 
 function daqWriter(o: DaqLayoutOptions, runDir: string, t0: bigint, nChannels: number): RunDaq {
-  const chunkNs = Math.round((o.daqChunkS ?? 5) * 1e9);
-  const overlapNs = Math.round((o.daqOverlapS ?? 0.5) * 1e9);
+  const chunkNs = Math.round((o.daqChunkS ?? DEFAULT_DAQ_CHUNK_S) * 1e9);
+  const overlapNs = Math.round((o.daqOverlapS ?? DEFAULT_DAQ_OVERLAP_S) * 1e9);
   const threads = o.threads ?? 4;
   const compressor = o.compressor ?? 'lz4';
   if (threads > nChannels) throw new ConfigError(`--threads ${threads} is more than the ${nChannels} channels (a thread without data never writes THE_END)`, { context: { option: 'threads' } });

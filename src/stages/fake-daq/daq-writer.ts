@@ -52,7 +52,7 @@ export class DaqWriter {
     const F = this.o.chunkNs + this.o.overlapNs;
     for (let off = 0; off < rows.length; off += SIZE) {
       const rel = v.getBigInt64(off, true) - this.o.t0;
-      const row = rows.slice(off, off + SIZE);
+      const row = new Uint8Array(rows.subarray(off, off + SIZE)); // a copy (Buffer.slice would share memory)
       new DataView(row.buffer).setBigInt64(0, rel, true);
       const t = Number(rel);
       const c = Math.trunc(t / F); // redax's integer division: a slightly negative time lands in chunk 0

@@ -97,7 +97,7 @@ export class OverlapStage {
     for (const [type, layout] of this.inputs) {
       let rows = inputs[type] ?? new Uint8Array(0);
       for (const ref of this.references.filter((r) => r.from === type)) {
-        rows = rows.slice(); // the caller may still write these rows: re-base a copy
+        rows = new Uint8Array(rows); // the caller may still use these rows: re-base a copy
         shiftField(layout, rows, ref.field, carried.get(ref.into)!);
       }
       this.carry[type] = concat(this.carry[type], rows);
@@ -131,7 +131,7 @@ export class OverlapStage {
     const out: PluginInputs = {};
     for (const [type, layout] of this.outputs) {
       const rows = all[type]!;
-      out[type] = rows.slice(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize);
+      out[type] = new Uint8Array(rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize));
     }
     const chunk = { start: this.sentUntil, end: cut, rows: out };
     this.sentUntil = cut;
@@ -149,7 +149,7 @@ export class OverlapStage {
       const kept = this.carry[ref.from]!.subarray(drop.get(ref.from)! * layout.itemsize);
       drop.set(ref.into, Math.min(drop.get(ref.into)!, minField(layout, kept, ref.field)));
     }
-    for (const [type, layout] of this.inputs) this.carry[type] = this.carry[type]!.slice(drop.get(type)! * layout.itemsize);
+    for (const [type, layout] of this.inputs) this.carry[type] = new Uint8Array(this.carry[type]!.subarray(drop.get(type)! * layout.itemsize));
     for (const ref of this.references) shiftField(this.inputs.get(ref.from)!, this.carry[ref.from]!, ref.field, -drop.get(ref.into)!);
     this.carryStart = t;
   }
