@@ -266,4 +266,10 @@ describe('DAQ live layout (DAQReader rules)', () => {
     expect(times(view(c0!, 'raw_records_he'))).toEqual([5n]);
     expect(times(view(c0!, 'raw_records_nv'))).toEqual([7n]);
   });
+
+  it('refuses a channel map that DAQReader could not use: descending ranges, 799 outside, two ranges for one output', () => {
+    expect(() => channelRanges({ tpc: [0, 493], he: [400, 752], aqmon: [790, 807] })).toThrow(/live.channel_map.he: ranges must be ascending/);
+    expect(() => channelRanges({ tpc: [0, 493] })).toThrow(/channel 799 \(artificial deadtime\) must be inside a range/);
+    expect(() => channelRanges({ nveto: [2000, 2119], aqmon: [2200, 2300], nveto2: [2400, 2500] })).toThrow(/nveto2: nveto already goes to raw_records_nv/);
+  });
 });

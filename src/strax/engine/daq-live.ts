@@ -52,6 +52,9 @@ export function channelRanges(map: Readonly<Record<string, readonly [number, num
     if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi) throw new ConfigError(`${option}.${name}: [${lo}, ${hi}] is not a channel range [lo, hi] with lo ≤ hi`, { context: { option } });
     const prev = out[out.length - 1];
     if (prev && lo <= prev.hi) throw new ConfigError(`${option}.${name}: ranges must be ascending in map order (${name} starts at ${lo}, ${prev.name} ends at ${prev.hi})`, { context: { option } });
+    const type = outputTypeOf(name);
+    const twin = out.find((r) => type !== undefined && outputTypeOf(r.name) === type);
+    if (twin) throw new ConfigError(`${option}.${name}: ${twin.name} already goes to ${type} (DAQReader would keep only one of them); merge the ranges`, { context: { option } });
     out.push({ name, lo, hi });
   }
   if (!out.some((r) => r.lo <= ARTIFICIAL_DEADTIME_CHANNEL && ARTIFICIAL_DEADTIME_CHANNEL <= r.hi)) {

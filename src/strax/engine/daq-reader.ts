@@ -8,66 +8,121 @@ import { DataCorruptedError } from '../errors.js';
 import { ARTIFICIAL_DEADTIME_CHANNEL, DAQ_RECORD, THE_END, decodeDaqFile, outputTypeOf, type DaqSettings } from './daq-live.js';
 
 const SIZE = DAQ_RECORD.itemsize;
+/** A raw_record is 61 little-endian 32-bit words: time lo, time hi, length, dt | channel << 16, … */
+const WORDS = SIZE / 4;
 const TWO32 = 4294967296;
 
-/** Packed raw_records rows with their times, end times and channels as numbers (exact: relative times < 2⁵³ ns). */
-class Rows {
-  readonly n: number;
-  readonly time: Float64Array;
-  readonly endtime: Float64Array;
-  readonly channel: Int16Array;
+/** A decoded file as 32-bit words (copied once if the decoder's buffer is not 4-byte aligned). */
+function words(bytes: Uint8Array): Int32Array {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+  return new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4);
+}
+
+/**
+ * Rows held in decoded files (parts), in a chosen order — part and row of each — with their times, end times and
+ * channels as numbers (exact: relative times stay below 2⁵³ ns). Rows are gathered into output arrays only once.
+ */
+class Selection {
   constructor(
-    readonly bytes: Uint8Array,
-    where: string,
-  ) {
-    this.n = bytes.length / SIZE;
-    this.time = new Float64Array(this.n);
-    this.endtime = new Float64Array(this.n);
-    this.channel = new Int16Array(this.n);
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    for (let i = 0; i < this.n; i++) {
-      const o = i * SIZE;
-      const hi = v.getInt32(o + 4, true);
-      if (hi >= 2 ** 21 || hi < -(2 ** 21)) throw new DataCorruptedError(where, `record ${i} has time ${v.getBigInt64(o, true)} ns: live times are relative to the run start and must stay below 2^53 ns`);
-      const t = hi * TWO32 + v.getUint32(o, true);
-      this.time[i] = t;
-      this.endtime[i] = t + v.getInt32(o + 8, true) * v.getInt16(o + 12, true);
-      this.channel[i] = v.getInt16(o + 14, true);
+    readonly parts: Int32Array[],
+    readonly part: Uint16Array,
+    readonly row: Uint32Array,
+    readonly time: Float64Array,
+    readonly endtime: Float64Array,
+    readonly channel: Int16Array,
+  ) {}
+
+  get n(): number {
+    return this.row.length;
+  }
+
+  static of(parts: Int32Array[], where: string): Selection {
+    const n = parts.reduce((a, p) => a + p.length / WORDS, 0);
+    const sel = new Selection(parts, new Uint16Array(n), new Uint32Array(n), new Float64Array(n), new Float64Array(n), new Int16Array(n));
+    let k = 0;
+    parts.forEach((w, p) => {
+      for (let r = 0; r < w.length / WORDS; r++, k++) {
+        const o = r * WORDS;
+        const hi = w[o + 1]!;
+        if (hi >= 2 ** 21 || hi < -(2 ** 21)) throw new DataCorruptedError(where, `a record has time ${BigInt(hi) * 2n ** 32n + BigInt(w[o]! >>> 0)} ns: live times are relative to the run start and must stay below 2^53 ns`);
+        const t = hi * TWO32 + (w[o]! >>> 0);
+        sel.part[k] = p;
+        sel.row[k] = r;
+        sel.time[k] = t;
+        sel.endtime[k] = t + w[o + 2]! * ((w[o + 3]! << 16) >> 16);
+        sel.channel[k] = w[o + 3]! >> 16;
+      }
+    });
+    return sel;
+  }
+
+  /** The rows at `order` (indices into this selection), in that order. */
+  pick(order: ArrayLike<number>): Selection {
+    const n = order.length;
+    const sel = new Selection(this.parts, new Uint16Array(n), new Uint32Array(n), new Float64Array(n), new Float64Array(n), new Int16Array(n));
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      sel.part[i] = this.part[j]!;
+      sel.row[i] = this.row[j]!;
+      sel.time[i] = this.time[j]!;
+      sel.endtime[i] = this.endtime[j]!;
+      sel.channel[i] = this.channel[j]!;
     }
+    return sel;
   }
 
-  /** A stable sort by (time, channel), as strax.sort_by_time; sorted input is returned as is. */
-  sorted(where: string): Rows {
-    let isSorted = true;
-    for (let i = 1; i < this.n && isSorted; i++) {
-      isSorted = this.time[i - 1]! < this.time[i]! || (this.time[i - 1] === this.time[i] && this.channel[i - 1]! <= this.channel[i]!);
+  range(from: number, to: number): Selection {
+    return new Selection(this.parts, this.part.subarray(from, to), this.row.subarray(from, to), this.time.subarray(from, to), this.endtime.subarray(from, to), this.channel.subarray(from, to));
+  }
+
+  private before(a: number, b: number): boolean {
+    return this.time[a]! < this.time[b]! || (this.time[a] === this.time[b] && this.channel[a]! < this.channel[b]!);
+  }
+
+  /**
+   * strax.sort_by_time: a stable sort by (time, channel). A few sorted runs (fake-daq's files, one per thread) are
+   * merged, the earlier run first on ties; anything else is sorted with the position as the last key.
+   */
+  sorted(): Selection {
+    const starts = [0];
+    for (let i = 1; i < this.n; i++) if (this.before(i, i - 1)) starts.push(i);
+    if (starts.length === 1) return this;
+    starts.push(this.n);
+    if (starts.length > 33) {
+      const idx = Array.from({ length: this.n }, (_, i) => i);
+      idx.sort((a, b) => this.time[a]! - this.time[b]! || this.channel[a]! - this.channel[b]! || a - b);
+      return this.pick(idx);
     }
-    if (isSorted) return this;
-    const order = Array.from({ length: this.n }, (_, i) => i);
-    order.sort((a, b) => this.time[a]! - this.time[b]! || this.channel[a]! - this.channel[b]! || a - b);
-    return new Rows(permute(this.bytes, order), where);
+    const heads = starts.slice(0, -1);
+    const merged = new Uint32Array(this.n);
+    for (let k = 0; k < this.n; k++) {
+      let best = -1;
+      for (let h = 0; h < heads.length; h++) if (heads[h]! < starts[h + 1]! && (best < 0 || this.before(heads[h]!, heads[best]!))) best = h;
+      merged[k] = heads[best]!++;
+    }
+    return this.pick(merged);
   }
 
-  slice(from: number, to: number, where: string): Rows {
-    return new Rows(this.bytes.subarray(from * SIZE, to * SIZE), where);
+  /** This selection followed by `other` (parts concatenated). */
+  concat(other: Selection): Selection {
+    const parts = [...this.parts, ...other.parts];
+    const n = this.n + other.n;
+    const sel = new Selection(parts, new Uint16Array(n), new Uint32Array(n), new Float64Array(n), new Float64Array(n), new Int16Array(n));
+    sel.part.set(this.part);
+    for (let i = 0; i < other.n; i++) sel.part[this.n + i] = other.part[i]! + this.parts.length;
+    sel.row.set(this.row);
+    sel.row.set(other.row, this.n);
+    sel.time.set(this.time);
+    sel.time.set(other.time, this.n);
+    sel.endtime.set(this.endtime);
+    sel.endtime.set(other.endtime, this.n);
+    sel.channel.set(this.channel);
+    sel.channel.set(other.channel, this.n);
+    return sel;
   }
 }
 
-function permute(bytes: Uint8Array, order: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(order.length * SIZE);
-  for (let i = 0; i < order.length; i++) out.set(bytes.subarray(order[i]! * SIZE, (order[i]! + 1) * SIZE), i * SIZE);
-  return out;
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const EMPTY = Selection.of([], '');
 
 /** DAQReader's artificial-deadtime record: time, length, dt and channel 799, every other field 0. */
 export function deadtimeRecord(time: number, length: number, dt: number): Uint8Array {
@@ -78,6 +133,10 @@ export function deadtimeRecord(time: number, length: number, dt: number): Uint8A
   v.setInt16(12, dt, true);
   v.setInt16(14, ARTIFICIAL_DEADTIME_CHANNEL, true);
   return out;
+}
+
+function deadtime(time: number, length: number, dt: number): Selection {
+  return Selection.of([words(deadtimeRecord(time, length, dt))], 'deadtime');
 }
 
 /** One chunk as DAQReader yields it: absolute bounds [start, end) and the rows of every output type. */
@@ -152,20 +211,22 @@ export class DaqRun {
     return (pre && post) || (i === 0 && post) || (ended && pre && !nextAhead);
   }
 
-  /** Files of a folder in code-point order (no dot-files), decoded, concatenated and sorted by (time, channel). */
-  private async readFolder(dir: string): Promise<{ rows: Rows; nbytes: number }> {
+  /** Files of a folder in code-point order (no dot-files), decoded and sorted by (time, channel). */
+  private async readFolder(dir: string): Promise<{ rows: Selection; nbytes: number }> {
     const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const parts: Uint8Array[] = [];
+    const parts: Int32Array[] = [];
+    let nbytes = 0;
     for (const name of names) {
       const file = path.join(dir, name);
-      parts.push(await decodeDaqFile(file, await fs.promises.readFile(file), this.settings.compressor));
+      const bytes = await decodeDaqFile(file, await fs.promises.readFile(file), this.settings.compressor);
+      nbytes += bytes.length;
+      if (bytes.length > 0) parts.push(words(bytes));
     }
-    const bytes = parts.length === 1 ? parts[0]! : concatBytes(parts);
-    return { rows: new Rows(bytes, dir).sorted(dir), nbytes: bytes.length };
+    return { rows: Selection.of(parts, dir).sorted(), nbytes };
   }
 
   /** DAQReader's _load_chunk: the folder's rows inside [s, e) and, for an overlap window, its break. */
-  private async loadWindow(dir: string, s: number, e: number, kind: Kind): Promise<{ rows: Uint8Array; breakAt: number; nbytes: number; deadtime: boolean }> {
+  private async loadWindow(dir: string, s: number, e: number, kind: Kind): Promise<{ rows: Selection; breakAt: number; nbytes: number; deadtime: boolean }> {
     const { rows: r, nbytes } = await this.readFolder(dir);
     const { safeBreakNs: G, recordLength: R, maxDtNs: D } = this.settings;
     let lastEnd = -Infinity;
@@ -176,17 +237,18 @@ export class DaqRun {
       const k = R * this.settings.channelMap.reduce((a, c) => a + c.hi - c.lo + 1, 0);
       for (let i = Math.max(0, r.n - k); i < r.n; i++) lastEnd = Math.max(lastEnd, r.endtime[i]!);
     }
-    if (kind === 'central') return { rows: r.bytes, breakAt: NaN, nbytes, deadtime: false };
-    if (r.n === 0 || lastEnd + G < e) return { rows: kind === 'post' ? r.bytes : new Uint8Array(0), breakAt: e - G, nbytes, deadtime: false };
+    if (kind === 'central') return { rows: r, breakAt: NaN, nbytes, deadtime: false };
+    if (r.n === 0 || lastEnd + G < e) return { rows: kind === 'post' ? r : EMPTY, breakAt: e - G, nbytes, deadtime: false };
     const j = findBreak(r, G, s + R * D);
-    if (j !== undefined) return { rows: kind === 'post' ? r.bytes.subarray(0, j * SIZE) : r.bytes.subarray(j * SIZE), breakAt: r.time[j]!, nbytes, deadtime: false };
+    if (j !== undefined) return { rows: kind === 'post' ? r.range(0, j) : r.range(j, r.n), breakAt: r.time[j]!, nbytes, deadtime: false };
     // No quiet time: break G before the end and mark the region where data may be lost with artificial deadtime.
     const breakAt = e - G;
-    if (kind === 'pre') return { rows: deadtimeRecord(breakAt, Math.floor((e - breakAt) / D), D), breakAt, nbytes, deadtime: true };
-    const kept: Uint8Array[] = [];
-    for (let i = 0; i < r.n; i++) if (r.endtime[i]! <= breakAt) kept.push(r.bytes.subarray(i * SIZE, (i + 1) * SIZE));
-    kept.push(deadtimeRecord(breakAt - R * D, R, D));
-    return { rows: new Rows(concatBytes(kept), dir).sorted(dir).bytes, breakAt, nbytes, deadtime: true };
+    if (kind === 'pre') return { rows: deadtime(breakAt, Math.floor((e - breakAt) / D), D), breakAt, nbytes, deadtime: true };
+    const kept: number[] = [];
+    for (let i = 0; i < r.n; i++) if (r.endtime[i]! <= breakAt) kept.push(i);
+    // The deadtime record is appended, then everything is stably re-sorted: it goes after rows with (time, channel) ≤ its own.
+    const marked = r.pick(kept).concat(deadtime(breakAt - R * D, R, D));
+    return { rows: marked.sorted(), breakAt, nbytes, deadtime: true };
   }
 
   /** DAQReader's compute(i); call only when ready(i). */
@@ -197,72 +259,77 @@ export class DaqRun {
     const ended = this.ended();
     let bpre = ts;
     let bpost = te;
-    const parts: Uint8Array[] = [];
+    let rows = EMPTY;
     let nbytes = 0;
     let deadtime = false;
     const preDir = this.chunkPath(i, '_pre');
     if (i > 0 && this.ok(preDir, ended)) {
       const w = await this.loadWindow(preDir, ts - O, ts, 'pre');
-      [bpre, nbytes, deadtime] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime];
-      parts.push(w.rows);
+      [bpre, nbytes, deadtime, rows] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime, w.rows];
     }
     const main = await this.loadWindow(this.chunkPath(i), ts, te, 'central');
-    parts.push(main.rows);
+    rows = rows.concat(main.rows);
     nbytes += main.nbytes;
     const postDir = this.chunkPath(i, '_post');
     if (this.ok(postDir, ended)) {
       const w = await this.loadWindow(postDir, te, te + O, 'post');
-      [bpost, nbytes, deadtime] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime];
-      parts.push(w.rows);
+      [bpost, nbytes, deadtime, rows] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime, rows.concat(w.rows)];
     }
     const start = this.settings.t0 + BigInt(bpre);
     const end = this.settings.t0 + BigInt(bpost);
-    const outputs = this.split(concatBytes(parts), this.chunkPath(i), start, end);
+    const outputs = this.split(rows, this.chunkPath(i), start, end);
     return { index: i, start, end, outputs, nbytes, deadtime };
   }
 
-  /** split_channel_ranges, then the shift to unix time by a whole number of samples; checks the chunk bounds. */
-  private split(bytes: Uint8Array, where: string, start: bigint, end: bigint): Record<string, Uint8Array> {
+  /** split_channel_ranges, gathering each subdetector's rows and shifting them to unix time; checks the chunk bounds. */
+  private split(rows: Selection, where: string, start: bigint, end: bigint): Record<string, Uint8Array> {
     const ranges = this.settings.channelMap;
-    const n = bytes.length / SIZE;
-    const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const which = new Int16Array(n);
+    const which = new Int16Array(rows.n);
     const counts = new Array<number>(ranges.length).fill(0);
-    for (let i = 0; i < n; i++) {
-      const ch = v.getInt16(i * SIZE + 14, true);
-      const d = ranges.findIndex((r) => ch <= r.hi);
-      if (d < 0 || ch < ranges[d]!.lo) {
-        throw new DataCorruptedError(where, `a record on channel ${ch} (time ${v.getBigInt64(i * SIZE, true)}) is in no range of live.channel_map; add its subdetector to the map`);
+    for (let i = 0; i < rows.n; i++) {
+      const ch = rows.channel[i]!;
+      let d = 0;
+      while (d < ranges.length && ch > ranges[d]!.hi) d++;
+      if (d === ranges.length || ch < ranges[d]!.lo) {
+        throw new DataCorruptedError(where, `a record on channel ${ch} (time ${rows.time[i]} ns after the run start) is in no range of live.channel_map; add its subdetector to the map`);
       }
       which[i] = d;
       counts[d]!++;
     }
-    const arrays = counts.map((c) => new Uint8Array(c * SIZE));
-    const placed = new Array<number>(ranges.length).fill(0);
-    for (let i = 0; i < n; i++) {
+    const types = ranges.map((r) => outputTypeOf(r.name));
+    const bytes = counts.map((c, d) => new Uint8Array(types[d] === undefined ? 0 : c * SIZE));
+    const dst = bytes.map((b) => new Int32Array(b.buffer));
+    const filled = new Array<number>(ranges.length).fill(0);
+    // time += dt0 · (t0 // dt0), dt0 the dt of the subdetector's first record: added as two 32-bit halves with carry.
+    const shifts: Array<[number, number] | undefined> = ranges.map(() => undefined);
+    for (let i = 0; i < rows.n; i++) {
       const d = which[i]!;
-      arrays[d]!.set(bytes.subarray(i * SIZE, (i + 1) * SIZE), placed[d]! * SIZE);
-      placed[d]!++;
+      if (types[d] === undefined) continue;
+      const src = rows.parts[rows.part[i]!]!;
+      const o = rows.row[i]! * WORDS;
+      const [shiftLo, shiftHi] = (shifts[d] ??= shiftOf(this.settings.t0, (src[o + 3]! << 16) >> 16));
+      const out = dst[d]!;
+      const q = filled[d]!++ * WORDS;
+      for (let w = 2; w < WORDS; w++) out[q + w] = src[o + w]!;
+      const lo = (src[o]! >>> 0) + shiftLo;
+      out[q] = lo >>> 0;
+      out[q + 1] = src[o + 1]! + shiftHi + (lo >= TWO32 ? 1 : 0);
     }
     const out: Record<string, Uint8Array> = {};
-    ranges.forEach((r, d) => {
-      const type = outputTypeOf(r.name);
+    types.forEach((type, d) => {
       if (type === undefined) return;
-      const rows = arrays[d]!;
-      if (rows.length > 0) shiftTimes(rows, this.settings.t0);
-      checkChunkBounds(rows, `${where} (${type})`, start, end);
-      out[type] = out[type] ? concatBytes([out[type]!, rows]) : rows;
+      checkChunkBounds(bytes[d]!, `${where} (${type})`, start, end);
+      out[type] = bytes[d]!;
     });
     return out;
   }
 }
 
-/** time += dt0 · (t0 // dt0), dt0 the dt of the first record. */
-function shiftTimes(rows: Uint8Array, t0: bigint): void {
-  const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
-  const dt0 = BigInt(v.getInt16(12, true));
-  const shift = dt0 > 0n ? dt0 * (t0 / dt0) : t0;
-  for (let o = 0; o < rows.length; o += SIZE) v.setBigInt64(o, v.getBigInt64(o, true) + shift, true);
+/** dt0 · (t0 // dt0) as unsigned low and signed high 32-bit halves. */
+function shiftOf(t0: bigint, dt0: number): [number, number] {
+  const dt = BigInt(dt0);
+  const shift = dt > 0n ? dt * (t0 / dt) : t0;
+  return [Number(shift & 0xffffffffn), Number(BigInt.asIntN(32, shift >> 32n))];
 }
 
 /** strax.Chunk's check: first time ≥ start, and the max end time of the last 500 rows ≤ end. */
@@ -283,7 +350,7 @@ function checkChunkBounds(rows: Uint8Array, where: string, start: bigint, end: b
 }
 
 /** strax's _find_break_i: the first j ≥ 1 whose time is ≥ G after every earlier end (and after notBefore). */
-function findBreak(r: Rows, G: number, notBefore: number): number | undefined {
+function findBreak(r: Selection, G: number, notBefore: number): number | undefined {
   if (r.n < 2) return undefined;
   let latest = Math.max(notBefore, r.endtime[0]!);
   for (let j = 1; j < r.n; j++) {
