@@ -301,19 +301,22 @@ export class DaqRun {
     const dst = bytes.map((b) => new Int32Array(b.buffer));
     const filled = new Array<number>(ranges.length).fill(0);
     // time += dt0 · (t0 // dt0), dt0 the dt of the subdetector's first record: added as two 32-bit halves with carry.
-    const shifts: Array<[number, number] | undefined> = ranges.map(() => undefined);
+    const shiftLo = new Float64Array(ranges.length);
+    const shiftHi = new Float64Array(ranges.length);
+    const dropped = types.map((t) => t === undefined);
     for (let i = 0; i < rows.n; i++) {
       const d = which[i]!;
-      if (types[d] === undefined) continue;
+      if (dropped[d]) continue;
       const src = rows.parts[rows.part[i]!]!;
       const o = rows.row[i]! * WORDS;
-      const [shiftLo, shiftHi] = (shifts[d] ??= shiftOf(this.settings.t0, (src[o + 3]! << 16) >> 16));
       const out = dst[d]!;
-      const q = filled[d]!++ * WORDS;
-      for (let w = 2; w < WORDS; w++) out[q + w] = src[o + w]!;
-      const lo = (src[o]! >>> 0) + shiftLo;
+      const k = filled[d]!++;
+      if (k === 0) [shiftLo[d], shiftHi[d]] = shiftOf(this.settings.t0, (src[o + 3]! << 16) >> 16);
+      const q = k * WORDS;
+      out.set(src.subarray(o + 2, o + WORDS), q + 2);
+      const lo = (src[o]! >>> 0) + shiftLo[d]!;
       out[q] = lo >>> 0;
-      out[q + 1] = src[o + 1]! + shiftHi + (lo >= TWO32 ? 1 : 0);
+      out[q + 1] = src[o + 1]! + shiftHi[d]! + (lo >= TWO32 ? 1 : 0);
     }
     const out: Record<string, Uint8Array> = {};
     types.forEach((type, d) => {
