@@ -21,7 +21,7 @@ console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${
 console.log(`generating ${MB} MB with fake-daq (DAQ layout: lz4, 4 reader threads, 5 s chunks, 0.5 s overlap as redax) …`);
 await runFakeDaq({ runs: [Number(RUN)], liveDir: live, sizeMb: MB, chunkMb: 16, seed: 1, daqChunkS: 5, daqOverlapS: 0.5 });
 const runDir = path.join(live, RUN);
-const run = new DaqRun(runDir, readDaqSettings(runDir, channelRanges(XENONNT_CHANNEL_MAP), (t) => YAML.parse(t)));
+const run = new DaqRun(runDir, await readDaqSettings(runDir, channelRanges(XENONNT_CHANNEL_MAP), (t) => YAML.parse(t)));
 
 /** The files the reader reads for the chunks it yields, in its order (chunk 0's _pre is ignored). */
 const chunkIndices = [];

@@ -9,6 +9,7 @@ import { workPaths } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { defaultRegistry } from '../strax/plugins/index.js';
 import { processRun, type ProcessSummary, type ProductSummary } from '../strax/engine/context.js';
+import type { RunDocDaq } from '../strax/engine/daq-live.js';
 import { validateTarget } from '../util/validate.js';
 import { runExternal } from './straxer/external.js';
 import { jobStateRecorder } from './straxer/job-state.js';
@@ -107,7 +108,8 @@ async function straxerWithRunsDb(o: StraxerOptions, signal: AbortSignal): Promis
   const user = o.onProductSaved;
   try {
     await jobState?.start();
-    const summary = await straxerPass({ ...o, onProductSaved: async (p) => { await user?.(p); await recorder?.record(p); } }, signal);
+    const runDoc = async () => (await store.get()).getRun(Number(o.run));
+    const summary = await straxerPass({ ...o, onProductSaved: async (p) => { await user?.(p); await recorder?.record(p); } }, signal, runDoc);
     await jobState?.done();
     return summary;
   } catch (error) {
@@ -118,7 +120,7 @@ async function straxerWithRunsDb(o: StraxerOptions, signal: AbortSignal): Promis
   }
 }
 
-async function straxerPass(o: StraxerOptions, signal: AbortSignal): Promise<StraxerSummary> {
+async function straxerPass(o: StraxerOptions, signal: AbortSignal, runDoc: () => Promise<RunDocDaq | null>): Promise<StraxerSummary> {
   const paths = workPaths(o.config);
   const targets = o.targets.map((t) => validateTarget(t));
   const writeDir = o.storageDir ?? paths.writeDir;
@@ -150,6 +152,7 @@ async function straxerPass(o: StraxerOptions, signal: AbortSignal): Promise<Stra
     onProductSaved: o.onProductSaved,
     follow: o.follow ? { pollMs: 2000, timeoutMs: (o.followTimeoutS ?? 300) * 1000 } : undefined,
     signal,
+    runDoc,
   });
   for (const prod of summary.products) o.logger.info(`${prod.source} ${prod.key}: ${prod.rows} rows, ${prod.size_mb.toFixed(2)} MB`);
   return { engine: 'builtin', ...summary };

@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
-import { DAQ_RECORD, XENONNT_CHANNEL_MAP, channelRanges, readDaqSettings, type DaqCompressor } from '../../src/strax/engine/daq-live.js';
+import { DAQ_RECORD, XENONNT_CHANNEL_MAP, channelRanges, readDaqSettings, type DaqCompressor, type RunDocDaq } from '../../src/strax/engine/daq-live.js';
 import { DaqRun, readyChunks, type DaqChunk } from '../../src/strax/engine/daq-reader.js';
 import { DaqWriter } from '../../src/stages/fake-daq/daq-writer.js';
 import { makeTmpDir } from '../support/tmp.js';
@@ -74,12 +74,12 @@ async function writeRun(spec: RunSpec): Promise<string> {
 const both = (a: Rec[] | null, b: Rec[] | null = null) => ({ [`${READER}_1`]: a, [`${READER}_2`]: b });
 const ENDED = { THE_END: both(null) };
 
-function daqRun(dir: string): DaqRun {
-  return new DaqRun(dir, readDaqSettings(dir, channelRanges(XENONNT_CHANNEL_MAP), (t) => YAML.parse(t)));
+async function daqRun(dir: string, runDoc?: () => Promise<RunDocDaq | null>): Promise<DaqRun> {
+  return new DaqRun(dir, await readDaqSettings(dir, channelRanges(XENONNT_CHANNEL_MAP), (t) => YAML.parse(t), runDoc));
 }
 
 async function readAll(dir: string, follow?: { timeoutMs: number }): Promise<DaqChunk[]> {
-  const run = daqRun(dir);
+  const run = await daqRun(dir);
   const out: DaqChunk[] = [];
   for await (const i of readyChunks(run, { follow: follow !== undefined, pollMs: 20, timeoutMs: follow?.timeoutMs ?? 0, runId: 'test' })) out.push(await run.load(i));
   return out;
@@ -256,7 +256,7 @@ describe('DAQ live layout (DAQReader rules)', () => {
         '000000_post': { [`${READER}_9`]: null }, '000001_pre': { [`${READER}_9`]: null }, '000001': { [`${READER}_9`]: null }, THE_END: { [`${READER}_9`]: null, [`${READER}_10`]: null },
       },
     });
-    const run = daqRun(dir);
+    const run = await daqRun(dir);
     expect(run.ended()).toBe(false); // 2 of 11 THE_END files
     fs.mkdirSync(path.join(dir, 'THE_END'), { recursive: true });
     for (let k = 0; k < 9; k++) fs.writeFileSync(path.join(dir, 'THE_END', `${READER}_${100 + k}`), '');
@@ -271,5 +271,17 @@ describe('DAQ live layout (DAQReader rules)', () => {
     expect(() => channelRanges({ tpc: [0, 493], he: [400, 752], aqmon: [790, 807] })).toThrow(/live.channel_map.he: ranges must be ascending/);
     expect(() => channelRanges({ tpc: [0, 493] })).toThrow(/channel 799 \(artificial deadtime\) must be inside a range/);
     expect(() => channelRanges({ nveto: [2000, 2119], aqmon: [2200, 2300], nveto2: [2400, 2500] })).toThrow(/nveto2: nveto already goes to raw_records_nv/);
+  });
+
+  it('takes the run start and daq_config from the run document when the live run has no run record (real DAQ data)', async () => {
+    const dir = await writeRun({ compressor: 'zstd', folders: { '000000': both([{ t: 10, ch: 1 }]), '000000_post': both(null), ...ENDED } });
+    fs.rmSync(path.join(dir, 'run_record'), { recursive: true });
+    await expect(daqRun(dir)).rejects.toThrow(/no run record at .* and no start\/daq_config for run .* in the runs DB/);
+    const doc = { start: new Date('2026-01-01T00:00:07.250Z'), daq_config: { processing_threads: { [READER]: 2 }, compressor: 'zstd', strax_chunk_length: L / 1e9, strax_chunk_overlap: O / 1e9 } };
+    const run = await daqRun(dir, async () => doc);
+    expect(run.settings.t0).toBe(T0 + 7_000_000_000n);
+    expect(run.settings.compressor).toBe('zstd');
+    const c0 = await run.load(0);
+    expect(new RecordView(DAQ_RECORD, c0.outputs.raw_records!).time(0)).toBe(T0 + 7_000_000_010n);
   });
 });

@@ -11,7 +11,7 @@ import type { OverwritePolicy } from '../storage/saver.js';
 import { DataKey } from './data-key.js';
 import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from './executor.js';
 import fs from 'node:fs';
-import { XENONNT_CHANNEL_MAP, channelRanges, outputTypes, readDaqSettings } from './daq-live.js';
+import { XENONNT_CHANNEL_MAP, channelRanges, outputTypes, readDaqSettings, type RunDocDaq } from './daq-live.js';
 import { DaqRun, readyChunks } from './daq-reader.js';
 import { liveIndexPath, liveRunDir, readLiveFrame, readLiveIndex, type LiveFrame } from './live-data.js';
 import YAML from 'yaml';
@@ -48,6 +48,8 @@ export interface ProcessOptions {
   follow?: { pollMs: number; timeoutMs: number };
   /** Aborting stops after the segment in hand; every open product is then closed with the reason as its exception. */
   signal?: AbortSignal;
+  /** The run's start and daq_config from the runs DB, asked for only when the live run has no run record. */
+  runDoc?: () => Promise<RunDocDaq | null>;
   onProductSaved?: (p: ProductSummary) => void | Promise<void>;
 }
 
@@ -134,7 +136,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   let bytesIn = 0;
   let segments: Segment[] = [];
   if (order.length > 0) {
-    const source = segmentSource(o, order, stored, [...load]);
+    const source = await segmentSource(o, order, stored, [...load]);
     segments = source.planned;
     const slicers = new Map<string, SegmentSlicer>();
     for (const t of load) {
@@ -250,7 +252,7 @@ interface SegmentSource {
 }
 
 /** Where the run's segments come from: the DAQ's chunk folders, a daqflow-live/1 index, or the stored inputs' plan. */
-function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<string, StoredDataset>, load: string[]): SegmentSource {
+async function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<string, StoredDataset>, load: string[]): Promise<SegmentSource> {
   const liveTypes = order.filter((r) => r.cls.source === 'live').map((r) => r.dataType);
   if (liveTypes.length === 0) {
     const first = stored.get(load[0]!)!;
@@ -275,7 +277,7 @@ function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<s
   for (const t of liveTypes) {
     if (!provided.includes(t)) throw new ConfigError(`${t} needs its subdetector in live.channel_map (the map provides ${provided.join(', ')})`, { context: { option: 'live.channel_map' } });
   }
-  const run = new DaqRun(runDir, readDaqSettings(runDir, ranges, (text) => YAML.parse(text)));
+  const run = new DaqRun(runDir, await readDaqSettings(runDir, ranges, (text) => YAML.parse(text), o.runDoc));
   const segments = (async function* () {
     const follow = { follow: o.follow !== undefined, pollMs: o.follow?.pollMs ?? 2000, timeoutMs: o.follow?.timeoutMs ?? 300_000, signal: o.signal, runId: o.runId };
     for await (const i of readyChunks(run, follow)) {

@@ -149,30 +149,43 @@ export interface RunDaqConfig {
   strax_fragment_payload_bytes?: number;
 }
 
-/** DAQReader's settings for a run: daq_config (bootstrax's source) and the run start, whole seconds. */
-export function readDaqSettings(runDir: string, channelMap: readonly ChannelRange[], parseYaml: (text: string) => unknown): DaqSettings {
+/** A run's start and daq_config as the runs DB holds them (XENONnT run documents: `start`, `daq_config`). */
+export interface RunDocDaq {
+  start?: Date;
+  daq_config?: unknown;
+}
+
+/**
+ * DAQReader's settings for a run: daq_config (bootstrax's source) and the run start, whole seconds. Read from the
+ * run record next to the chunk folders (fake-daq writes one); without it, from the run's document in the runs DB.
+ */
+export async function readDaqSettings(runDir: string, channelMap: readonly ChannelRange[], parseYaml: (text: string) => unknown, runDoc?: () => Promise<RunDocDaq | null>): Promise<DaqSettings> {
   const recordDir = path.join(runDir, RUN_RECORD_DIR);
-  const read = (name: string): string => {
-    const file = path.join(recordDir, name);
-    try {
-      return fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new DataNotAvailableError(`live run ${path.basename(runDir)}`, `${file} is missing; the DAQ's run record (start time, daq_config with processing_threads) must be next to the chunk folders`, { file });
-    }
-  };
   const cfgFile = path.join(recordDir, 'daq_config.yaml');
-  const cfg = (parseYaml(read('daq_config.yaml')) ?? {}) as Partial<RunDaqConfig>;
   const infoFile = path.join(recordDir, 'run_info.json');
+  let cfg: Partial<RunDaqConfig>;
   let startMs: number;
-  try {
-    startMs = Date.parse((JSON.parse(read('run_info.json')) as { start?: string }).start ?? '');
-  } catch (error) {
-    if (error instanceof DataNotAvailableError) throw error;
-    throw new DataCorruptedError(infoFile, `not valid JSON (${(error as Error).message})`);
+  let where = cfgFile;
+  if (fs.existsSync(cfgFile) && fs.existsSync(infoFile)) {
+    cfg = (parseYaml(fs.readFileSync(cfgFile, 'utf8')) ?? {}) as Partial<RunDaqConfig>;
+    try {
+      startMs = Date.parse((JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { start?: string }).start ?? '');
+    } catch (error) {
+      throw new DataCorruptedError(infoFile, `not valid JSON (${(error as Error).message})`);
+    }
+    if (!Number.isFinite(startMs)) throw new DataCorruptedError(infoFile, 'field start is not an ISO date-time; write the run start as e.g. 2026-01-01T00:00:00.000Z');
+  } else {
+    const run = path.basename(runDir);
+    const doc = await runDoc?.().catch(() => null);
+    if (!doc?.start || typeof doc.daq_config !== 'object' || doc.daq_config === null) {
+      throw new DataNotAvailableError(`live run ${run}`, `no run record at ${recordDir} and no start/daq_config for run ${run} in the runs DB; DAQReader needs the run start and daq_config.processing_threads`, { file: recordDir });
+    }
+    cfg = doc.daq_config as Partial<RunDaqConfig>;
+    startMs = doc.start.getTime();
+    where = `run ${run} in the runs DB (daq_config)`;
   }
-  if (!Number.isFinite(startMs)) throw new DataCorruptedError(infoFile, 'field start is not an ISO date-time; write the run start as e.g. 2026-01-01T00:00:00.000Z');
   const payload = cfg.strax_fragment_payload_bytes ?? 220;
-  if (payload !== 2 * 110) throw new DataCorruptedError(cfgFile, `strax_fragment_payload_bytes ${payload}: only 110-sample records (220 bytes) are supported`);
+  if (payload !== 2 * 110) throw new DataCorruptedError(where, `strax_fragment_payload_bytes ${payload}: only 110-sample records (220 bytes) are supported`);
   const settings: DaqSettings = {
     chunkNs: Math.round((cfg.strax_chunk_length ?? 5) * 1e9),
     overlapNs: Math.round((cfg.strax_chunk_overlap ?? 0.5) * 1e9),
@@ -184,6 +197,6 @@ export function readDaqSettings(runDir: string, channelMap: readonly ChannelRang
     channelMap,
     compressor: (cfg.compressor ?? 'lz4') as DaqCompressor,
   };
-  checkDaqSettings(settings, cfgFile);
+  checkDaqSettings(settings, where);
   return settings;
 }
