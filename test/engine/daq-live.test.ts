@@ -1,5 +1,6 @@
 // The DAQ's live layout (shared/design/LIVE_FORMAT.md): every case of its checklist, on real folders and files,
 // with the results DAQReader gives worked out by hand from its rules.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compressFrameSync } from 'lz4-napi';
@@ -7,7 +8,8 @@ import YAML from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
-import { DAQ_RECORD, XENONNT_CHANNEL_MAP, channelRanges, readDaqSettings, type DaqCompressor, type RunDocDaq } from '../../src/strax/engine/daq-live.js';
+import Blosc from 'numcodecs/blosc';
+import { DAQ_RECORD, XENONNT_CHANNEL_MAP, channelRanges, decodeDaqFile, readDaqSettings, type DaqCompressor, type RunDocDaq } from '../../src/strax/engine/daq-live.js';
 import { DaqRun, readyChunks, type DaqChunk } from '../../src/strax/engine/daq-reader.js';
 import { DaqWriter } from '../../src/stages/fake-daq/daq-writer.js';
 import { makeTmpDir } from '../support/tmp.js';
@@ -283,5 +285,35 @@ describe('DAQ live layout (DAQReader rules)', () => {
     expect(run.settings.compressor).toBe('zstd');
     const c0 = await run.load(0);
     expect(new RecordView(DAQ_RECORD, c0.outputs.raw_records!).time(0)).toBe(T0 + 7_000_000_010n);
+  });
+
+  it('decodes lz4 frames with 256 KB blocks and a content checksum (lz4 CLI) and blosc with the lz4 codec and byte shuffle as redax writes it (c-blosc via numcodecs)', async () => {
+    const recs = Array.from({ length: 3000 }, (_, k) => ({ t: 10 + 400 * k, ch: k % 494, tag: k }));
+    const raw = rows(recs);
+    const dir = makeTmpDir('daq-frames-');
+    const plain = path.join(dir, 'plain');
+    fs.writeFileSync(plain, raw);
+    execFileSync('lz4', ['-q', '-f', '-B6', plain, `${plain}.lz4`]);
+    const lz4 = fs.readFileSync(`${plain}.lz4`);
+    expect(lz4[4]! & 0x04).toBe(0x04); // FLG: content checksum
+    expect(lz4[5]! >> 4).toBe(6); // BD: 256 KB blocks (3000 records = 732 KB: three blocks)
+    expect(Buffer.compare(Buffer.from(await decodeDaqFile('x.lz4', lz4, 'lz4')), Buffer.from(raw))).toBe(0);
+    const blosc = await new Blosc({ cname: 'lz4', clevel: 5, shuffle: 1 }).encode(raw);
+    expect([blosc[2]! & 0x1, blosc[2]! >> 5]).toEqual([1, 1]); // flags: byte shuffle, codec lz4
+    expect(Buffer.compare(Buffer.from(await decodeDaqFile('x.blosc', blosc, 'blosc')), Buffer.from(raw))).toBe(0);
+  });
+
+  it('refuses a file that is not whole 244-byte records, naming it', async () => {
+    await expect(decodeDaqFile('/live/000000/r_1', compressFrameSync(Buffer.alloc(243)), 'lz4')).rejects.toThrow(/\/live\/000000\/r_1: decodes to 243 bytes, not a whole number of 244-byte raw_records/);
+    await expect(decodeDaqFile('/live/000000/r_1', Buffer.from('not a frame at all'), 'lz4')).rejects.toThrow(/\/live\/000000\/r_1: live file is damaged: not an LZ4 frame/);
+  });
+
+  it('drops the *blank channels and refuses a record crossing the end of a last chunk without _post (strax Chunk check)', async () => {
+    const blank = await writeRun({ folders: { '000000': both([{ t: 10, ch: 999 }, { t: 20, ch: 1 }]), '000000_post': both(null), '000001_pre': both(null), '000001': both(null), ...ENDED } });
+    const [c0] = await readAll(blank);
+    expect(Object.keys(c0!.outputs).sort()).toEqual(['raw_records', 'raw_records_aqmon', 'raw_records_aqmon_nv', 'raw_records_aux_mv', 'raw_records_he', 'raw_records_mv', 'raw_records_nv']);
+    expect(times(view(c0!))).toEqual([20n]);
+    const crossing = await writeRun({ folders: { '000000': both([{ t: 10, ch: 1 }]), '000000_post': both(null), '000001_pre': both(null), '000001': both([{ t: F + L - 500, ch: 1 }]), ...ENDED } });
+    await expect(readAll(crossing)).rejects.toThrow(/000001 \(raw_records\): rows span .* outside the chunk .* a record crosses the chunk end/);
   });
 });
