@@ -192,8 +192,11 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
       for await (const next of source.segments) {
         const seg = next.seg;
         const inputs: PluginInputs = { ...next.inputs };
-        for (const [t, s] of slicers) inputs[t] = await s.take(seg.end);
-        bytesIn += next.nbytes + Object.values(inputs).reduce((a, b) => a + b.length, 0);
+        bytesIn += next.nbytes; // live data: the decoded bytes read (the DAQ's overlap windows twice, as DAQReader)
+        for (const [t, s] of slicers) {
+          inputs[t] = await s.take(seg.end);
+          bytesIn += inputs[t].length;
+        }
         const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep });
         result.catch(() => undefined);
         inFlight.push({ seg, result, inputs });
