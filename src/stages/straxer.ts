@@ -1,7 +1,7 @@
 // straxer: process one run up to the requested data types with the built-in engine (or an external command).
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { InterruptedError, LockBusyError } from '../errors.js';
+import { ConfigError, InterruptedError, LockBusyError } from '../errors.js';
 import { acquireStageLock, type StageLock } from '../pass/lock.js';
 import { watchSignals } from '../pass/signals.js';
 import type { Config } from '../config/schema.js';
@@ -127,6 +127,7 @@ async function straxerPass(o: StraxerOptions, signal: AbortSignal, runDoc: () =>
   const storageDirs = o.storageDir ? [o.storageDir] : paths.storageDirs;
   const p = o.config.processing;
   if (p.engine === 'command') {
+    if (o.follow) throw new ConfigError('--follow needs the built-in engine (processing.engine: builtin); the external processor reads the live data itself', { context: { option: 'follow' } });
     const t0 = performance.now();
     const products = await runExternal({ template: p.command, run: o.run, targets, storage: writeDir, timeoutMin: p.timeout_min, logger: o.logger, signal });
     for (const prod of products) await o.onProductSaved?.(prod);
