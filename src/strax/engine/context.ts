@@ -10,19 +10,15 @@ import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
 import { DataKey } from './data-key.js';
 import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from './executor.js';
-import fs from 'node:fs';
-import { XENONNT_CHANNEL_MAP, channelRanges, outputTypes, readDaqSettings, type RunDocDaq } from './daq-live.js';
-import { DaqRun, readyChunks } from './daq-reader.js';
-import { liveIndexPath, liveRunDir, readLiveFrame, readLiveIndex, type LiveFrame } from './live-data.js';
-import YAML from 'yaml';
+import type { RunDocDaq } from './daq-live.js';
+import { OverlapStage, overlapStage, splitWindowed } from './overlap.js';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
-import { RowNumberer } from './row-numberer.js';
-import { OverlapStage } from './overlap.js';
-import { preparePlugins } from './executor.js';
 import type { PluginRegistry } from './registry.js';
 import { checkUserOptions, resolvePlugins, type ResolvedPlugin } from './resolve.js';
-import { SEGMENTS_KEY, SegmentSlicer, segmentsFromPyJson, segmentsToPyJson, type Segment } from './segments.js';
+import { RowNumberer } from './row-numberer.js';
+import { segmentSource } from './segment-source.js';
+import { SEGMENTS_KEY, SegmentSlicer, segmentsToPyJson, type Segment } from './segments.js';
 
 export interface ProcessOptions {
   runId: string;
@@ -237,96 +233,4 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     run: o.runId, targets: o.targets, products, computed: order.map((r) => r.dataType), loaded: [...load], segments: segments.length,
     bytes_in: bytesIn, seconds, mb_per_s: seconds > 0 ? bytesIn / 1e6 / seconds : 0, workers,
   };
-}
-
-/** One segment to compute: its range, and its live data (a still-compressed daqflow-live/1 frame or DAQ rows by type). */
-interface SegmentInput {
-  seg: Segment;
-  live?: LiveFrame;
-  inputs: PluginInputs;
-  nbytes: number;
-}
-
-interface SegmentSource {
-  /** The plan when known up front (stored inputs, daqflow-live/1); DAQ live data is discovered chunk by chunk. */
-  planned: Segment[];
-  expected(): number;
-  segments: AsyncIterable<SegmentInput>;
-}
-
-/** Where the run's segments come from: the DAQ's chunk folders, a daqflow-live/1 index, or the stored inputs' plan. */
-async function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], stored: Map<string, StoredDataset>, load: string[]): Promise<SegmentSource> {
-  const liveTypes = order.filter((r) => r.cls.source === 'live').map((r) => r.dataType);
-  if (liveTypes.length === 0) {
-    const first = stored.get(load[0]!)!;
-    const planned = segmentsFromPyJson(first.metadata!.extra[SEGMENTS_KEY]) ?? first.metadata!.chunks.map((c) => ({ start: c.start, end: c.end }));
-    return { planned, expected: () => planned.length, segments: (async function* () { for (const seg of planned) yield { seg, inputs: {}, nbytes: 0 }; })() };
-  }
-  if (fs.existsSync(liveIndexPath(o.liveDir, o.runId))) {
-    const index = readLiveIndex(o.liveDir, o.runId);
-    const planned = index.chunks.map((c) => ({ start: BigInt(c.start), end: BigInt(c.end) }));
-    const segments = (async function* () {
-      for (let i = 0; i < planned.length; i++) {
-        const live = await readLiveFrame(o.liveDir, index, i);
-        yield { seg: planned[i]!, live, inputs: {}, nbytes: live.nbytes };
-      }
-    })();
-    return { planned, expected: () => planned.length, segments };
-  }
-  const runDir = liveRunDir(o.liveDir, o.runId);
-  if (!fs.existsSync(runDir)) throw new DataNotAvailableError(`run ${o.runId}`, `no live data at ${runDir}; check the run number and --live`, { run: o.runId, file: runDir });
-  const ranges = channelRanges(o.channelMap ?? XENONNT_CHANNEL_MAP);
-  const provided = outputTypes(ranges);
-  for (const t of liveTypes) {
-    if (!provided.includes(t)) throw new ConfigError(`${t} needs its subdetector in live.channel_map (the map provides ${provided.join(', ')})`, { context: { option: 'live.channel_map' } });
-  }
-  const run = new DaqRun(runDir, await readDaqSettings(runDir, ranges, (text) => YAML.parse(text), o.runDoc));
-  const segments = (async function* () {
-    const follow = { follow: o.follow !== undefined, pollMs: o.follow?.pollMs ?? 2000, timeoutMs: o.follow?.timeoutMs ?? 300_000, signal: o.signal, runId: o.runId };
-    for await (const i of readyChunks(run, follow)) {
-      const chunk = await run.load(i);
-      const inputs: PluginInputs = {};
-      for (const t of liveTypes) inputs[`live:${t}`] = chunk.outputs[t] ?? new Uint8Array(0);
-      yield { seg: { start: chunk.start, end: chunk.end }, inputs, nbytes: chunk.nbytes };
-    }
-  })();
-  const expected = () => {
-    try {
-      return fs.readdirSync(runDir).filter((n) => /^\d{6}$/.test(n)).length;
-    } catch {
-      return 0;
-    }
-  };
-  return { planned: [], expected, segments };
-}
-
-/** The computed plugins split into segment-local ones and the overlap stage (windowed plugins and all downstream). */
-interface WindowSplit {
-  local: ResolvedPlugin[];
-  windowed: ResolvedPlugin[];
-  /** Inputs of the overlap stage that it does not compute itself (segment-local outputs or stored products). */
-  external: string[];
-}
-
-function splitWindowed(plan: ResolvedPlugin[], order: ResolvedPlugin[]): WindowSplit {
-  const inStage = new Set<string>();
-  for (const r of plan) if (r.cls.overlapWindow || r.cls.dependsOn.some((d) => inStage.has(d))) inStage.add(r.dataType);
-  const windowed = order.filter((r) => inStage.has(r.dataType));
-  const computed = new Set(windowed.map((r) => r.dataType));
-  const external = [...new Set(windowed.flatMap((r) => r.cls.dependsOn).filter((d) => !computed.has(d)))];
-  return { local: order.filter((r) => !inStage.has(r.dataType)), windowed, external };
-}
-
-function overlapStage(runId: string, split: WindowSplit, start: bigint, byType: Map<string, ResolvedPlugin>): OverlapStage {
-  const layoutOf = (t: string) => instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout;
-  const plugins = preparePlugins((t) => byType.get(t)!.cls, split.windowed.map((r) => ({ dataType: r.dataType, config: r.config })));
-  const windowNs = split.windowed.reduce((a, r) => a + (r.cls.overlapWindow?.(r.config) ?? 0), 0);
-  const references = split.external.flatMap((t) => {
-    const ref = byType.get(t)!.cls.rowReference;
-    return ref && split.external.includes(ref.into) ? [{ from: t, field: ref.field, into: ref.into }] : [];
-  });
-  return new OverlapStage(
-    runId, plugins, new Map(split.external.map((t) => [t, layoutOf(t)])), new Map(split.windowed.map((r) => [r.dataType, layoutOf(r.dataType)])),
-    BigInt(windowNs), references, start,
-  );
 }

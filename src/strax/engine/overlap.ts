@@ -6,7 +6,9 @@
 import { InternalError } from '../../errors.js';
 import { timeReader } from '../chunk/bounds.js';
 import type { RecordLayout } from '../dtype/layout.js';
-import { computeSegment, type PreparedPlugin } from './executor.js';
+import { computeSegment, preparePlugins, type PreparedPlugin } from './executor.js';
+import { instantiate } from './plugin.js';
+import type { ResolvedPlugin } from './resolve.js';
 import type { PluginInputs } from './plugin.js';
 
 /** A field of one input's rows that indexes the rows of another input of the same segment (hits.record_i → records). */
@@ -153,4 +155,35 @@ export class OverlapStage {
     for (const ref of this.references) shiftField(this.inputs.get(ref.from)!, this.carry[ref.from]!, ref.field, -drop.get(ref.into)!);
     this.carryStart = t;
   }
+}
+
+/** The computed plugins split into segment-local ones and the overlap stage (windowed plugins and all downstream). */
+export interface WindowSplit {
+  local: ResolvedPlugin[];
+  windowed: ResolvedPlugin[];
+  /** Inputs of the overlap stage that it does not compute itself (segment-local outputs or stored products). */
+  external: string[];
+}
+
+export function splitWindowed(plan: ResolvedPlugin[], order: ResolvedPlugin[]): WindowSplit {
+  const inStage = new Set<string>();
+  for (const r of plan) if (r.cls.overlapWindow || r.cls.dependsOn.some((d) => inStage.has(d))) inStage.add(r.dataType);
+  const windowed = order.filter((r) => inStage.has(r.dataType));
+  const computed = new Set(windowed.map((r) => r.dataType));
+  const external = [...new Set(windowed.flatMap((r) => r.cls.dependsOn).filter((d) => !computed.has(d)))];
+  return { local: order.filter((r) => !inStage.has(r.dataType)), windowed, external };
+}
+
+export function overlapStage(runId: string, split: WindowSplit, start: bigint, byType: Map<string, ResolvedPlugin>): OverlapStage {
+  const layoutOf = (t: string) => instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout;
+  const plugins = preparePlugins((t) => byType.get(t)!.cls, split.windowed.map((r) => ({ dataType: r.dataType, config: r.config })));
+  const windowNs = split.windowed.reduce((a, r) => a + (r.cls.overlapWindow?.(r.config) ?? 0), 0);
+  const references = split.external.flatMap((t) => {
+    const ref = byType.get(t)!.cls.rowReference;
+    return ref && split.external.includes(ref.into) ? [{ from: t, field: ref.field, into: ref.into }] : [];
+  });
+  return new OverlapStage(
+    runId, plugins, new Map(split.external.map((t) => [t, layoutOf(t)])), new Map(split.windowed.map((r) => [r.dataType, layoutOf(r.dataType)])),
+    BigInt(windowNs), references, start,
+  );
 }
