@@ -142,7 +142,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const split = splitWindowed(plan, order);
     const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const executor: Executor =
-      workers > 1 && o.builtinPlugins ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
+      workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
