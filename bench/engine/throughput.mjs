@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { best } from './best.mjs';
 
 const dist = new URL('../../dist/', import.meta.url);
 const { processRun, readLiveIndex, readLiveChunk } = await import(new URL('strax/engine/index.js', dist));
@@ -72,20 +73,9 @@ const verdict = (ok) => (ok ? 'met' : 'NOT met');
 console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs, node ${process.version})`);
 console.log(`generating ${MB} MB with fake-daq …`);
 const { runFakeDaq } = await import(new URL('stages/fake-daq.js', dist));
-await runFakeDaq({ runs: [Number(RUN)], liveDir: live, sizeMb: MB, chunkMb: 16, seed: 1 });
+await runFakeDaq({ runs: [Number(RUN)], liveDir: live, sizeMb: MB, chunkMb: 16, seed: 1, layout: 'daqflow-live/1' }); // the engine's figures; bench/engine/live-reader.mjs measures the DAQ layout
 const index = readLiveIndex(live, RUN);
 const inMb = index.chunks.reduce((a, c) => a + c.nbytes, 0) / 1e6;
-
-async function best(n, f) {
-  let t = Infinity;
-  let r;
-  for (let k = 0; k < n; k++) {
-    const t0 = performance.now();
-    r = await f();
-    t = Math.min(t, performance.now() - t0);
-  }
-  return [t / 1000, r];
-}
 
 const [tBase, raw] = await best(2, async () => {
   const out = [];

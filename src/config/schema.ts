@@ -72,8 +72,16 @@ export const storageSchema = section({
   overwrite: z.enum(['never', 'if_broken', 'always']).default('if_broken'),
 });
 
+const channelRange = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]);
+/** XENONnT's channel map (straxen contexts); ranges ascending, 799 = artificial deadtime inside aqmon. */
+const XENONNT_CHANNEL_MAP = {
+  tpc: [0, 493], he: [500, 752], aqmon: [790, 807], aqmon_nv: [808, 815], tpc_blank: [999, 999], mv: [1000, 1083],
+  aux_mv: [1084, 1087], mv_blank: [1999, 1999], nveto: [2000, 2119], nveto_blank: [2999, 2999],
+} as Record<string, [number, number]>;
+
 export const liveSchema = section({
   dir: pathOrNull(),
+  channel_map: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/), channelRange).default(XENONNT_CHANNEL_MAP),
 });
 
 export const processingSchema = section({

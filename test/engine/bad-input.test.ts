@@ -45,12 +45,12 @@ describe('straxer bad input', () => {
   });
 
   it.each([
-    [1, 'raw_records-000001', 's5'],
-    [2, 'raw_records-000002', 's6'],
+    [1, '000001/fakedaq_reader_0_1', 's5'],
+    [2, '000001/fakedaq_reader_0_2', 's6'],
   ])('fails on a corrupt live chunk with %i worker(s): exit 1, the file named, nothing left complete', (workers, chunk, store) => {
     const copy = makeTmpDir();
     fs.cpSync(live, copy, { recursive: true });
-    const file = path.join(copy, RUN, 'raw_records', chunk);
+    const file = path.join(copy, RUN, chunk);
     const bytes = fs.readFileSync(file);
     fs.writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
     const storage = path.join(cwd, store);

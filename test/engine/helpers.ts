@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runFakeDaq } from '../../src/stages/fake-daq.js';
+import { runFakeDaq, type FakeDaqOptions } from '../../src/stages/fake-daq.js';
 import { processRun, type ProcessOptions } from '../../src/strax/engine/context.js';
 import { defaultRegistry } from '../../src/strax/plugins/index.js';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
@@ -11,9 +11,15 @@ import { makeTmpDir } from '../support/tmp.js';
 
 export const RUN = '012100';
 
-export async function makeLiveRun(options: { sizeMb?: number; rateHz?: number; seed?: number; chunkMb?: number } = {}): Promise<string> {
+/** DAQ chunk length and overlap of the test runs [s]: runs of a few MB span several chunks. */
+export const TEST_DAQ = { daqChunkS: 0.5, daqOverlapS: 0.05 } as const;
+
+export async function makeLiveRun(options: { sizeMb?: number; rateHz?: number; seed?: number; chunkMb?: number; layout?: FakeDaqOptions['layout']; crossBoundaries?: boolean; daq?: { daqChunkS: number; daqOverlapS: number } } = {}): Promise<string> {
   const liveDir = makeTmpDir('daqflow-live-');
-  await runFakeDaq({ runs: [Number(RUN)], liveDir, sizeMb: options.sizeMb ?? 6, rateHz: options.rateHz ?? 8, seed: options.seed ?? 3, chunkMb: options.chunkMb ?? 2 });
+  await runFakeDaq({
+    runs: [Number(RUN)], liveDir, sizeMb: options.sizeMb ?? 6, rateHz: options.rateHz ?? 8, seed: options.seed ?? 3, chunkMb: options.chunkMb ?? 2,
+    layout: options.layout, crossBoundaries: options.crossBoundaries, ...(options.daq ?? TEST_DAQ),
+  });
   return liveDir;
 }
 

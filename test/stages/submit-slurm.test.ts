@@ -47,7 +47,8 @@ describe.skipIf(NO_SLURM)('submit on a real Slurm', () => {
   it('submits 3 fake-daq runs as one array job: the jobs run straxer, products appear, and the runs DB goes submitted → running → done', async () => {
     const dir = makeTmpDir();
     const sets = ['--set', `work_dir=${path.join(dir, 'work')}`];
-    const daq = runCli(['fake-daq', '--runs', '012100-012102', '--size-mb', '2', ...sets], { cwd: dir });
+    // 2 MB is ~0.4 s of data: short DAQ chunks so each run has several (with 1 s chunks it would have none).
+    const daq = runCli(['fake-daq', '--runs', '012100-012102', '--size-mb', '2', '--daq-chunk-s', '0.1', '--daq-overlap-s', '0.01', ...sets], { cwd: dir });
     expect(daq.code, daq.stderr).toBe(0);
     const { config } = configFromObject({ work_dir: 'work', scheduler: { kind: 'slurm', poll_interval_s: 1, mem_gb: 1, walltime_min: 10 } }, { baseDir: dir, cwd: dir });
     const runs = [12100, 12101, 12102];

@@ -16,6 +16,9 @@ interface StraxerArgs extends GlobalArgs {
   fromScratch: boolean;
   listTargets: boolean;
   jobState: boolean;
+  wait: boolean;
+  follow: boolean;
+  followTimeout: number;
 }
 
 export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
@@ -32,8 +35,12 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
       .option('from-scratch', { type: 'boolean', default: false, describe: 'Ignore stored data and recompute everything' })
       .option('list-targets', { type: 'boolean', default: false, describe: 'List the data types that can be produced' })
       .option('job-state', { type: 'boolean', default: false, describe: 'Batch jobs (set by submit): record running → done | failed in the runs DB' })
+      .option('wait', { type: 'boolean', default: false, describe: 'If another straxer is processing this run, wait for it (default: exit 75 naming it)' })
+      .option('follow', { type: 'boolean', default: false, describe: 'Process the run while the DAQ writes it: wait for ready chunks until THE_END' })
+      .option('follow-timeout', { type: 'number', default: 300, describe: '--follow: give up when no chunk became ready for this many seconds' })
       .example('$0 straxer 012100 --target event_info', 'process run 012100 up to event_info, reusing stored products')
       .example('$0 straxer 012100 -t peaks --option hit_min_amplitude=20 --workers 2', 'peaks with a changed threshold (new lineage)')
+      .example('$0 straxer 012100 --follow', 'process run 012100 during data taking, chunk by chunk')
       .example('$0 straxer --list-targets', 'what can be produced') as never,
   handler: async (argv) => {
     if (argv.listTargets) {
@@ -48,6 +55,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
     if (argv.workers !== undefined && !(Number.isInteger(argv.workers) && argv.workers >= 1)) {
       throw new ConfigError(`--workers must be a positive integer, got ${argv.workers}`, { context: { option: 'workers' } });
     }
+    if (!(argv.followTimeout > 0)) throw new ConfigError(`--follow-timeout must be a positive number of seconds, got ${argv.followTimeout}`, { context: { option: 'follow-timeout' } });
     const { parseOptionAssignment } = await import('../../strax/engine/options.js');
     const pluginOptions = Object.fromEntries(argv.option.map((o) => parseOptionAssignment(o)));
     const ctx = await openCommandContext(argv, 'straxer');
@@ -60,7 +68,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
         summary = await runStraxer({
           run, targets: argv.target ?? ctx.config.processing.targets, config: ctx.config, logger: ctx.logger,
           storageDir: argv.storage, liveDir: argv.live, workers: argv.workers, pluginOptions, fromScratch: argv.fromScratch,
-          onProgress: progress.update, jobState: argv.jobState,
+          onProgress: progress.update, jobState: argv.jobState, wait: argv.wait, follow: argv.follow, followTimeoutS: argv.followTimeout,
         });
       } finally {
         progress.stop();

@@ -123,11 +123,18 @@ function addInteraction(det: DetectorSpec, phys: PhysicsSpec, xy: Float64Array, 
   };
 }
 
+/** An interaction placed on purpose (S1 time relative to the chunk start), e.g. across a DAQ chunk boundary. */
+export interface ForcedInteraction {
+  s1Ns: number;
+  driftNs: number;
+}
+
 /** Generate chunk [start, start + durationNs): deterministic given the Prng state. */
-export function generateChunk(det: DetectorSpec, phys: PhysicsSpec, rng: Prng, start: bigint, durationNs: number): GeneratedChunk {
+export function generateChunk(det: DetectorSpec, phys: PhysicsSpec, rng: Prng, start: bigint, durationNs: number, forced: readonly ForcedInteraction[] = []): GeneratedChunk {
   const xy = pmtPositions(det);
   const pes = new PeList();
   const truth: TruthInteraction[] = [];
+  for (const f of forced) truth.push(addInteraction(det, phys, xy, rng, pes, f.s1Ns, f.driftNs, start));
   const usable = durationNs - GUARD_LEFT_NS - GUARD_RIGHT_NS - phys.driftMaxNs;
   if (usable > 0) {
     const n = rng.poisson((phys.rateHz * usable) / 1e9);
@@ -141,6 +148,7 @@ export function generateChunk(det: DetectorSpec, phys: PhysicsSpec, rng: Prng, s
   for (let i = 0; i < nDark; i++) {
     pes.push(QUIET_NS + (durationNs - 2 * QUIET_NS) * rng.uniform(), Math.floor(rng.uniform() * det.nPmts), Math.max(0.1, 1 + 0.3 * rng.gauss()));
   }
+  if (forced.length > 0) truth.sort((a, b) => Number(BigInt(a.s1_time) - BigInt(b.s1_time)));
   return { rows: digitize(det, rng, pes, start), truth };
 }
 

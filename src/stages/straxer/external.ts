@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ConfigError, DataNotAvailableError } from '../../errors.js';
 import { DataDirectory } from '../../strax/storage/data-directory.js';
 import type { Logger } from '../../log/index.js';
+import type { ProductSummary } from '../../strax/engine/context.js';
 import { runCommand } from '../../util/run.js';
 
 /** Expand {run}, {targets}, {storage}; an argument that is exactly `{targets}` becomes one argument per target. */
@@ -16,16 +17,26 @@ export function expandCommand(template: readonly string[], values: { run: string
   return out;
 }
 
-export async function runExternal(o: { template: string[]; run: string; targets: string[]; storage: string; timeoutMin: number; logger: Logger }): Promise<Array<{ data_type: string; location: string; n_chunks: number; size_mb: number }>> {
+/**
+ * Run the external processor and describe what it wrote: each target's complete dataset with the lineage hash, rows,
+ * bytes and compressor from its metadata (the runs DB records these as for the built-in engine).
+ */
+export async function runExternal(o: { template: string[]; run: string; targets: string[]; storage: string; timeoutMin: number; logger: Logger; signal?: AbortSignal }): Promise<ProductSummary[]> {
   const [file, ...args] = expandCommand(o.template, { run: o.run, targets: o.targets, storage: o.storage });
   o.logger.info(`running external processor: ${[file, ...args].join(' ')}`);
-  const result = await runCommand(file!, args, { timeoutMs: o.timeoutMin * 60_000 });
+  const result = await runCommand(file!, args, { timeoutMs: o.timeoutMin * 60_000, signal: o.signal });
   for (const line of `${result.stdout}\n${result.stderr}`.split('\n')) if (line.trim()) o.logger.info(`processor: ${line}`);
   const dir = new DataDirectory(o.storage);
   return o.targets.map((t) => {
     const complete = dir.list({ run: o.run, dataType: t }).filter((d) => d.state === 'complete');
     if (complete.length === 0) throw new DataNotAvailableError(`${o.run}-${t}`, `the external processor finished but wrote no complete ${t} under ${o.storage}`, { run: o.run });
     const ds = complete[complete.length - 1]!;
-    return { data_type: t, location: path.resolve(ds.path), n_chunks: ds.metadata!.chunks.length, size_mb: ds.sizeOnDisk / 1e6 };
+    const md = ds.metadata!;
+    const hash = md.lineage_hash ?? ds.lineageHash;
+    return {
+      data_type: t, key: `${o.run}-${t}-${hash}`, lineage_hash: hash, source: 'computed', location: path.resolve(ds.path),
+      rows: md.chunks.reduce((a, c) => a + c.n, 0), bytes: md.chunks.reduce((a, c) => a + (c.nbytes ?? 0), 0), size_mb: ds.sizeOnDisk / 1e6,
+      n_chunks: md.chunks.length, compressor: md.compressor,
+    };
   });
 }

@@ -10,13 +10,15 @@ import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
 import { DataKey } from './data-key.js';
 import { InlineExecutor, WorkerExecutor, type CompressTask, type Executor } from './executor.js';
-import { readLiveFrame, readLiveIndex } from './live-data.js';
+import type { RunDocDaq } from './daq-live.js';
+import { OverlapStage, overlapStage, splitWindowed } from './overlap.js';
 import { instantiate, type PluginInputs } from './plugin.js';
 import { ProductWriter } from './product-writer.js';
-import { RowNumberer } from './row-numberer.js';
 import type { PluginRegistry } from './registry.js';
 import { checkUserOptions, resolvePlugins, type ResolvedPlugin } from './resolve.js';
-import { SEGMENTS_KEY, SegmentSlicer, segmentsFromPyJson, segmentsToPyJson, type Segment } from './segments.js';
+import { RowNumberer } from './row-numberer.js';
+import { segmentSource } from './segment-source.js';
+import { SEGMENTS_KEY, SegmentSlicer, segmentsToPyJson, type Segment } from './segments.js';
 
 export interface ProcessOptions {
   runId: string;
@@ -36,6 +38,14 @@ export interface ProcessOptions {
   save?: string[];
   overwrite?: OverwritePolicy;
   onProgress?: (p: { segment: number; segments: number; bytesIn: number }) => void;
+  /** The DAQ's channel split (live.channel_map); default XENONnT's. */
+  channelMap?: Readonly<Record<string, readonly [number, number]>>;
+  /** Process a run while the DAQ writes it: wait for ready chunks until THE_END (straxer --follow). */
+  follow?: { pollMs: number; timeoutMs: number };
+  /** Aborting stops after the segment in hand; every open product is then closed with the reason as its exception. */
+  signal?: AbortSignal;
+  /** The run's start and daq_config from the runs DB, asked for only when the live run has no run record. */
+  runDoc?: () => Promise<RunDocDaq | null>;
   onProductSaved?: (p: ProductSummary) => void | Promise<void>;
 }
 
@@ -122,21 +132,17 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   let bytesIn = 0;
   let segments: Segment[] = [];
   if (order.length > 0) {
-    const liveSource = order.find((r) => r.cls.source === 'live');
-    const live = liveSource ? readLiveIndex(o.liveDir, o.runId) : undefined;
-    if (live) segments = live.chunks.map((c) => ({ start: BigInt(c.start), end: BigInt(c.end) }));
-    else {
-      const first = stored.get([...load][0]!)!;
-      segments = segmentsFromPyJson(first.metadata!.extra[SEGMENTS_KEY]) ?? first.metadata!.chunks.map((c) => ({ start: c.start, end: c.end }));
-    }
+    const source = await segmentSource(o, order, stored, [...load]);
+    segments = source.planned;
     const slicers = new Map<string, SegmentSlicer>();
     for (const t of load) {
       const ds = stored.get(t)!;
       slicers.set(t, new SegmentSlicer(readChunks(ds)[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
     }
-    const setups = order.map((r) => ({ dataType: r.dataType, config: r.config }));
+    const split = splitWindowed(plan, order);
+    const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const executor: Executor =
-      workers > 1 && o.builtinPlugins ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(order.map((r) => [r.dataType, r.cls])), setups);
+      workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
@@ -155,30 +161,52 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1 };
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
-      const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs> }> = [];
+      const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs>; inputs: PluginInputs }> = [];
       const numbering = new Map(saved.filter((r) => r.cls.numberedField).map((r) => [r.dataType, new RowNumberer(instantiate(r.cls, r.config).layout, r.cls.numberedField!)]));
+      const write = async (start: bigint, end: bigint, rows: PluginInputs) => {
+        for (const [type, data] of Object.entries(rows)) {
+          const w = writers.get(type);
+          if (!w) continue; // an input of the overlap stage, not saved
+          numbering.get(type)?.number(data);
+          await w.add({ start, end, data });
+        }
+      };
+      let stage: OverlapStage | undefined;
       const drain = async () => {
         const head = inFlight.shift()!;
         const out = await head.result;
-        for (const [type, rows] of Object.entries(out)) {
-          numbering.get(type)?.number(rows);
-          await writers.get(type)!.add({ start: head.seg.start, end: head.seg.end, data: rows });
-        }
+        await write(head.seg.start, head.seg.end, out);
+        if (split.windowed.length === 0) return;
+        stage ??= overlapStage(o.runId, split, head.seg.start, byType);
+        const fed: PluginInputs = {};
+        for (const t of split.external) fed[t] = out[t] ?? head.inputs[t] ?? new Uint8Array(0);
+        const sent = await stage.add(head.seg.end, fed);
+        if (sent) await write(sent.start, sent.end, sent.rows);
       };
-      const keep = saved.map((r) => r.dataType);
-      for (let i = 0; i < segments.length; i++) {
-        const seg = segments[i]!;
-        const inputs: PluginInputs = {};
-        const frame = live ? await readLiveFrame(o.liveDir, live, i) : undefined;
-        for (const [t, s] of slicers) inputs[t] = await s.take(seg.end);
-        bytesIn += (frame?.nbytes ?? 0) + Object.values(inputs).reduce((a, b) => a + b.length, 0);
-        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: frame, keep });
+      const keep = [...new Set([...saved.map((r) => r.dataType), ...split.external])];
+      const done: Segment[] = [];
+      for await (const next of source.segments) {
+        const seg = next.seg;
+        const inputs: PluginInputs = { ...next.inputs };
+        bytesIn += next.nbytes; // live data: the decoded bytes read (the DAQ's overlap windows twice, as DAQReader)
+        for (const [t, s] of slicers) {
+          inputs[t] = await s.take(seg.end);
+          bytesIn += inputs[t].length;
+        }
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep });
         result.catch(() => undefined);
-        inFlight.push({ seg, result });
+        inFlight.push({ seg, result, inputs });
+        done.push(seg);
         while (inFlight.length >= maxInFlight) await drain();
-        o.onProgress?.({ segment: i + 1, segments: segments.length, bytesIn });
+        o.onProgress?.({ segment: done.length, segments: Math.max(done.length, source.expected()), bytesIn });
+        if (o.signal?.aborted) throw o.signal.reason;
       }
       while (inFlight.length > 0) await drain();
+      if (o.signal?.aborted) throw o.signal.reason;
+      const last = await stage?.finish();
+      if (last) await write(last.start, last.end, last.rows);
+      segments = done;
+      for (const w of writers.values()) w.saver.metadata.extra[SEGMENTS_KEY] = segmentsToPyJson(segments);
       // Close every product at once: their last chunks compress in parallel.
       const closing = await Promise.allSettled(saved.map((r) => writers.get(r.dataType)!.finish()));
       const failedClose = closing.find((c) => c.status === 'rejected');
@@ -192,7 +220,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         products.push(p);
         await o.onProductSaved?.(p);
       }
-    } catch (error) {
+    } catch (caught) {
+      const error = o.signal?.aborted ? o.signal.reason : caught;
       for (const w of writers.values()) await w.saver.fail(error).catch(() => undefined);
       throw error;
     } finally {

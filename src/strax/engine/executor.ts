@@ -53,7 +53,7 @@ export function preparePlugins(classes: (type: string) => ConcretePluginClass, s
 }
 
 /** Compute `plugins` (dependencies first) for one segment; returns the kept types' rows, checked against the segment. */
-export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTask): Promise<PluginInputs> {
+export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTask, checkBounds = true): Promise<PluginInputs> {
   const have: PluginInputs = { ...task.inputs };
   if (task.live) have.live = await decodeLiveFrame(task.live);
   const out: PluginInputs = {};
@@ -61,12 +61,12 @@ export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTas
   for (const { dataType, plugin, deps, layout } of plugins) {
     const inputs: PluginInputs = {};
     for (const d of deps) inputs[d] = have[d]!;
-    if (deps.length === 0) inputs.live = have.live!;
+    if (deps.length === 0) inputs.live = have[`live:${dataType}`] ?? have.live!;
     const rows = plugin.compute(inputs, task.range);
     have[dataType] = rows;
     if (keep && !keep.has(dataType)) continue;
     if (rows.length % layout.itemsize !== 0) throw new InternalError(`plugin ${plugin.constructor.name}: ${rows.length} bytes is not a whole number of ${layout.itemsize}-byte rows`);
-    const problems = boundsProblems(layout, rows, task.range.start, task.range.end);
+    const problems = checkBounds ? boundsProblems(layout, rows, task.range.start, task.range.end) : [];
     if (problems.length > 0) throw new InternalError(`plugin ${plugin.constructor.name}: rows outside the segment [${task.range.start}, ${task.range.end}): ${problems.join('; ')}`);
     out[dataType] = rows;
   }

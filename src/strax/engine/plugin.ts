@@ -43,6 +43,13 @@ export abstract class Plugin {
   static chunkTargetMB = 200;
   /** 'live': reads the run's live data (given as `inputs.live`) instead of other data types. */
   static source?: 'live';
+  /**
+   * strax's OverlapWindowPlugin: rows may straddle segment boundaries and need inputs this far [ns] either side; the
+   * engine then computes the plugin (and everything downstream) on a carried window so rows do not depend on segments.
+   */
+  static overlapWindow?: (config: PluginConfig) => number;
+  /** An integer field of the rows that indexes another input's rows of the same compute call (hits.record_i → records). */
+  static rowReference?: { field: string; into: string };
 
   constructor(readonly config: PluginConfig) {}
 
@@ -70,6 +77,8 @@ export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
   numberedField?: string;
   chunkTargetMB: number;
   source?: 'live';
+  overlapWindow?: (config: PluginConfig) => number;
+  rowReference?: { field: string; into: string };
 };
 
 export type ConcretePluginClass = PluginClass & (new (config: PluginConfig) => Plugin);

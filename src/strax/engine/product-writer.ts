@@ -39,7 +39,7 @@ export class ProductWriter {
     const target = this.targetMb * 1e6;
     if (this.parts.length > 0 && this.partBytes + chunk.data.length > target) this.emit();
     if (chunk.data.length > target) {
-      // Segment boundaries are quiet, so they are valid chunk boundaries; inside a big segment cut where strax would.
+      // No row straddles a segment boundary (nor an overlap-stage cut); inside a big segment cut where strax would.
       const r = new Rechunker(this.layout, this.targetMb);
       const pieces = [...r.receive(chunk), ...r.flush()];
       for (const piece of pieces.slice(0, -1)) {

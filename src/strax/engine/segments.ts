@@ -1,4 +1,5 @@
-// Processing segments: the run's quiet-bounded time ranges, and re-slicing a stored chunk stream into them.
+// Processing segments: the run's live chunks (cut by the DAQ at quiet gaps in pulses), and re-slicing a stored chunk
+// stream into them.
 import type { RecordLayout } from '../dtype/layout.js';
 import type { ChunkData } from '../storage/chunk-reader.js';
 import type { PyJson } from '../json/values.js';

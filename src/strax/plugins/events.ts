@@ -1,6 +1,6 @@
 // Events: windows around S2 triggers above an area threshold, extended by the max drift time and margins, overlaps merged.
 import { makeLayout } from '../dtype/layout.js';
-import { Plugin, type ChunkRange, type PluginInputs } from '../engine/plugin.js';
+import { Plugin, type ChunkRange, type PluginConfig, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
 import { PEAK_BASICS } from './peak_basics.js';
 
@@ -18,6 +18,8 @@ export class Events extends Plugin {
   static override version = '0.2.0';
   /** event_number counts events over the whole run: the engine numbers the rows in segment order. */
   static override numberedField = 'event_number';
+  /** As straxen's Events: an event looks max_drift_time back from its trigger, so events straddle segment boundaries. */
+  static override overlapWindow = (c: PluginConfig) => 10 * (Number(c.max_drift_time) + Number(c.left_event_extension) + Number(c.right_event_extension));
   static override options = defineOptions({
     trigger_min_area: { type: 'float', default: 100, track: true, help: 'S2s above this area [PE] trigger an event' },
     max_drift_time: { type: 'int', default: 2_300_000, track: true, help: 'Longest electron drift time [ns]; events start this much before the trigger' },

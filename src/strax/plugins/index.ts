@@ -8,12 +8,12 @@ import { Hits } from './hits.js';
 import { PeakBasics } from './peak_basics.js';
 import { Peaklets } from './peaklets.js';
 import { Peaks } from './peaks.js';
-import { RawRecords } from './raw_records.js';
+import { RawRecords, SUBDETECTOR_RAW_RECORDS } from './raw_records.js';
 import { Records } from './records.js';
 
 export { EventBasics, EventInfo, Events, Hits, PeakBasics, Peaklets, Peaks, RawRecords, Records };
 
-export const REFERENCE_PLUGINS: ConcretePluginClass[] = [RawRecords, Records, Hits, Peaklets, Peaks, PeakBasics, Events, EventBasics, EventInfo];
+export const REFERENCE_PLUGINS: ConcretePluginClass[] = [RawRecords, ...SUBDETECTOR_RAW_RECORDS, Records, Hits, Peaklets, Peaks, PeakBasics, Events, EventBasics, EventInfo];
 
 export function defaultRegistry(): PluginRegistry {
   return new PluginRegistry().register(...REFERENCE_PLUGINS);

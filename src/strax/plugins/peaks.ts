@@ -1,6 +1,6 @@
 // Peaks: peaklets with S2 fragments closer than a gap merged (waveforms rebuilt from the hits), S1/S2 classified.
 import { hitDtype } from '../dtype/standard.js';
-import { Plugin, type PluginInputs } from '../engine/plugin.js';
+import { Plugin, type PluginConfig, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
 import { PEAK_OPTIONS, buildPeak, peakEnd, peakLayout } from './peak-building.js';
 
@@ -11,6 +11,8 @@ export class Peaks extends Plugin {
   static override dependsOn = ['peaklets', 'records', 'hits'];
   static override dtype = peakLayout;
   static override version = '0.1.0';
+  /** As straxen's MergedS2s: merged peaks may straddle a segment boundary. */
+  static override overlapWindow = (c: PluginConfig) => 5 * (Number(c.s2_merge_gap_threshold) + Number(c.s2_merge_max_duration));
   static override options = defineOptions({
     ...PEAK_OPTIONS,
     s2_merge_gap_threshold: { type: 'int', default: 3500, track: true, help: 'Non-S1 peaklets closer than this [ns] are merged' },

@@ -1,0 +1,189 @@
+// Overlap-window processing (strax's OverlapWindowPlugin): plugins whose rows may straddle a segment boundary (peaks
+// merged across a DAQ break, events looking 2.3 ms back) and everything downstream of them run here, in segment order,
+// on the inputs of the current segment plus a carried window of the previous ones. Each round sends out only the rows
+// that lie before `end − window` and cuts where no row straddles; the rest is recomputed with the next segment's data.
+// So the rows come out as if the run were one segment, however it is cut.
+import { InternalError } from '../../errors.js';
+import { timeReader } from '../chunk/bounds.js';
+import type { RecordLayout } from '../dtype/layout.js';
+import { computeSegment, preparePlugins, type PreparedPlugin } from './executor.js';
+import { instantiate } from './plugin.js';
+import type { ResolvedPlugin } from './resolve.js';
+import type { PluginInputs } from './plugin.js';
+
+/** A field of one input's rows that indexes the rows of another input of the same segment (hits.record_i → records). */
+export interface RowReference {
+  from: string;
+  field: string;
+  into: string;
+}
+
+/** Rows sent out by one round: every output type's rows with time in [start, end). */
+export interface OverlapChunk {
+  start: bigint;
+  end: bigint;
+  rows: PluginInputs;
+}
+
+function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  if (!a || a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** First row index with time ≥ t (rows sorted by time). */
+function firstAtOrAfter(layout: RecordLayout, rows: Uint8Array, t: bigint): number {
+  const r = timeReader(layout, rows);
+  let lo = 0;
+  let hi = rows.length / layout.itemsize;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (r.time(mid) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Add `delta` to an integer field of every row (in place). */
+function shiftField(layout: RecordLayout, rows: Uint8Array, field: string, delta: number): void {
+  if (delta === 0) return;
+  const f = layout.field(field);
+  if (f.typestr !== '<i4' && f.typestr !== '<i8') throw new InternalError(`row reference field ${field} must be <i4 or <i8, not ${f.typestr}`);
+  const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+  for (let o = f.offset; o < rows.length; o += layout.itemsize) {
+    if (f.typestr === '<i4') v.setInt32(o, v.getInt32(o, true) + delta, true);
+    else v.setBigInt64(o, v.getBigInt64(o, true) + BigInt(delta), true);
+  }
+}
+
+function minField(layout: RecordLayout, rows: Uint8Array, field: string): number {
+  const f = layout.field(field);
+  const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+  let min = Infinity;
+  for (let o = f.offset; o < rows.length; o += layout.itemsize) min = Math.min(min, f.typestr === '<i4' ? v.getInt32(o, true) : Number(v.getBigInt64(o, true)));
+  return min;
+}
+
+export class OverlapStage {
+  private carry: PluginInputs = {};
+  private carryStart: bigint;
+  private sentUntil: bigint;
+  private lastEnd: bigint;
+
+  /**
+   * @param plugins the windowed plugins and their descendants, dependencies first
+   * @param inputs layouts of the rows fed in per segment (outputs of the segment-local plugins or stored products)
+   * @param outputs layouts of the types to send out
+   * @param windowNs how far a row's computation may look either side (the sum of the plugins' windows)
+   */
+  constructor(
+    private readonly runId: string,
+    private readonly plugins: PreparedPlugin[],
+    private readonly inputs: ReadonlyMap<string, RecordLayout>,
+    private readonly outputs: ReadonlyMap<string, RecordLayout>,
+    private readonly windowNs: bigint,
+    private readonly references: readonly RowReference[],
+    start: bigint,
+  ) {
+    this.carryStart = start;
+    this.sentUntil = start;
+    this.lastEnd = start;
+  }
+
+  /** Add the next segment's inputs; returns the rows that can be sent out now, if any. */
+  async add(end: bigint, inputs: PluginInputs): Promise<OverlapChunk | undefined> {
+    const carried = new Map([...this.inputs].map(([type, layout]) => [type, (this.carry[type]?.length ?? 0) / layout.itemsize]));
+    for (const [type, layout] of this.inputs) {
+      let rows = inputs[type] ?? new Uint8Array(0);
+      for (const ref of this.references.filter((r) => r.from === type)) {
+        rows = new Uint8Array(rows); // the caller may still use these rows: re-base a copy
+        shiftField(layout, rows, ref.field, carried.get(ref.into)!);
+      }
+      this.carry[type] = concat(this.carry[type], rows);
+    }
+    this.lastEnd = end;
+    return this.round(false);
+  }
+
+  /** The run ended: send out everything not sent yet. */
+  async finish(): Promise<OverlapChunk | undefined> {
+    return this.round(true);
+  }
+
+  private async round(final: boolean): Promise<OverlapChunk | undefined> {
+    let cut = final ? this.lastEnd : this.lastEnd - this.windowNs;
+    if (cut <= this.sentUntil) return undefined;
+    const keep = [...this.outputs.keys()];
+    const all = await computeSegment(this.plugins, { range: { runId: this.runId, start: this.carryStart, end: this.lastEnd }, inputs: this.carry, keep }, false);
+    // Move the cut back until no output row straddles it (strax's split with allow_early_split).
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (const [type, layout] of this.outputs) {
+        const rows = all[type]!;
+        const r = timeReader(layout, rows);
+        for (let i = 0; i < rows.length / layout.itemsize && r.time(i) < cut; i++) {
+          if (r.endtime(i) > cut) [cut, moved] = [r.time(i), true];
+        }
+      }
+    }
+    if (cut <= this.sentUntil) return undefined;
+    const out: PluginInputs = {};
+    for (const [type, layout] of this.outputs) {
+      const rows = all[type]!;
+      out[type] = new Uint8Array(rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize));
+    }
+    const chunk = { start: this.sentUntil, end: cut, rows: out };
+    this.sentUntil = cut;
+    this.trimCarry(cut - this.windowNs);
+    return chunk;
+  }
+
+  /** Drop carried inputs before `t`, keeping every row a kept row refers to; re-base the references. */
+  private trimCarry(t: bigint): void {
+    if (t <= this.carryStart) return;
+    const drop = new Map<string, number>();
+    for (const [type, layout] of this.inputs) drop.set(type, firstAtOrAfter(layout, this.carry[type]!, t));
+    for (const ref of this.references) {
+      const layout = this.inputs.get(ref.from)!;
+      const kept = this.carry[ref.from]!.subarray(drop.get(ref.from)! * layout.itemsize);
+      drop.set(ref.into, Math.min(drop.get(ref.into)!, minField(layout, kept, ref.field)));
+    }
+    for (const [type, layout] of this.inputs) this.carry[type] = new Uint8Array(this.carry[type]!.subarray(drop.get(type)! * layout.itemsize));
+    for (const ref of this.references) shiftField(this.inputs.get(ref.from)!, this.carry[ref.from]!, ref.field, -drop.get(ref.into)!);
+    this.carryStart = t;
+  }
+}
+
+/** The computed plugins split into segment-local ones and the overlap stage (windowed plugins and all downstream). */
+export interface WindowSplit {
+  local: ResolvedPlugin[];
+  windowed: ResolvedPlugin[];
+  /** Inputs of the overlap stage that it does not compute itself (segment-local outputs or stored products). */
+  external: string[];
+}
+
+export function splitWindowed(plan: ResolvedPlugin[], order: ResolvedPlugin[]): WindowSplit {
+  const inStage = new Set<string>();
+  for (const r of plan) if (r.cls.overlapWindow || r.cls.dependsOn.some((d) => inStage.has(d))) inStage.add(r.dataType);
+  const windowed = order.filter((r) => inStage.has(r.dataType));
+  const computed = new Set(windowed.map((r) => r.dataType));
+  const external = [...new Set(windowed.flatMap((r) => r.cls.dependsOn).filter((d) => !computed.has(d)))];
+  return { local: order.filter((r) => !inStage.has(r.dataType)), windowed, external };
+}
+
+export function overlapStage(runId: string, split: WindowSplit, start: bigint, byType: Map<string, ResolvedPlugin>): OverlapStage {
+  const layoutOf = (t: string) => instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout;
+  const plugins = preparePlugins((t) => byType.get(t)!.cls, split.windowed.map((r) => ({ dataType: r.dataType, config: r.config })));
+  const windowNs = split.windowed.reduce((a, r) => a + (r.cls.overlapWindow?.(r.config) ?? 0), 0);
+  const references = split.external.flatMap((t) => {
+    const ref = byType.get(t)!.cls.rowReference;
+    return ref && split.external.includes(ref.into) ? [{ from: t, field: ref.field, into: ref.into }] : [];
+  });
+  return new OverlapStage(
+    runId, plugins, new Map(split.external.map((t) => [t, layoutOf(t)])), new Map(split.windowed.map((r) => [r.dataType, layoutOf(r.dataType)])),
+    BigInt(windowNs), references, start,
+  );
+}
