@@ -67,7 +67,7 @@ export const fakeDaqCommand: CommandModule<GlobalArgs, FakeDaqArgs> = {
         const outputRun = argv.replayRun === undefined ? undefined : parseRunId(argv.replayRun, 'replay-run');
         const r = await replayRawRecords({ storageDir: argv.replay, run: formatRunId(runs[0]!), liveDir, outputRun, ...daq });
         ctx.logger.info(`run ${r.run}: replayed ${r.size_mb.toFixed(1)} MB of raw_records → ${r.dir}`);
-        setOutcome({ exitCode: EXIT.ok, json: { runs: [r] } });
+        argv.outcome.set({ exitCode: EXIT.ok, json: { runs: [r] } });
         return;
       }
       const summary = await runFakeDaq({
