@@ -55,6 +55,11 @@ export class Ledger {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Ledger.empty(stateDir, stage);
       throw error;
     }
+    return Ledger.parse(text, file, stage);
+  }
+
+  /** A ledger from its file text; anything that is not a valid ledger of this stage is a corrupt-ledger error naming the file. */
+  static parse(text: string, file: string, stage: string): Ledger {
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -157,6 +162,11 @@ export class Ledger {
   /** Atomic write (temp + fsync + rename + folder fsync), keeping the previous version as .bak. */
   save(): void {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    writeFileAtomicSync(this.file, this.serialize(), { backup: true });
+  }
+
+  /** The file text: the contract's key order, failures sorted by run. */
+  serialize(): string {
     const ordered: LedgerData = {
       format: LEDGER_FORMAT,
       stage: this.data.stage,
@@ -165,7 +175,7 @@ export class Ledger {
       failed: Object.fromEntries(Object.entries(this.data.failed).sort(([a], [b]) => Number(a) - Number(b))),
       updated_at: this.data.updated_at,
     };
-    writeFileAtomicSync(this.file, JSON.stringify(ordered, null, 2) + '\n', { backup: true });
+    return JSON.stringify(ordered, null, 2) + '\n';
   }
 
   toJSON(): LedgerData {

@@ -59,18 +59,24 @@ describe('ledger contiguity', () => {
           done.add(run);
         }
         if (random() < 0.2) {
-          ledger.save();
-          ledger = Ledger.load(stateDir, 'import');
+          // A round trip through the file text every time; through the real file (fsync, rename) for the first seeds only:
+          // durability has its own tests, and 4 800 fsynced saves took minutes on two shared cores.
+          if (seed <= 10) {
+            ledger.save();
+            ledger = Ledger.load(stateDir, 'import');
+          } else {
+            ledger = Ledger.parse(ledger.serialize(), ledger.file, 'import');
+          }
         }
         const expected = bruteForceMarker(source, done);
         expect(ledger.lastContiguousRun, `seed ${seed} step ${step}`).toBe(expected);
-        for (const r of ledger.doneAbove) expect(expected === null || r > expected).toBe(true);
-        for (const r of source) expect(ledger.isDone(r), `seed ${seed} run ${r}`).toBe(done.has(r));
-        for (const r of done) expect(ledger.failure(r)).toBeUndefined();
+        // One assertion per kind of check (a million single expect() calls cost more than the ledger work itself).
+        expect(ledger.doneAbove.filter((r) => expected !== null && r <= expected), `seed ${seed} step ${step}`).toEqual([]);
+        expect(source.filter((r) => ledger.isDone(r) !== done.has(r)), `seed ${seed} step ${step}`).toEqual([]);
+        expect([...done].filter((r) => ledger.failure(r) !== undefined), `seed ${seed} step ${step}`).toEqual([]);
       }
     }
-    // About 4 800 fsynced saves: on two shared cores this takes over a minute; the limit is a hang guard, not a goal.
-  }, 240_000);
+  });
 
   it('starts at the lowest existing run and is not blocked by numbers that never existed', () => {
     const ledger = Ledger.empty(makeTmpDir(), 'migrate');
