@@ -34,7 +34,9 @@ export async function runExternal(o: { template: string[]; run: string; targets:
     const md = ds.metadata!;
     const hash = md.lineage_hash ?? ds.lineageHash;
     return {
-      data_type: t, key: `${o.run}-${t}-${hash}`, lineage_hash: hash, source: 'computed', location: path.resolve(ds.path),
+      // No meta.lineage: strax writes metadata with sorted keys, so strax's own key order (which straxen's RunDB frontend
+      // matches as a whole document) cannot be recovered from it.
+      data_type: t, key: `${o.run}-${t}-${hash}`, lineage_hash: hash, lineage: {}, source: 'computed', location: path.resolve(ds.path),
       rows: md.chunks.reduce((a, c) => a + c.n, 0), bytes: md.chunks.reduce((a, c) => a + (c.nbytes ?? 0), 0), size_mb: ds.sizeOnDisk / 1e6,
       n_chunks: md.chunks.length, compressor: md.compressor,
     };

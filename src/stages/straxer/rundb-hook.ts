@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/index.js';
 import type { ProductSummary } from '../../strax/engine/context.js';
+import { PyFloat } from '../../strax/json/values.js';
 import type { LazyStore } from './lazy-store.js';
 
 export interface DataEntryRecorder {
@@ -18,6 +19,7 @@ export function runsDbRecorder(config: Config, run: string, logger: Logger, stor
       try {
         const doc = await (await store.get()).addData(Number(run), {
           type: p.data_type, host: config.host ?? os.hostname(), location: p.location, lineage_hash: p.lineage_hash,
+          ...(Object.keys(p.lineage).length > 0 ? { meta: { lineage: lineageForRunsDb(p.lineage) as Record<string, unknown> } } : {}),
           n_chunks: p.n_chunks, size_mb: p.size_mb, compressor: p.compressor, at: new Date(),
         });
         if (doc === null) logger.debug(`run ${run} is not in the runs DB; ${p.data_type} not recorded there`);
@@ -27,4 +29,16 @@ export function runsDbRecorder(config: Config, run: string, logger: Logger, stor
       }
     },
   };
+}
+
+/**
+ * A lineage as plain values for the runs DB: Python floats become numbers and exact ints numbers where they fit
+ * (MongoDB compares numbers by value inside embedded documents, so int32/int64/double need not match pymongo's choice).
+ */
+export function lineageForRunsDb(value: unknown): unknown {
+  if (value instanceof PyFloat) return value.value;
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (Array.isArray(value)) return value.map(lineageForRunsDb);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, lineageForRunsDb(v)]));
+  return value;
 }

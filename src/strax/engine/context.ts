@@ -4,6 +4,7 @@ import os from 'node:os';
 import { ConfigError, DataNotAvailableError } from '../../errors.js';
 import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
+import type { Lineage } from '../lineage.js';
 import { readChunks } from '../storage/chunk-reader.js';
 import { DataDirectory } from '../storage/data-directory.js';
 import type { StoredDataset } from '../storage/dataset.js';
@@ -53,6 +54,8 @@ export interface ProductSummary {
   data_type: string;
   key: string;
   lineage_hash: string;
+  /** The full lineage in strax's key order (what straxen's RunDB frontend matches as `meta.lineage`). */
+  lineage: Lineage;
   source: 'stored' | 'computed';
   location: string;
   rows: number;
@@ -89,7 +92,7 @@ function findStored(dirs: string[], key: DataKey): StoredDataset | undefined {
 function storedSummary(r: ResolvedPlugin, key: DataKey, ds: StoredDataset): ProductSummary {
   const md = ds.metadata!;
   const rows = md.chunks.reduce((a, c) => a + c.n, 0);
-  return { data_type: r.dataType, key: String(key), lineage_hash: key.lineageHash, source: 'stored', location: ds.path, rows, bytes: md.chunks.reduce((a, c) => a + (c.nbytes ?? 0), 0), size_mb: ds.sizeOnDisk / 1e6, n_chunks: md.chunks.length, compressor: md.compressor };
+  return { data_type: r.dataType, key: String(key), lineage_hash: key.lineageHash, lineage: r.lineage, source: 'stored', location: ds.path, rows, bytes: md.chunks.reduce((a, c) => a + (c.nbytes ?? 0), 0), size_mb: ds.sizeOnDisk / 1e6, n_chunks: md.chunks.length, compressor: md.compressor };
 }
 
 /** Process one run up to `targets`. */
@@ -216,7 +219,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         const md = (closing[k] as PromiseFulfilledResult<Awaited<ReturnType<ProductWriter['finish']>>>).value;
         const ds = { path: w.saver.finalPath };
         const sizeMb = md.chunks.reduce((a, c) => a + (c.filesize ?? 0), 0) / 1e6;
-        const p: ProductSummary = { data_type: r.dataType, key: String(keys.get(r.dataType)), lineage_hash: r.lineageHash, source: 'computed', location: ds.path, rows: w.rows, bytes: w.bytes, size_mb: sizeMb, n_chunks: md.chunks.length, compressor: md.compressor };
+        const p: ProductSummary = { data_type: r.dataType, key: String(keys.get(r.dataType)), lineage_hash: r.lineageHash, lineage: r.lineage, source: 'computed', location: ds.path, rows: w.rows, bytes: w.bytes, size_mb: sizeMb, n_chunks: md.chunks.length, compressor: md.compressor };
         products.push(p);
         await o.onProductSaved?.(p);
       }

@@ -47,9 +47,10 @@ export function resolvePlugins(registry: PluginRegistry, targets: readonly strin
       config[name] = value;
       if (spec.track) tracked[name] = lineageValue(spec, value);
     }
-    const lineage: Lineage = {};
+    // strax's key order: the data type itself, then each dependency's lineage in depends_on order. The hash sorts keys,
+    // but straxen's RunDB frontend matches `meta.lineage` as a whole embedded document, where order counts.
+    const lineage: Lineage = { [type]: [cls.name, cls.version, tracked] };
     for (const d of deps) Object.assign(lineage, d.lineage);
-    lineage[type] = [cls.name, cls.version, tracked];
     const resolved: ResolvedPlugin = { dataType: type, cls, config, lineage, lineageHash: deterministicHash(lineage as PyJson) };
     visiting.delete(type);
     done.set(type, resolved);
