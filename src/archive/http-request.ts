@@ -1,0 +1,108 @@
+// One HTTP(S) request with a connect timeout, an inactivity timeout, TLS settings and an optional streamed body.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DaqflowError } from '../errors.js';
+import type { DigestStream } from './digest.js';
+
+export interface TlsSettings {
+  /** Verify the server certificate (default true). */
+  verify: boolean;
+  /** Extra CA certificates (PEM), e.g. a site CA. */
+  ca?: string;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'PUT' | 'HEAD';
+  url: URL;
+  headers: Record<string, string>;
+  tls: TlsSettings;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  signal?: AbortSignal;
+  /** The body, piped through `digest` (which sees exactly the bytes sent). */
+  body?: { stream: Readable; digest: DigestStream; size?: number };
+}
+
+/** A failure below HTTP (refused, reset, timed out, DNS, TLS); `code` is the system or TLS error code. */
+export class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Our own errors (a body that failed) pass through; everything else is a transport failure. */
+function transportError(error: unknown): Error {
+  if (error instanceof TransportError || error instanceof DaqflowError) return error;
+  const e = error as NodeJS.ErrnoException;
+  return new TransportError(e.message ?? String(error), e.code ?? 'ERROR');
+}
+
+/**
+ * Send the request; resolves with the response once its status line arrived (the body not yet read).
+ * For a 2xx answer to a request with a body, also waits until the whole body was sent.
+ */
+export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessage> {
+  const isHttps = spec.url.protocol === 'https:';
+  const headers: Record<string, string> = { ...spec.headers };
+  if (spec.body?.size !== undefined) headers['content-length'] = String(spec.body.size);
+  else if (spec.body) headers['transfer-encoding'] = 'chunked';
+  const options: https.RequestOptions = {
+    method: spec.method,
+    headers,
+    signal: spec.signal,
+    agent: false,
+    ...(isHttps ? { rejectUnauthorized: spec.tls.verify, ...(spec.tls.ca ? { ca: spec.tls.ca } : {}) } : {}),
+  };
+  const req = (isHttps ? https : http).request(spec.url, options);
+  const connectTimer = setTimeout(
+    () => req.destroy(new TransportError(`no connection within ${spec.connectTimeoutMs / 1000} s`, 'ETIMEDOUT')),
+    spec.connectTimeoutMs,
+  );
+  req.once('socket', (socket) => {
+    const connected = (): void => clearTimeout(connectTimer);
+    if (!socket.connecting) connected();
+    socket.once(isHttps ? 'secureConnect' : 'connect', connected);
+  });
+  req.setTimeout(spec.idleTimeoutMs, () => req.destroy(new TransportError(`no data for ${spec.idleTimeoutMs / 1000} s`, 'ETIMEDOUT')));
+  const response = new Promise<http.IncomingMessage>((resolve, reject) => {
+    req.once('response', resolve);
+    req.once('error', (error) => reject(transportError(error)));
+  });
+  let bodyDone: Promise<void> = Promise.resolve();
+  if (spec.body) {
+    bodyDone = pipeline(spec.body.stream, spec.body.digest, req);
+    // A body that fails (e.g. a file changed size) aborts the request, so the server never completes the object.
+    bodyDone.catch((error: unknown) => req.destroy(error instanceof Error ? error : new Error(String(error))));
+  } else {
+    req.end();
+  }
+  try {
+    const res = await response;
+    if (res.statusCode! >= 200 && res.statusCode! < 300) await bodyDone;
+    else {
+      bodyDone.catch(() => undefined);
+      res.once('end', () => req.destroy()); // stop sending a body the server refused
+    }
+    return res;
+  } finally {
+    clearTimeout(connectTimer);
+  }
+}
+
+/** Read a (small) response body as text, at most `limit` bytes, for error messages. */
+export async function responseText(res: http.IncomingMessage, limit = 2000): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of res) {
+      if (text.length < limit) text += (chunk as Buffer).toString('utf8');
+    }
+  } catch {
+    // the message is best effort
+  }
+  return text.slice(0, limit).replace(/\s+/g, ' ').trim();
+}
