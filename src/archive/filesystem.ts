@@ -51,13 +51,8 @@ export class FilesystemTarget implements ArchiveTarget {
       await fs.promises.mkdir(dir, { recursive: true });
       await removeStaleTemps(dir, base);
       const digest = new DigestStream();
-      const handle = await fs.promises.open(tmp, 'wx', 0o644);
-      try {
-        await pipeline(open(), digest, handle.createWriteStream({ autoClose: false }), { signal: options.signal });
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await pipeline(open(), digest, fs.createWriteStream(tmp, { flags: 'wx', mode: 0o644, highWaterMark: 1 << 20 }), { signal: options.signal });
+      await fsyncFile(tmp);
       await fs.promises.rename(tmp, file);
       fsyncDir(dir);
       const result = digest.digest();
@@ -95,5 +90,15 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
   const prefix = `.${base}.`;
   for (const name of await fs.promises.readdir(dir)) {
     if (name.startsWith(prefix) && name.endsWith('.tmp')) await fs.promises.rm(path.join(dir, name), { force: true });
+  }
+}
+
+/** fsync applies to the file, whichever descriptor asks; the write stream has closed its own. */
+async function fsyncFile(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

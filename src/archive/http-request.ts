@@ -74,7 +74,9 @@ export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessa
     req.once('error', (error) => reject(transportError(error)));
   });
   let bodyDone: Promise<void> = Promise.resolve();
+  let sourceError: unknown;
   if (spec.body) {
+    spec.body.stream.once('error', (error) => (sourceError ??= error));
     bodyDone = pipeline(spec.body.stream, spec.body.digest, req);
     // A body that fails (e.g. a file changed size) aborts the request, so the server never completes the object.
     bodyDone.catch((error: unknown) => req.destroy(error instanceof Error ? error : new Error(String(error))));
@@ -89,6 +91,10 @@ export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessa
       res.once('end', () => req.destroy()); // stop sending a body the server refused
     }
     return res;
+  } catch (error) {
+    // The blob itself failed (not the network): never retried, and reported as what it is.
+    if (sourceError !== undefined) throw sourceError instanceof DaqflowError ? sourceError : new DaqflowError(`reading the blob failed: ${(sourceError as Error).message}`, { exitCode: 1, cause: sourceError });
+    throw error;
   } finally {
     clearTimeout(connectTimer);
   }
