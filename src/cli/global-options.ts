@@ -1,5 +1,6 @@
 // The options every command accepts.
 import type { Argv } from 'yargs';
+import type { OutcomeSlot } from './outcome.js';
 
 export interface GlobalArgs {
   config?: string;
@@ -8,6 +9,8 @@ export interface GlobalArgs {
   json: boolean;
   dryRun: boolean;
   set: string[];
+  /** Not an option: main.ts puts it in the parse context; the handler hands its result over through it. */
+  outcome: OutcomeSlot;
 }
 
 export function addGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {

@@ -3,9 +3,10 @@ import yargs from 'yargs';
 import { ConfigError, DaqflowError, EXIT } from '../errors.js';
 import { mapArchiverFlags } from './archiver-flags.js';
 import { commandModules } from './commands/index.js';
+import { missingCommands } from './commands/planned.js';
 import { addGlobalOptions } from './global-options.js';
 import { internalErrorReport } from './internal-error.js';
-import { setOutcome, takeOutcome, toJson, type CommandOutcome } from './outcome.js';
+import { exitCodeOf, jsonOf, OutcomeSlot, toJson, type CommandOutcome } from './outcome.js';
 import { formatVersionReport, versionReport } from './package-info.js';
 
 export interface CliIo {
@@ -27,7 +28,7 @@ function buildParser(args: string[], program: string) {
         : '$0 <command> [options]\n\nData operations for detector runs: one incremental pass per call, safe under cron.',
     )
     .command(commandModules)
-    .demandCommand(1, 'Name a command (see the list above), e.g. daqflow report-status')
+    .demandCommand(1, 'Name a command (see the list above), e.g. daqflow import --incremental')
     .recommendCommands()
     .strict()
     .version(false)
@@ -43,16 +44,27 @@ function buildParser(args: string[], program: string) {
   return parser;
 }
 
+/** A command the contract names but this build lacks is a usage error that says so (never "unknown argument"). */
+function refuseMissing(args: readonly string[], program: string, ranBefore: readonly string[]): void {
+  const name = args[0];
+  if (program !== 'daqflow' || name === undefined || !missingCommands(commandModules).includes(name)) return;
+  const before = ranBefore.length ? `; ${ranBefore.map((c) => `\`${c}\``).join(' and ')} ran before it` : '';
+  throw new ConfigError(`\`${name}\` is planned but not available in this build of daqflow${before} (see README.md: planned commands)`, {
+    context: { option: name },
+  });
+}
+
 async function runOne(args: string[], program: string, io: CliIo): Promise<CommandOutcome> {
   let helpShown = false;
+  const slot = new OutcomeSlot();
   const parser = buildParser(args, program);
-  await parser.parseAsync(args, {}, (error, _argv, output) => {
+  await parser.parseAsync(args, { outcome: slot }, (error, _argv, output) => {
     if (output && !error) {
       helpShown = true;
       io.stdout(output + '\n');
     }
   });
-  const outcome = takeOutcome();
+  const outcome = slot.take();
   return helpShown || !outcome ? { exitCode: EXIT.ok } : outcome;
 }
 
@@ -85,10 +97,14 @@ export async function main(args: string[], options: { program?: 'daqflow' | 'str
     const commands = mapping ? mapping.commands : [argv];
     if (mapping) io.stderr(`daqflow: archiver flags ${mapping.translated.join(' ')} → ${commands.map((c) => `daqflow ${c.join(' ')}`).join(' ; ')}\n`);
     let worst: number = EXIT.ok;
+    const ran: string[] = [];
     for (const command of commands) {
+      refuseMissing(command, program, ran);
       const outcome = await runOne(command, program, io);
-      const code = outcome.exitCode;
-      if (json && outcome?.json !== undefined) io.stdout(toJson(outcome.json) + '\n');
+      ran.push(command[0]!);
+      const code = exitCodeOf(outcome);
+      const printed = jsonOf(outcome);
+      if (json && printed !== undefined) io.stdout(toJson(printed) + '\n');
       worst = Math.max(worst, code);
       if (code !== EXIT.ok && code !== EXIT.runsFailed) return code;
     }
@@ -98,4 +114,3 @@ export async function main(args: string[], options: { program?: 'daqflow' | 'str
   }
 }
 
-export { setOutcome };

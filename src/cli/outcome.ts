@@ -1,21 +1,35 @@
-// How a command handler hands its result to main.ts, which alone prints --json and picks the exit code.
+// How a command handler hands its result to main.ts, which alone prints --json and derives the exit code.
+import { exitCodeForSummary, type PassSummary } from '../pass/index.js';
 
-export interface CommandOutcome {
-  exitCode: number;
-  /** The machine-readable summary printed on stdout with --json. */
-  json?: unknown;
+/** A command that works on runs returns the pass summary; the others say their exit code. */
+export type CommandOutcome = { summary: PassSummary; json?: unknown } | { exitCode: number; json?: unknown };
+
+/** One per CLI invocation: main.ts passes it to yargs as parse context, so it reaches handlers as `argv.outcome`. */
+export class OutcomeSlot {
+  private value: CommandOutcome | undefined;
+  set(outcome: CommandOutcome): void {
+    this.value = outcome;
+  }
+  take(): CommandOutcome | undefined {
+    const value = this.value;
+    this.value = undefined;
+    return value;
+  }
 }
 
-let current: CommandOutcome | undefined;
-
-export function setOutcome(outcome: CommandOutcome): void {
-  current = outcome;
+/** What every handler's argv carries besides its options. */
+export interface OutcomeArgs {
+  outcome: OutcomeSlot;
 }
 
-export function takeOutcome(): CommandOutcome | undefined {
-  const outcome = current;
-  current = undefined;
-  return outcome;
+/** The one place an outcome becomes an exit code. */
+export function exitCodeOf(outcome: CommandOutcome): number {
+  return 'summary' in outcome ? exitCodeForSummary(outcome.summary) : outcome.exitCode;
+}
+
+/** What --json prints: the summary itself unless the command chose another object. */
+export function jsonOf(outcome: CommandOutcome): unknown {
+  return outcome.json ?? ('summary' in outcome ? outcome.summary : undefined);
 }
 
 /** JSON text with BigInt values written as exact decimal strings. */

@@ -34,7 +34,7 @@ export function ledgerPath(stateDir: string, stage: string): string {
 
 function corrupt(file: string, stage: string, detail: string): ConfigError {
   return new ConfigError(
-    `${file}: ledger is corrupt (${detail}); it was left untouched — rebuild it with \`daqflow recover-state ${stage}\` or restore ${path.basename(file)}.bak`,
+    `${file}: ledger is corrupt (${detail}); it was left untouched — restore ${path.basename(file)}.bak, or move the file aside (the next ${stage} pass then reconsiders every run of its source)`,
     { context: { file, stage } },
   );
 }
@@ -116,6 +116,13 @@ export class Ledger {
     delete this.data.failed[String(run)];
     if (!this.isDone(run)) this.data.done_above.push(run);
     this.advance(sortedSourceRuns);
+    this.data.updated_at = now.toISOString();
+  }
+
+  /** A run handed off (e.g. a job submitted): not done, not failed; the contiguous marker stays below it. */
+  markPending(run: number, now: Date): void {
+    delete this.data.failed[String(run)];
+    this.data.done_above = this.data.done_above.filter((r) => r !== run);
     this.data.updated_at = now.toISOString();
   }
 

@@ -22,7 +22,9 @@ export interface SelectionInput {
   sourceRuns: readonly number[];
   /** Runs already present at the destination (full passes skip them even if the ledger does not know). */
   destinationRuns?: ReadonlySet<number>;
-  /** Restrict to these runs (e.g. given on the command line). */
+  /** Names the source in the reasons for runs of `only` that are not in it. */
+  stage?: string;
+  /** Restrict to these runs (e.g. given on the command line); each one not selected is reported in `waiting` with the reason. */
   only?: ReadonlySet<number>;
   now: Date;
   /** At most this many candidates per pass, lowest run numbers first (0 = no cap). */
@@ -64,8 +66,25 @@ export function selectCandidates(input: SelectionInput): Selection {
     // Failed runs that left the source listing still get their retries.
     for (const run of Object.keys(ledger.failed).map(Number)) if (!seen.has(run)) consider(run, false);
   }
+  if (input.only) waiting.push(...notSelected(input, candidates, waiting));
   candidates.sort((a, b) => a.run - b.run);
   waiting.sort((a, b) => a.run - b.run);
   const cap = input.batchSize ?? 0;
   return { candidates: cap > 0 ? candidates.slice(0, cap) : candidates, waiting };
+}
+
+/** Why a run named on the command line is not a candidate: never dropped silently. */
+function notSelected(input: SelectionInput, candidates: readonly Candidate[], waiting: Selection['waiting']): Selection['waiting'] {
+  const accounted = new Set([...candidates.map((c) => c.run), ...waiting.map((w) => w.run)]);
+  const inSource = new Set(input.sourceRuns);
+  const out: Selection['waiting'] = [];
+  for (const run of input.only ?? []) {
+    if (accounted.has(run)) continue;
+    let reason: string;
+    if (!inSource.has(run)) reason = `not in the ${input.stage ?? 'stage'} source`;
+    else if (input.mode === 'retry-failed') reason = 'has not failed (a retry pass only takes failed runs)';
+    else reason = 'already done (the ledger or the destination has it)';
+    out.push({ run, reason });
+  }
+  return out;
 }

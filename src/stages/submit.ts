@@ -6,6 +6,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { BaseScheduler, createScheduler, jobSpecFromConfig, refKey, type JobRef, type JobSpec, type Scheduler, type SchedulerName } from '../batch/index.js';
 import { openRunStore, type ProcessState, type RunStore } from '../rundb/index.js';
+import { closeSummary, emptySummary, type PassSummary } from '../pass/summary.js';
 import { formatRunId, validateTarget } from '../util/validate.js';
 import type { LineageHashOf } from './submit/existing-output.js';
 import { straxerJobCommand } from './submit/job-command.js';
@@ -52,16 +53,14 @@ export interface SubmittedRun {
   exit_code?: number | null;
 }
 
-export interface SubmitSummary {
+/** The pass summary every command returns, plus what only submit knows. Submitted runs are `pending` until --wait sees them end. */
+export interface SubmitSummary extends PassSummary {
   scheduler: SchedulerName;
-  dry_run: boolean;
   job_ids: string[];
   script: string | null;
   submit_command: string[] | null;
   submitted: SubmittedRun[];
   associated: { run: number; location: string }[];
-  skipped: { run: number; reason: string }[];
-  failed: { run: number; reason: string }[];
 }
 
 /**
@@ -81,10 +80,13 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   const targets = options.targets.map((t) => validateTarget(t, 'target'));
   if (targets.length === 0) throw new ConfigError('submit: give at least one --target (e.g. --target event_info)', { context: { option: 'target' } });
   const scheduler = options.schedulerImpl ?? (await createScheduler({ ...config.scheduler, kind: options.scheduler ?? config.scheduler.kind }, { logger }));
+  const started = now();
+  const t0 = performance.now();
   const summary: SubmitSummary = {
-    scheduler: scheduler.name, dry_run: options.dryRun ?? false, job_ids: [], script: null, submit_command: null,
-    submitted: [], associated: [], skipped: [], failed: [],
+    ...emptySummary(STAGE, { mode: 'submit', host, dryRun: options.dryRun, started }),
+    scheduler: scheduler.name, job_ids: [], script: null, submit_command: null, submitted: [], associated: [],
   };
+  summary.candidates = options.runs.length;
   const store = options.store ?? (await openRunStore(config, { logger }));
   try {
     const planned = await planRuns(options, store, targets, summary, host);
@@ -94,7 +96,7 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
       const rendered = scheduler instanceof BaseScheduler ? scheduler.render(specs[0]!) : null;
       summary.script = rendered?.script ?? null;
       summary.submit_command = rendered ? [scheduler.submitCommand, rendered.files.script] : null;
-      summary.skipped.push(...planned.map((p) => ({ run: p.run, reason: 'dry run: would submit' })));
+      summary.planned.push(...planned.map((p) => p.run));
       return summary;
     }
     await claimAll(store, planned, host, summary, options.force ?? false);
@@ -103,6 +105,7 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
     if (options.wait && refs.length > 0) await waitAndRecord(options, scheduler, store, refs, summary, now);
     return summary;
   } finally {
+    closeSummary(summary, now(), Math.round(performance.now() - t0) / 1000);
     if (!options.store) await store.close();
   }
 }
@@ -183,6 +186,7 @@ async function submitClaimed(
         expect: ['claimed'],
       });
       summary.submitted.push({ run: p.run, job_id: ref.jobId, array_task: task.arrayTaskId ?? null, stdout: task.logPaths.stdout, stderr: task.logPaths.stderr });
+      summary.pending.push({ run: p.run, duration_s: 0, reason: `submitted as ${scheduler.name} job ${refKey(task)}` });
     }
     logger.info(`submitted ${group.length} run(s) as ${scheduler.name} job ${ref.jobId}${ref.tasks ? ` (array of ${ref.tasks.length})` : ''}`, {
       runs: group.map((p) => formatRunId(p.run)).join(','),

@@ -15,6 +15,11 @@ describe('archiver-style top-level flags', () => {
     [['--recover-migrate-state'], [['recover-state', 'migrate']]],
     [['--incremental'], [['import', '--incremental'], ['migrate', '--incremental']]],
     [['--config', 'cfg.yaml', '--incremental'], [['import', '--incremental', '--config', 'cfg.yaml'], ['migrate', '--incremental', '--config', 'cfg.yaml']]],
+    [['config.yaml', '--incremental'], [['import', '--incremental', '--config', 'config.yaml'], ['migrate', '--incremental', '--config', 'config.yaml']]],
+    [['/etc/sbnd/archiver.yml'], [['import', '--config', '/etc/sbnd/archiver.yml'], ['migrate', '--config', '/etc/sbnd/archiver.yml']]],
+    [['config.yaml', '--import-only', '-v'], [['import', '-v', '--config', 'config.yaml']]],
+    [['config.yaml', '--retry-failed-migrate', '--validate'], [['migrate', '--retry-failed-migrate', '--validate', '--config', 'config.yaml']]],
+    [['config.yaml', '--incremental', '--validate'], [['import', '--incremental', '--config', 'config.yaml'], ['migrate', '--incremental', '--validate', '--config', 'config.yaml']]],
   ])('%j maps to %j', (argv, expected) => {
     expect(mapArchiverFlags(argv)?.commands).toEqual(expected);
   });
@@ -24,6 +29,13 @@ describe('archiver-style top-level flags', () => {
     expect(mapArchiverFlags(['import', '--incremental'])).toBeNull();
     expect(mapArchiverFlags(['--help'])).toBeNull();
     expect(mapArchiverFlags([])).toBeNull();
+    expect(mapArchiverFlags(['submit', '012100', '--target', 'peaks'])).toBeNull();
+    expect(mapArchiverFlags(['--config', 'a.yaml', 'import'])).toBeNull();
+  });
+
+  it('rejects --validate outside migrating modes and a config file given twice', () => {
+    expect(() => mapArchiverFlags(['config.yaml', '--import-only', '--validate'])).toThrow(/--validate checks migrated blobs; it does not work with --import-only/);
+    expect(() => mapArchiverFlags(['config.yaml', '--config', 'b.yaml'])).toThrow(/give the config file once/);
   });
 
   it('rejects two modes at once and --compare-state without --report-status', () => {

@@ -106,7 +106,7 @@ describe('ledger contiguity', () => {
     expect(backup.done_above).toEqual([]);
   });
 
-  it('refuses a corrupt ledger with exit 3, naming the file and recover-state, and leaves it untouched', () => {
+  it('refuses a corrupt ledger with exit 3, naming the file and its .bak, and leaves it untouched', () => {
     const stateDir = makeTmpDir();
     const file = path.join(stateDir, 'import.json');
     for (const text of ['{"format": "daqflow-ledger/1", "stage": "imp', '{"format":"other"}', '[]', '']) {
@@ -120,7 +120,7 @@ describe('ledger contiguity', () => {
       expect(error).toBeInstanceOf(ConfigError);
       expect((error as ConfigError).exitCode).toBe(3);
       expect((error as ConfigError).shortMessage).toContain(file);
-      expect((error as ConfigError).shortMessage).toContain('daqflow recover-state import');
+      expect((error as ConfigError).shortMessage).toContain('restore import.json.bak');
       expect(fs.readFileSync(file, 'utf8')).toBe(text);
     }
   });

@@ -67,7 +67,8 @@ describe('a corrupt ledger', () => {
     const result = await startWorker({ workDir, workLog, runs: [1, 2] }).done;
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`${file}: ledger is corrupt`);
-    expect(result.stderr).toContain('daqflow recover-state test-stage');
+    expect(result.stderr).toContain('restore test-stage.json.bak, or move the file aside');
+    expect(result.stderr).not.toContain('recover-state');
     expect(readWorkLog(workLog)).toEqual([]);
     expect(fs.readFileSync(file, 'utf8')).toBe('{"format": "daqflow-ledger/1", "stage": "test-st');
     expect(fs.existsSync(path.join(workDir, 'locks', 'test-stage.lock'))).toBe(false);

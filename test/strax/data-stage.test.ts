@@ -4,7 +4,7 @@ import yargs from 'yargs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listData, verifyData } from '../../src/stages/data.js';
 import { dataCommand } from '../../src/cli/commands/data.js';
-import { takeOutcome } from '../../src/cli/outcome.js';
+import { OutcomeSlot } from '../../src/cli/outcome.js';
 import { FIXTURES, copyFixture, manifest } from './fixtures.js';
 
 describe('data ls', () => {
@@ -77,10 +77,12 @@ describe('the data command module', () => {
   });
   const run = async (args: string[]) => {
     vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+    const slot = new OutcomeSlot();
     await yargs(args).option('json', { type: 'boolean', default: false }).command(dataCommand as never).strict().exitProcess(false).fail((m, e) => {
       throw e ?? new Error(m);
-    }).parseAsync();
-    return takeOutcome();
+    }).parseAsync(args, { outcome: slot });
+    const outcome = slot.take();
+    return outcome && 'exitCode' in outcome ? outcome : undefined;
   };
 
   it('ls prints a table with one line per dataset', async () => {

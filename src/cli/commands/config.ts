@@ -5,7 +5,7 @@ import { collectSecrets, loadConfig } from '../../config/index.js';
 import { EXIT } from '../../errors.js';
 import { createRedactor } from '../../log/index.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
+
 
 interface ConfigArgs extends GlobalArgs {
   action: 'show' | 'check';
@@ -26,6 +26,6 @@ export const configCommand: CommandModule<GlobalArgs, ConfigArgs> = {
     for (const warning of loaded.warnings) process.stderr.write(`daqflow: warning: ${warning}\n`);
     if (argv.action === 'show' && !argv.json) process.stdout.write(`# from ${loaded.source}\n${YAML.stringify(masked)}`);
     if (argv.action === 'check' && !argv.json) process.stderr.write(`${loaded.source}: configuration is valid\n`);
-    setOutcome({ exitCode: EXIT.ok, json: { source: loaded.source, warnings: loaded.warnings, config: argv.action === 'show' ? masked : undefined } });
+    argv.outcome.set({ exitCode: EXIT.ok, json: { source: loaded.source, warnings: loaded.warnings, config: argv.action === 'show' ? masked : undefined } });
   },
 };

@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { DaqflowError, EXIT } from '../../errors.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
+
 import type { DatasetSummary, ListDataSummary, VerifyDataSummary } from '../../stages/data.js';
 
 interface DataArgs extends GlobalArgs {
@@ -56,7 +56,7 @@ const lsCommand: CommandModule<GlobalArgs, DataArgs> = {
     const { listData } = await import('../../stages/data.js');
     const summary = listData(argv.dir, { run: argv.run });
     if (!argv.json) process.stdout.write(formatList(summary) + '\n');
-    setOutcome({ exitCode: EXIT.ok, json: summary });
+    argv.outcome.set({ exitCode: EXIT.ok, json: summary });
   },
 };
 
@@ -74,7 +74,7 @@ const verifyCommand: CommandModule<GlobalArgs, DataArgs> = {
     const exitCode = summary.broken > 0 ? EXIT.runsFailed : EXIT.ok;
     if (argv.json) {
       // main.ts prints the summary; the exit code says whether anything is broken.
-      setOutcome({ exitCode, json: summary });
+      argv.outcome.set({ exitCode, json: summary });
       return;
     }
     process.stdout.write(formatVerify(summary) + '\n');
@@ -84,7 +84,7 @@ const verifyCommand: CommandModule<GlobalArgs, DataArgs> = {
         context: { file: summary.brokenFiles[0] },
       });
     }
-    setOutcome({ exitCode });
+    argv.outcome.set({ exitCode });
   },
 };
 

@@ -4,7 +4,7 @@ import { EXIT } from '../../errors.js';
 import { parseRunList } from '../../util/validate.js';
 import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
+
 
 interface FakeDaqArgs extends GlobalArgs {
   runs: string[];
@@ -46,7 +46,7 @@ export const fakeDaqCommand: CommandModule<GlobalArgs, FakeDaqArgs> = {
         darkRateHz: argv.darkRateHz, electronLifetimeUs: argv.electronLifetimeUs,
       });
       for (const r of summary.runs) ctx.logger.info(`run ${r.run}: ${r.size_mb.toFixed(1)} MB in ${r.chunks} chunks, ${r.interactions} interactions → ${r.dir}`);
-      setOutcome({ exitCode: EXIT.ok, json: summary });
+      argv.outcome.set({ exitCode: EXIT.ok, json: summary });
     } finally {
       await ctx.close();
     }

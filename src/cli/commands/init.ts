@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { ConfigError, EXIT } from '../../errors.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
+
 import { PACKAGE_ROOT } from '../package-info.js';
 
 interface InitArgs extends GlobalArgs {
@@ -32,6 +32,6 @@ export const initCommand: CommandModule<GlobalArgs, InitArgs> = {
       fs.writeFileSync(target, template, { mode: 0o600 });
     }
     process.stderr.write(`${argv.dryRun ? 'would write' : 'wrote'} ${target}\n`);
-    setOutcome({ exitCode: EXIT.ok, json: { written: argv.dryRun ? null : target, dry_run: argv.dryRun } });
+    argv.outcome.set({ exitCode: EXIT.ok, json: { written: argv.dryRun ? null : target, dry_run: argv.dryRun } });
   },
 };

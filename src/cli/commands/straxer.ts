@@ -4,7 +4,7 @@ import { ConfigError, EXIT } from '../../errors.js';
 import { formatRunId, parseRunId } from '../../util/validate.js';
 import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome, toJson } from '../outcome.js';
+import { toJson } from '../outcome.js';
 
 interface StraxerArgs extends GlobalArgs {
   run?: string;
@@ -40,7 +40,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
       const { listTargets } = await import('../../stages/straxer.js');
       const targets = listTargets();
       if (!argv.json) for (const t of targets) process.stdout.write(`${t.data_type.padEnd(14)} ${t.plugin} ${t.version}  ← ${t.depends_on.join(', ') || 'live data'}\n`);
-      setOutcome({ exitCode: EXIT.ok, json: { targets } });
+      argv.outcome.set({ exitCode: EXIT.ok, json: { targets } });
       return;
     }
     if (argv.run === undefined) throw new ConfigError('straxer: name a run, e.g. straxer 012100 --target event_info', { context: { option: 'run' } });
@@ -66,7 +66,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
         progress.stop();
       }
       if (!argv.json) process.stdout.write(progress.summary(summary));
-      setOutcome({ exitCode: EXIT.ok, json: JSON.parse(toJson(summary)) });
+      argv.outcome.set({ exitCode: EXIT.ok, json: JSON.parse(toJson(summary)) });
     } finally {
       await ctx.close();
     }

@@ -1,11 +1,10 @@
 // `daqflow submit <runs…> --target T…`: process runs on the batch system (one array job for many runs).
 import type { CommandModule } from 'yargs';
-import { EXIT } from '../../errors.js';
 import { parseWalltimeMinutes } from '../../util/walltime.js';
 import { parseRunList } from '../../util/validate.js';
 import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
-import { setOutcome } from '../outcome.js';
+
 
 interface SubmitArgs extends GlobalArgs {
   runs: string[];
@@ -82,7 +81,7 @@ export const submitCommand: CommandModule<GlobalArgs, SubmitArgs> = {
         for (const s of summary.skipped) process.stderr.write(`skipped ${s.run}: ${s.reason}\n`);
         for (const f of summary.failed) process.stderr.write(`failed ${f.run}: ${f.reason}\n`);
       }
-      setOutcome({ exitCode: summary.failed.length > 0 ? EXIT.runsFailed : EXIT.ok, json: summary });
+      argv.outcome.set({ summary });
     } finally {
       await ctx.close();
     }

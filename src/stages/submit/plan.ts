@@ -37,7 +37,7 @@ export async function planRuns(options: SubmitOptions, store: RunStore, targets:
     const sets: string[] = [];
     if (existing.length === targets.length || (existing.length > 0 && mode !== 'associate')) {
       if (mode === 'raise') {
-        summary.failed.push({ run, reason: `output exists at ${existing.join(', ')} (choose --output-exists overwrite, associate or add)` });
+        summary.failed.push({ run, duration_s: 0, reason: `output exists at ${existing.join(', ')} (choose --output-exists overwrite, associate or add)` });
         continue;
       }
       if (mode === 'associate' && existing.length === targets.length) {
@@ -46,6 +46,7 @@ export async function planRuns(options: SubmitOptions, store: RunStore, targets:
           await store.updateStage(run, STAGE, { set: { state: 'done', host, targets, reason: `associated existing output ${existing.join(', ')}` } });
         }
         summary.associated.push(...existing.map((location) => ({ run, location })));
+        summary.done.push({ run, duration_s: 0, detail: `associated existing output ${existing.join(', ')}` });
         continue;
       }
       if (mode === 'overwrite') sets.push('storage.overwrite=always');

@@ -20,14 +20,22 @@ export async function waitAndRecord(options: SubmitOptions, scheduler: Scheduler
     if (!isTerminal(status.state)) continue;
     const doc = await store.getRun(entry.run);
     const stage = doc ? stageOf(doc, store.stateField, STAGE) : undefined;
+    summary.pending = summary.pending.filter((p) => p.run !== entry.run);
     if (isSuccess(status.state)) {
+      summary.done.push({ run: entry.run, duration_s: 0, detail: `job ${key} ${status.state}` });
       if (stage?.state !== 'done') await store.updateStage(entry.run, STAGE, { set: { state: 'done', reason: null }, expect: ['submitted', 'running'] });
       continue;
     }
     const reason = `job ${key} ${status.state}${status.exitCode !== undefined ? ` (exit ${status.exitCode})` : ''}${status.logTail ? `: ${status.logTail.split('\n').slice(-3).join(' | ')}` : ''}`;
-    summary.failed.push({ run: entry.run, reason });
-    if (stage?.state === 'failed') continue;
+    if (stage?.state === 'failed') {
+      summary.failed.push({ run: entry.run, duration_s: 0, reason });
+      continue;
+    }
     const decision = policy.afterFailure(stage?.n_failures ?? 0, now());
+    summary.failed.push({
+      run: entry.run, duration_s: 0, reason, n_failures: decision.nFailures,
+      next_retry: decision.nextRetry?.toISOString() ?? null, gave_up: decision.gaveUp,
+    });
     await store.updateStage(entry.run, STAGE, {
       set: { state: 'failed', reason, next_retry: decision.nextRetry, n_failures: decision.nFailures },
       expect: ['submitted', 'running'],
