@@ -10,7 +10,7 @@ export interface TarEntry {
   name: string;
   size: number;
   /** Opens the content; it must yield exactly `size` bytes. */
-  open(): AsyncIterable<Uint8Array> | Readable;
+  open(): Iterable<Uint8Array> | AsyncIterable<Uint8Array> | Readable;
 }
 
 /** Bytes a tar of files with these sizes takes, end blocks included (for Content-Length). */
