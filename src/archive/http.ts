@@ -25,6 +25,9 @@ export interface HttpTargetOptions {
   retryDelayMs: number;
 }
 
+/** Answers to the probe that still prove the server is there (no such object, no HEAD on that path …). */
+const PROBE_ACCEPTS = Array.from({ length: 100 }, (_, i) => 400 + i).filter((s) => s !== 401 && s !== 403 && s !== 408 && s !== 429);
+
 /** A failed attempt that may succeed when repeated; becomes ServiceUnavailableError when the attempts run out. */
 class RetryableFailure extends Error {}
 
@@ -56,8 +59,9 @@ export class HttpTarget implements ArchiveTarget {
     return url.toString();
   }
 
+  /** Reachable and accepting our credentials: any answer but 401/403 (after retries) to a HEAD of a run-0 URL. */
   async probe(signal?: AbortSignal): Promise<void> {
-    const res = await this.request('HEAD', 0, signal);
+    const res = await this.request('HEAD', 0, signal, undefined, PROBE_ACCEPTS);
     res.resume();
   }
 

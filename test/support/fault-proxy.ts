@@ -2,8 +2,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What to do with one request: forward it, answer `status` without forwarding, or run `before` and then forward. */
-export type FaultPlan = (req: http.IncomingMessage, index: number) => 'forward' | { status: number } | { before: () => void };
+/**
+ * What to do with one request: forward it, answer `status` without forwarding, run `before` and then forward,
+ * or forward only the first `stallAfter` body bytes and then hold the request (calling `onStall`) until the client goes away.
+ */
+export type FaultPlan = (
+  req: http.IncomingMessage,
+  index: number,
+) => 'forward' | { status: number } | { before: () => void } | { stallAfter: number; onStall: () => void };
 
 export interface FaultProxy {
   url: string;
@@ -24,8 +30,8 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
       req.once('end', () => res.writeHead(action.status, { connection: 'close' }).end(`injected ${action.status}\n`));
       return;
     }
-    if (action !== 'forward') action.before();
-    log.push(`${req.method} ${req.url} -> forwarded`);
+    if (action !== 'forward' && 'before' in action) action.before();
+    log.push(`${req.method} ${req.url} -> ${action !== 'forward' && 'stallAfter' in action ? 'stalled' : 'forwarded'}`);
     const up = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
@@ -34,6 +40,24 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
       },
     );
     up.on('error', () => res.destroy());
+    // The client went away (e.g. was killed): the upstream request is cut short too, as the client's would be.
+    req.once('close', () => {
+      if (!req.complete) up.destroy();
+    });
+    if (action !== 'forward' && 'stallAfter' in action) {
+      let sent = 0;
+      req.on('data', (chunk: Buffer) => {
+        if (sent >= action.stallAfter) return;
+        const part = chunk.subarray(0, action.stallAfter - sent);
+        sent += part.length;
+        up.write(part);
+        if (sent >= action.stallAfter) {
+          req.pause();
+          action.onStall();
+        }
+      });
+      return;
+    }
     req.pipe(up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -4,12 +4,14 @@ import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { fakeDaqCommand } from './fake-daq.js';
 import { initCommand } from './init.js';
+import { migrateCommand } from './migrate.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
+  migrateCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,

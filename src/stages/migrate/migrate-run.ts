@@ -5,17 +5,22 @@ import { DaqflowError } from '../../errors.js';
 import { formatRunId } from '../../util/validate.js';
 import { buildBlob, type DataFolder } from './blob.js';
 import { readBack } from './read-back.js';
+import { checkAgainstInventory } from './sources.js';
 
 export interface MigrateRunInput {
   run: number;
   target: ArchiveTarget;
   recordDir: string;
   recordFiles: readonly string[];
+  /** The import inventory (name, md5) the record files must still match. */
+  inventory?: ReadonlyArray<{ name: string; md5?: string }>;
   data: readonly DataFolder[];
   /** Replace an existing object whose content differs (never done without it). */
   overwrite: boolean;
   /** With --validate: run-record keys the archived blob must hold (may be empty: header and hashes are still checked). */
   requiredKeys: readonly string[] | null;
+  /** Check the archive and build the blob, but upload nothing (the result's copy describes the local blob). */
+  dryRun?: boolean;
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -28,7 +33,7 @@ export interface ArchiveCopy {
   at: Date;
 }
 
-export type MigrateAction = 'uploaded' | 'already-archived' | 'overwritten';
+export type MigrateAction = 'uploaded' | 'already-archived' | 'overwritten' | 'would-upload' | 'would-overwrite';
 
 export interface MigrateRunResult {
   copy: ArchiveCopy;
@@ -42,6 +47,7 @@ export async function migrateRun(input: MigrateRunInput): Promise<MigrateRunResu
   const { run, target, signal } = input;
   const location = target.locate(run);
   const blob = await buildBlob(run, input.recordDir, input.recordFiles, input.data);
+  if (input.inventory) checkAgainstInventory(run, input.inventory, blob.header.record_files);
   const options = { signal, requiredKeys: input.requiredKeys };
 
   let action: MigrateAction = 'uploaded';
@@ -53,6 +59,10 @@ export async function migrateRun(input: MigrateRunInput): Promise<MigrateRunResu
       throw failure(run, location, `the archive holds a different object: archive md5 ${existing.md5} (${existing.size} bytes), this blob md5 ${local.md5} (${local.size} bytes); not overwritten — check both, then pass --overwrite to replace it`);
     }
     action = 'overwritten';
+  }
+  if (input.dryRun) {
+    const local = await digestOf(blob.open(), signal);
+    return { copy: { location, ...local, at: (input.now ?? (() => new Date()))() }, action: action === 'overwritten' ? 'would-overwrite' : 'would-upload' };
   }
   const sent = await target.put(run, blob.open, { size: blob.size, signal });
   const back = await readBack(target, run, options);
