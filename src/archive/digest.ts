@@ -1,32 +1,53 @@
 // Streamed MD5 and byte counting: a pass-through that digests what flows through it, memory independent of size.
-import crypto from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { WorkerMd5 } from './md5-worker.js';
 import type { ObjectDigest } from './target.js';
 
 export class DigestStream extends Transform {
-  private readonly hash = crypto.createHash('md5');
+  /** Started with the first byte, so a stream that never runs holds nothing on the worker. */
+  private worker: WorkerMd5 | undefined;
   private bytes = 0;
+  private result: Promise<ObjectDigest> | undefined;
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    callback(null, chunk);
+  constructor() {
+    super({ highWaterMark: 1 << 20 });
   }
 
-  /** Valid once the stream has ended. */
-  digest(): ObjectDigest {
-    return { md5: this.hash.copy().digest('hex'), size: this.bytes };
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
+    this.push(chunk);
+    const wait = this.md5().update(chunk);
+    if (wait) void wait.then(() => callback());
+    else callback();
+  }
+
+  override _flush(callback: (error?: Error | null) => void): void {
+    void this.digest(); // finish the worker's session even if nobody asks for the result
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (error && this.result === undefined) this.worker?.abandon();
+    callback(error);
+  }
+
+  /** The MD5 and size of everything that passed; call once the stream has ended. */
+  digest(): Promise<ObjectDigest> {
+    this.result ??= this.md5().digest().then((md5) => ({ md5, size: this.bytes }));
+    return this.result;
+  }
+
+  private md5(): WorkerMd5 {
+    return (this.worker ??= new WorkerMd5());
   }
 }
 
 /** Read a stream to its end and return its MD5 and size. */
 export async function digestOf(source: Readable | AsyncIterable<Uint8Array>, signal?: AbortSignal): Promise<ObjectDigest> {
-  const hash = crypto.createHash('md5');
-  let size = 0;
-  for await (const chunk of source) {
-    signal?.throwIfAborted();
-    hash.update(chunk as Uint8Array);
-    size += (chunk as Uint8Array).length;
-  }
-  return { md5: hash.digest('hex'), size };
+  const digest = new DigestStream();
+  await pipeline(source, digest, async (chunks: AsyncIterable<Buffer>) => {
+    for await (const _ of chunks) void _;
+  }, { signal });
+  return digest.digest();
 }

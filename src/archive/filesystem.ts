@@ -55,7 +55,7 @@ export class FilesystemTarget implements ArchiveTarget {
       await fsyncFile(tmp);
       await fs.promises.rename(tmp, file);
       fsyncDir(dir);
-      const result = digest.digest();
+      const result = await digest.digest();
       // md5sum format, so `md5sum -c` works in the staging folder.
       writeFileAtomicSync(`${file}.md5`, `${result.md5}  ${base}\n`);
       return result;

@@ -66,13 +66,13 @@ export class HttpTarget implements ArchiveTarget {
   }
 
   async put(run: number, open: () => Readable, options: PutOptions = {}): Promise<ObjectDigest> {
-    let digest = new DigestStream();
+    let digest: DigestStream | undefined;
     const res = await this.request('PUT', run, options.signal, () => {
       digest = new DigestStream();
       return { stream: open(), digest, size: options.size };
     });
     res.resume();
-    return digest.digest();
+    return digest!.digest();
   }
 
   async get(run: number, signal?: AbortSignal): Promise<Readable | null> {

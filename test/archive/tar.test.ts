@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { digestOf, parseTar, tarSize, tarStream, type TarEntry } from '../../src/archive/index.js';
+import { parseTar, tarSize, tarStream, type TarEntry } from '../../src/archive/index.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 const bufferEntry = (name: string, content: Buffer): TarEntry => ({ name, size: content.length, open: () => Readable.from([content]) });
@@ -75,15 +75,5 @@ describe('parseTar', () => {
     const whole = await bytesOf(tarStream(files.map(([n, c]) => bufferEntry(n, c))));
     await expect(parseTar(Readable.from([whole.subarray(0, 2048)]), () => false)).rejects.toThrow(/truncated/);
     await expect(parseTar(Readable.from([Buffer.alloc(1024, 65)]), () => false)).rejects.toThrow(/not a tar archive/);
-  });
-});
-
-describe('digestOf', () => {
-  it('gives the MD5 md5sum computes', async () => {
-    const dir = makeTmpDir();
-    const file = path.join(dir, 'f');
-    fs.writeFileSync(file, crypto.randomBytes(3_000_000));
-    const { stdout } = await execa('md5sum', [file]);
-    expect(await digestOf(fs.createReadStream(file))).toEqual({ md5: stdout.split(' ')[0], size: 3_000_000 });
   });
 });

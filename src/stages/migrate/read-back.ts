@@ -20,7 +20,7 @@ export async function readBack(target: ArchiveTarget, run: number, options: { si
   const keep = (entry: string): boolean => entry === `${name}/${HEADER_NAME}` || entry.startsWith(`${name}/record/`);
   if (options.requiredKeys == null) {
     for await (const _ of stream.pipe(digest)) void _;
-    return { ...digest.digest(), problems: null };
+    return { ...(await digest.digest()), problems: null };
   }
   let problems: string[];
   try {
@@ -30,7 +30,7 @@ export async function readBack(target: ArchiveTarget, run: number, options: { si
     stream.destroy();
     problems = [`not a readable archive blob: ${errorMessage(error)}`];
   }
-  return { ...digest.digest(), problems };
+  return { ...(await digest.digest()), problems };
 }
 
 /** What is wrong with a parsed blob of `run`: header, record-file hashes, required run-record keys. */
