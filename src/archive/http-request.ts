@@ -2,7 +2,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DaqflowError } from '../errors.js';
 import type { DigestStream } from './digest.js';
 
@@ -73,23 +72,13 @@ export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessa
     req.once('response', resolve);
     req.once('error', (error) => reject(transportError(error)));
   });
-  let bodyDone: Promise<void> = Promise.resolve();
   let sourceError: unknown;
-  if (spec.body) {
-    spec.body.stream.once('error', (error) => (sourceError ??= error));
-    bodyDone = pipeline(spec.body.stream, spec.body.digest, req);
-    // A body that fails (e.g. a file changed size) aborts the request, so the server never completes the object.
-    bodyDone.catch((error: unknown) => req.destroy(error instanceof Error ? error : new Error(String(error))));
-  } else {
-    req.end();
-  }
+  const bodyDone = spec.body ? sendBody(req, spec.body, (error) => (sourceError ??= error)) : Promise.resolve();
+  if (!spec.body) req.end();
   try {
     const res = await response;
     if (res.statusCode! >= 200 && res.statusCode! < 300) await bodyDone;
-    else {
-      bodyDone.catch(() => undefined);
-      res.once('end', () => req.destroy()); // stop sending a body the server refused
-    }
+    else res.once('end', () => req.destroy()); // stop sending a body the server refused
     return res;
   } catch (error) {
     // The blob itself failed (not the network): never retried, and reported as what it is.
@@ -98,6 +87,35 @@ export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessa
   } finally {
     clearTimeout(connectTimer);
   }
+}
+
+/**
+ * Pipe the body through its digest into the request. Done once the digest has handed its last byte to the
+ * request (not on the request's 'finish': a server may answer and close the connection before that fires).
+ * A failing source aborts the request, so the server never completes the object; a request that closes
+ * early stops the source.
+ */
+function sendBody(req: http.ClientRequest, body: NonNullable<RequestSpec['body']>, onSourceError: (error: Error) => void): Promise<void> {
+  const { stream, digest } = body;
+  const done = new Promise<void>((resolve, reject) => {
+    const fail = (error: Error): void => {
+      reject(error);
+      req.destroy(error);
+      stream.destroy();
+    };
+    stream.once('error', (error) => {
+      onSourceError(error);
+      fail(error);
+    });
+    digest.once('error', fail);
+    digest.once('end', resolve);
+    req.once('close', () => {
+      if (!digest.readableEnded) digest.destroy(new Error('the request closed before the body was sent'));
+    });
+  });
+  done.catch(() => undefined);
+  stream.pipe(digest).pipe(req);
+  return done;
 }
 
 /** Read a (small) response body as text, at most `limit` bytes, for error messages. */

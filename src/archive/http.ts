@@ -72,7 +72,11 @@ export class HttpTarget implements ArchiveTarget {
       return { stream: open(), digest, size: options.size };
     });
     res.resume();
-    return digest!.digest();
+    const sent = await digest!.digest();
+    if (options.size !== undefined && sent.size !== options.size) {
+      throw new DaqflowError(`archive: PUT ${this.locate(run)}: sent ${sent.size} bytes, expected ${options.size}`, { exitCode: 1, context: { run } });
+    }
+    return sent;
   }
 
   async get(run: number, signal?: AbortSignal): Promise<Readable | null> {

@@ -43,7 +43,8 @@ export function mapArchiverFlags(argv: readonly string[]): ArchiverMapping | nul
   if (configFile !== undefined && argv.some((a) => a === '--config' || a === '-c' || a.startsWith('--config='))) {
     throw new ConfigError(`${configFile}: give the config file once, either as the first argument or with --config`, { context: { option: 'config' } });
   }
-  const mode = modes[0];
+  // As in the archiver, --compare-state alone implies --report-status.
+  const mode = modes[0] ?? (modifiers.includes('--compare-state') ? '--report-status' : undefined);
   if (modifiers.includes('--compare-state') && mode !== '--report-status') throw new ConfigError('--compare-state only works with --report-status');
   if (modifiers.includes('--validate') && !MIGRATING_MODES.includes(mode)) throw new ConfigError(`--validate checks migrated blobs; it does not work with ${mode}`);
   const rest = [

@@ -46,7 +46,7 @@ function buildParser(args: string[], program: string) {
 
 /** A command the contract names but this build lacks is a usage error that says so (never "unknown argument"). */
 function refuseMissing(args: readonly string[], program: string, ranBefore: readonly string[]): void {
-  const name = args[0];
+  const name = args.find((a, i) => !a.startsWith('-') && !['--config', '-c', '--set'].includes(args[i - 1] ?? ''));
   if (program !== 'daqflow' || name === undefined || !missingCommands(commandModules).includes(name)) return;
   const before = ranBefore.length ? `; ${ranBefore.map((c) => `\`${c}\``).join(' and ')} ran before it` : '';
   throw new ConfigError(`\`${name}\` is planned but not available in this build of daqflow${before} (see README.md: planned commands)`, {

@@ -69,9 +69,9 @@ const archiveTarget: Rule = ({ archive }, { warnings, errors }, { written }) => 
 
 const importPattern: Rule = (config, { errors }) => {
   try {
-    new RegExp(config.import.run_dir_pattern);
+    new RegExp(config.import.run_pattern);
   } catch (error) {
-    errors.push({ path: ['import', 'run_dir_pattern'], message: `not a valid regular expression: ${(error as Error).message}` });
+    errors.push({ path: ['import', 'run_pattern'], message: `not a valid regular expression: ${(error as Error).message}` });
   }
 };
 

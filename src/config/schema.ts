@@ -120,10 +120,12 @@ export const autoProcessSchema = section({
 
 export const importSchema = section({
   source_dirs: z.array(z.string().min(1)).default([]),
-  run_dir_pattern: z.string().min(1).default('^\\d{1,9}$'),
-  min_age_s: nonNegative().default(60),
-  record_files: z.array(z.string().min(1)).default(['*.json', '*.yaml', '*.yml', '*.fcl', '*.txt']),
+  run_pattern: z.string().min(1).default('^\\d{6}$'),
+  settle_minutes: nonNegative().default(10),
+  end_markers: z.array(z.string().min(1)).default(['THE_END', 'end_of_run.json', 'run_record/end_of_run.json']),
+  record_files: z.array(z.string().min(1)).default(['*.json', '*.yaml', '*.yml', '*.fcl', '*.txt', 'run_record/*']),
   max_file_mb: z.number().positive().default(50),
+  live_data_entry: z.boolean().default(true),
 });
 
 /** Placeholders of archive.url and archive.file_name. */

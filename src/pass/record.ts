@@ -14,7 +14,7 @@ export type LockScope = 'stage' | 'run' | 'none';
 export type HandedOffState = Extract<ProcessState, 'claimed' | 'submitted' | 'running'>;
 
 export type Recorded =
-  | { status: 'done' }
+  | { status: 'done'; fields?: StageFields }
   | { status: 'failed'; reason: string; decision: RetryDecision }
   | { status: 'pending'; reason: string; state: HandedOffState };
 
@@ -50,7 +50,8 @@ export class LedgerAccess {
       realpath: false,
       lockfilePath: path.join(this.stateDir, `.${this.current.stage}.json.lock`),
       stale: 10_000,
-      retries: { retries: 200, minTimeout: 5, maxTimeout: 50 },
+      // Longer than `stale`: a holder killed while writing does not make the others give up before its lock expires.
+      retries: { retries: 400, minTimeout: 5, maxTimeout: 50 },
     });
     try {
       const fresh = Ledger.load(this.stateDir, this.current.stage);
@@ -77,7 +78,7 @@ export interface RecordDeps {
 function stageFields(recorded: Recorded, host: string): StageFields {
   switch (recorded.status) {
     case 'done':
-      return { state: 'done', host, reason: null, next_retry: null };
+      return { ...recorded.fields, state: 'done', host, reason: null, next_retry: null };
     case 'failed':
       return { state: 'failed', host, reason: recorded.reason, n_failures: recorded.decision.nFailures, next_retry: recorded.decision.nextRetry };
     case 'pending':

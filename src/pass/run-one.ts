@@ -1,7 +1,7 @@
 // Processing one candidate run inside a pass, and recording its outcome at once (runs DB and ledger, per run).
 import type { Logger } from '../log/index.js';
 import { ConfigError, DaqflowError, LockBusyError, ServiceUnavailableError, errorMessage } from '../errors.js';
-import type { RunStore } from '../rundb/index.js';
+import type { RunStore, StageFields } from '../rundb/index.js';
 import { formatRunId } from '../util/validate.js';
 import { recordOutcome, type HandedOffState, type RecordDeps } from './record.js';
 import type { RetryPolicy } from './retry.js';
@@ -22,7 +22,8 @@ export interface RunContext {
 
 /** What processing one run can return; throwing means the run failed. */
 export type RunOutcome =
-  | { status: 'done'; detail?: string }
+  /** `fields`: more of the stage's own state fields, written with `state: done` in the same runs-DB update. */
+  | { status: 'done'; detail?: string; fields?: StageFields }
   | { status: 'skipped'; reason: string }
   /** Handed off, result not known yet (e.g. a job was submitted); `state` defaults to submitted. */
   | { status: 'pending'; reason: string; state?: HandedOffState };
@@ -42,6 +43,8 @@ export interface RunOneDeps {
   settledMeanwhile?: (run: number) => string | null;
   /** Called with an error that says "the world is broken" (service down, bad config): the pass must stop. */
   stopPass: (error: DaqflowError) => void;
+  /** Called after each run's outcome is in the summary (progress display). */
+  onSettled?: (summary: PassSummary) => void;
 }
 
 /** Errors that say the world is broken, not that this run is bad: they stop the pass instead of failing runs. */
@@ -61,6 +64,7 @@ export async function runOne(candidate: Candidate, processRun: ProcessRun, deps:
     const reason = `another pass is working on this run (${holder})`;
     deps.summary.skipped.push({ run, reason });
     runLog.info(`skipped: ${reason}`);
+    deps.onSettled?.(deps.summary);
     return;
   }
   try {
@@ -73,6 +77,7 @@ export async function runOne(candidate: Candidate, processRun: ProcessRun, deps:
     await attempt(candidate, processRun, deps, runLog);
   } finally {
     await lock?.release();
+    deps.onSettled?.(deps.summary);
   }
 }
 
@@ -122,7 +127,7 @@ async function settle(run: number, outcome: RunOutcome, durationS: number, deps:
     runLog.info(`pending: ${outcome.reason}`);
     return;
   }
-  await recordOutcome(deps.record, run, { status: 'done' });
+  await recordOutcome(deps.record, run, { status: 'done', fields: outcome.fields });
   summary.done.push({ run, duration_s: durationS, ...(outcome.detail ? { detail: outcome.detail } : {}) });
   runLog.info(`done in ${durationS.toFixed(1)} s${outcome.detail ? `: ${outcome.detail}` : ''}`);
 }

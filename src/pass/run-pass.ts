@@ -47,6 +47,10 @@ export interface PassOptions {
   hooks?: readonly SummaryHook[];
   /** Install SIGINT/SIGTERM handlers (default true; the CLI always does). */
   handleSignals?: boolean;
+  /** Called after each run's outcome is in the summary, e.g. to draw progress on a terminal. */
+  onSettled?: (summary: PassSummary) => void;
+  /** Called once the candidates are known, before any run starts. */
+  onSelected?: (candidates: number) => void;
 }
 
 /**
@@ -94,7 +98,9 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
         lockRun: scope === 'run' && !dryRun ? (run) => takeLock(`${work.stage}-${run}`, options, log, stop) : undefined,
         settledMeanwhile: (run) => settledMeanwhile(Ledger.load(stateDir, work.stage), run, summary.started_at),
         stopPass: (error: DaqflowError) => (passError ??= error),
+        onSettled: options.onSettled,
       };
+      options.onSelected?.(selection.candidates.length);
       const stopping = (): boolean => signals?.received != null || stop.signal.aborted || passError !== undefined;
       const limit = pLimit(options.concurrency ?? options.config.pass.concurrency);
       // A run whose outcome could not be recorded (runs DB or ledger unwritable) stops the pass like a service outage.

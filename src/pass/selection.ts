@@ -40,7 +40,8 @@ export function selectCandidates(input: SelectionInput): Selection {
     const failure = ledger.failure(run);
     if (failure) {
       const due = failure.next_retry !== null && Date.parse(failure.next_retry) <= now.getTime();
-      if (mode === 'retry-failed' || due) candidates.push({ run, nFailuresBefore: failure.n_failures });
+      // A run named on the command line is a person asking for it now: its retry time does not hold it back.
+      if (mode === 'retry-failed' || due || input.only !== undefined) candidates.push({ run, nFailuresBefore: failure.n_failures });
       else
         waiting.push({
           run,

@@ -11,6 +11,7 @@ describe('archiver-style top-level flags', () => {
     [['--retry-failed-migrate', '--config', 'a.yaml'], [['migrate', '--retry-failed-migrate', '--config', 'a.yaml']]],
     [['--report-status'], [['report-status']]],
     [['--report-status', '--compare-state', '--json'], [['report-status', '--compare-state', '--json']]],
+    [['config.yaml', '--compare-state'], [['report-status', '--compare-state', '--config', 'config.yaml']]],
     [['--recover-import-state'], [['recover-state', 'import']]],
     [['--recover-migrate-state'], [['recover-state', 'migrate']]],
     [['--incremental'], [['import', '--incremental'], ['migrate', '--incremental']]],

@@ -11,6 +11,9 @@ describe('commands the contract names but this build lacks', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain(`\`${missing[0]}\` is planned but not available in this build of daqflow`);
     expect(result.stderr).not.toMatch(/Unknown argument/);
+    const afterOptions = runCli(['--config', 'none.yaml', '-v', missing[0]!]);
+    expect(afterOptions.code).toBe(3);
+    expect(afterOptions.stderr).toContain(`\`${missing[0]}\` is planned but not available`);
   });
 
   it('a registered command is never listed as planned', () => {

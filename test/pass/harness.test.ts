@@ -73,6 +73,15 @@ describe('the pass harness', () => {
     ]);
     const retry = await runPass(work([1, 2, 4], async () => undefined), { config, logger, mode: 'retry-failed', handleSignals: false, only: [2] });
     expect(retry.skipped).toEqual([{ run: 2, reason: 'has not failed (a retry pass only takes failed runs)' }]);
+    // A failed run named on the command line is tried now, before its retry time.
+    const failing = work([1, 2, 4, 5], async (run) => {
+      if (run === 5) throw new Error('broken');
+    });
+    await runPass(failing, { config, logger, mode: 'incremental', handleSignals: false });
+    const waiting = await runPass(failing, { config, logger, mode: 'incremental', handleSignals: false });
+    expect(waiting.skipped).toEqual([{ run: 5, reason: expect.stringMatching(/^next retry at /) }]);
+    const named = await runPass(failing, { config, logger, mode: 'incremental', handleSignals: false, only: [5] });
+    expect(named.failed.map((f) => [f.run, f.n_failures])).toEqual([[5, 2]]);
   });
 
   it('lock scope none takes no lock and records nothing; a dry run of a previewing stage calls it with dryRun and records nothing', async () => {
@@ -113,7 +122,8 @@ describe('the pass harness', () => {
     const skipped = [...a.skipped, ...b.skipped];
     expect(done.length + skipped.length).toBe(4);
     expect(new Set(done).size).toBe(done.length);
-    for (const s of skipped) expect(s.reason).toMatch(/another pass is working on this run \(host \S+, pid \d+/);
+    // Skipped while the other pass held the run, or after it finished it (the selection was made before).
+    for (const s of skipped) expect(s.reason).toMatch(/^(another pass is working on this run \(host \S+, pid \d+|done by another pass meanwhile$)/);
     const ledger = Ledger.load(`${config.work_dir}/state`, 'unit');
     for (const run of done) expect(ledger.isDone(run)).toBe(true);
   });

@@ -39,6 +39,9 @@ describe('submit (local scheduler)', () => {
       [12101, 1, 'completed'],
       [12102, 2, 'completed'],
     ]);
+    // The pass summary every command returns: the jobs ended, so nothing is left pending.
+    expect(summary.done.map((d) => d.run)).toEqual([12100, 12101, 12102]);
+    expect(summary.pending).toEqual([]);
     for (const run of [12100, 12101, 12102]) {
       const state = await processState(config, run);
       expect(state?.state).toBe('done');
@@ -64,6 +67,9 @@ describe('submit (local scheduler)', () => {
     const summary = await runSubmit(base({ runs: [1, 2], array: false }));
     expect(summary.job_ids).toHaveLength(2);
     expect(summary.submitted.every((s) => s.array_task === null)).toBe(true);
+    // Without --wait the runs are handed off: pending, neither done nor failed.
+    expect(summary.pending.map((p) => [p.run, p.reason])).toEqual(summary.submitted.map((s) => [s.run, `submitted as local job ${s.job_id}`]));
+    expect(summary.done).toEqual([]);
   });
 
   it('a failing job is recorded as failed with its exit code, the log tail and a retry time', async () => {

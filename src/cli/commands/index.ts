@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { fakeDaqCommand } from './fake-daq.js';
+import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { straxerCommand } from './straxer.js';
@@ -11,6 +12,7 @@ import { submitCommand } from './submit.js';
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
+  importCommand,
   migrateCommand,
   fakeDaqCommand,
   dataCommand,

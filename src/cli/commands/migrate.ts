@@ -1,4 +1,4 @@
-// `daqflow migrate [runs…]`: archive imported runs (blob upload, MD5 round trip, archive copy in the runs DB).
+// `daqflow migrate [run…]`: archive imported runs (blob upload, MD5 round trip, archive copy in the runs DB).
 import type { CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import type { PassMode } from '../../pass/index.js';
@@ -7,7 +7,7 @@ import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
 
 interface MigrateArgs extends GlobalArgs {
-  runs: string[];
+  run: string[];
   incremental: boolean;
   retryFailedMigrate: boolean;
   validate: boolean;
@@ -22,11 +22,11 @@ function modeOf(argv: MigrateArgs): PassMode {
 }
 
 export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
-  command: 'migrate [runs..]',
+  command: 'migrate [run..]',
   describe: 'Archive imported runs: upload, verify by MD5 round trip, record the copy',
   builder: (y) =>
     y
-      .positional('runs', { type: 'string', array: true, default: [], describe: 'Only these runs: 012100, 012100-012200, or comma lists' })
+      .positional('run', { type: 'string', array: true, default: [], describe: 'Only these runs: 012100, 012100-012200, or comma lists' })
       .option('incremental', { type: 'boolean', default: false, describe: 'Only runs above the ledger mark, plus failed runs whose retry time has come' })
       .option('retry-failed-migrate', { type: 'boolean', default: false, describe: 'Only runs whose migration failed before' })
       .option('validate', { type: 'boolean', default: false, describe: 'Parse the blob read back and check migrate.required_keys' })
@@ -37,7 +37,7 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
       .example('$0 migrate --dry-run --json', 'what a full pass would upload') as never,
   handler: async (argv) => {
     const mode = modeOf(argv);
-    const runs = argv.runs.length ? parseRunList(argv.runs, 'runs') : undefined;
+    const runs = argv.run.length ? parseRunList(argv.run, 'run') : undefined;
     const ctx = await openCommandContext(argv, 'migrate');
     try {
       const { runMigrate } = await import('../../stages/migrate.js');

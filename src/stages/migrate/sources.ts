@@ -3,14 +3,9 @@ import fs from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import { DaqflowError } from '../../errors.js';
 import { stageOf, type RunDoc } from '../../rundb/index.js';
+import { globMatcher } from '../../util/glob.js';
 import { formatRunId } from '../../util/validate.js';
 import type { DataFolder, RecordFile } from './blob.js';
-
-/** `*` and `?` glob patterns (no folders), as import.record_files and migrate.include_data use them. */
-export function globMatch(patterns: readonly string[]): (name: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
-  return (name) => res.some((re) => re.test(name));
-}
 
 const isDir = (dir: string): boolean => {
   try {
@@ -35,7 +30,7 @@ export function recordDirOf(doc: RunDoc, config: Pick<Config, 'rundb' | 'host'>)
 
 /** The run-record files of the import inventory (`files` whose names match import.record_files), by name. */
 export function recordFilesOf(doc: RunDoc, config: Pick<Config, 'import'>): Array<{ name: string; size?: number; md5?: string }> {
-  const isRecord = globMatch(config.import.record_files);
+  const isRecord = globMatcher(config.import.record_files);
   const files = (doc.files ?? []).filter((f) => typeof f.name === 'string' && isRecord(f.name));
   if (files.length === 0) {
     throw new DaqflowError(`run ${formatRunId(doc.number)}: no run-record files in its import inventory (import.record_files: ${config.import.record_files.join(' ')})`, {
@@ -63,7 +58,7 @@ export function checkAgainstInventory(run: number, inventory: ReadonlyArray<{ na
 /** The strax folders of the data types migrate.include_data names, from the run's data entries readable here. */
 export function dataFoldersOf(doc: RunDoc, config: Pick<Config, 'migrate' | 'host'>): DataFolder[] {
   if (config.migrate.include_data.length === 0) return [];
-  const wanted = globMatch(config.migrate.include_data);
+  const wanted = globMatcher(config.migrate.include_data);
   const byType = new Map<string, DataFolder>();
   for (const entry of doc.data ?? []) {
     if (!wanted(entry.type) || entry.type === 'live' || byType.has(entry.type)) continue;

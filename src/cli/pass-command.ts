@@ -1,0 +1,69 @@
+// What every pass command shares on the command line: runs, --incremental, --retry-failed-<stage>, --concurrency, progress.
+import cliProgress from 'cli-progress';
+import type { Argv } from 'yargs';
+import { ConfigError } from '../errors.js';
+import type { PassMode, PassSummary } from '../pass/index.js';
+import { parseRunList } from '../util/validate.js';
+import type { GlobalArgs } from './global-options.js';
+
+export interface PassArgs extends GlobalArgs {
+  runs: string[];
+  incremental: boolean;
+  concurrency?: number;
+  [retryFlag: `retryFailed${string}`]: boolean;
+}
+
+/** `[runs..]`, `--incremental`, `--retry-failed-<stage>` (the SBND archiver's spelling) and `--concurrency`. */
+export function passOptions<T>(y: Argv<T>, stage: string): Argv<T> {
+  return y
+    .positional('runs', { type: 'string', array: true, default: [] as string[], describe: 'Only these runs: 012100, 012100-012200, comma lists' })
+    .option('incremental', { type: 'boolean', default: false, describe: 'Only runs above the last contiguous run, plus failed runs whose retry is due' })
+    .option(`retry-failed-${stage}`, { type: 'boolean', default: false, describe: 'Only failed runs, now (due or not)' })
+    .option('concurrency', { type: 'number', describe: 'Runs at once (default: pass.concurrency)', requiresArg: true }) as Argv<T>;
+}
+
+export interface PassSelection {
+  mode: PassMode;
+  runs: number[] | undefined;
+  concurrency: number | undefined;
+}
+
+/** The mode and runs a pass command's flags ask for; runs are validated (digits only). */
+export function passSelection(argv: PassArgs, stage: string): PassSelection {
+  const retry = argv[`retryFailed${stage[0]!.toUpperCase()}${stage.slice(1)}`] === true;
+  if (retry && argv.incremental) throw new ConfigError(`choose --incremental or --retry-failed-${stage}, not both`, { context: { option: 'incremental' } });
+  const runs = argv.runs.length ? parseRunList(argv.runs, 'runs') : undefined;
+  const c = argv.concurrency;
+  if (c !== undefined && !(Number.isInteger(c) && c >= 1)) throw new ConfigError(`--concurrency must be a positive integer, got ${c}`, { context: { option: 'concurrency' } });
+  return { mode: retry ? 'retry-failed' : argv.incremental ? 'incremental' : 'full', runs, concurrency: c };
+}
+
+/** A progress bar on a terminal; nothing otherwise (under cron the per-run log lines are the progress). */
+export function passProgress(enabled: boolean, stage: string) {
+  let bar: cliProgress.SingleBar | undefined;
+  return {
+    onSelected(candidates: number): void {
+      if (!enabled || candidates === 0) return;
+      bar = new cliProgress.SingleBar({ format: `${stage} [{bar}] {value}/{total} runs | {failed} failed | {eta_formatted}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(candidates, 0, { failed: 0 });
+    },
+    onSettled(s: PassSummary): void {
+      bar?.update(s.done.length + s.failed.length + s.skipped.length + s.pending.length + s.planned.length, { failed: s.failed.length });
+    },
+    stop(): void {
+      bar?.stop();
+    },
+  };
+}
+
+/** One line per run that did not simply succeed, and the totals (the --json summary carries everything). */
+export function formatPassSummary(s: PassSummary): string {
+  const lines = [
+    ...s.failed.map((f) => `failed  ${f.run}: ${f.reason}`),
+    ...s.skipped.map((k) => `skipped ${k.run}: ${k.reason}`),
+    ...s.pending.map((p) => `pending ${p.run}: ${p.reason}`),
+  ];
+  const planned = s.dry_run ? `, ${s.planned.length} would change (dry run)` : '';
+  lines.push(`${s.stage}: ${s.done.length} done, ${s.failed.length} failed, ${s.skipped.length} skipped${planned}; last contiguous run ${s.last_contiguous_run ?? 'none'}`);
+  return lines.join('\n') + '\n';
+}
