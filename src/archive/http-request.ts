@@ -90,13 +90,14 @@ export async function sendRequest(spec: RequestSpec): Promise<http.IncomingMessa
 }
 
 /**
- * Pipe the body through its digest into the request. Done once the digest has handed its last byte to the
- * request (not on the request's 'finish': a server may answer and close the connection before that fires).
- * A failing source aborts the request, so the server never completes the object; a request that closes
- * early stops the source.
+ * Pipe the body through its digest into the request. Awaited only after a 2xx answer, when it resolves once
+ * the digest has seen every byte (its 'finish'; a server may answer and close the connection before the
+ * request's own 'finish' fires). A failing source aborts the request, so the server never completes the
+ * object; a request that closes without a 2xx answer stops the source.
  */
 function sendBody(req: http.ClientRequest, body: NonNullable<RequestSpec['body']>, onSourceError: (error: Error) => void): Promise<void> {
   const { stream, digest } = body;
+  let accepted = false;
   const done = new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => {
       reject(error);
@@ -108,9 +109,11 @@ function sendBody(req: http.ClientRequest, body: NonNullable<RequestSpec['body']
       fail(error);
     });
     digest.once('error', fail);
-    digest.once('end', resolve);
+    digest.once('finish', resolve);
+    req.once('response', (res) => (accepted = res.statusCode! >= 200 && res.statusCode! < 300));
     req.once('close', () => {
-      if (!digest.readableEnded) digest.destroy(new Error('the request closed before the body was sent'));
+      if (accepted) digest.resume(); // the server has every byte; let the digest finish
+      else if (!digest.writableFinished) digest.destroy(new Error('the request closed before the body was sent'));
     });
   });
   done.catch(() => undefined);

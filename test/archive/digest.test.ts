@@ -1,4 +1,4 @@
-// The MD5 of a stream is computed on a worker thread; it matches md5sum, and it never keeps a process alive.
+// The streamed MD5 matches md5sum, and digests that fail or never start never keep a process alive.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
