@@ -9,11 +9,13 @@
 # Environment:
 #   DAQFLOW_NGINX_DIR    config, data, temp, pid and log folder (default /var/lib/daqflow-nginx)
 #   DAQFLOW_NGINX_PORT   port on 127.0.0.1 (default 18080)
+#   DAQFLOW_NGINX_TLS_PORT  HTTPS port on 127.0.0.1 (default 18443; a self-signed certificate, its PEM in server.json's ca_file)
 #   NGINX_UP_TIMEOUT     seconds to wait for nginx to answer (default 30)
 set -euo pipefail
 
 DIR=${DAQFLOW_NGINX_DIR:-/var/lib/daqflow-nginx}
 PORT=${DAQFLOW_NGINX_PORT:-18080}
+TLS_PORT=${DAQFLOW_NGINX_TLS_PORT:-18443}
 TIMEOUT=${NGINX_UP_TIMEOUT:-30}
 USER_NAME=daqflow
 CONF="$DIR/nginx.conf"
@@ -25,6 +27,7 @@ say() { echo "nginx-up: $*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "must run as root (it installs nginx and starts it with its own user)"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "DAQFLOW_NGINX_PORT must be a port number, got '$PORT'"
+[[ "$TLS_PORT" =~ ^[0-9]+$ ]] || die "DAQFLOW_NGINX_TLS_PORT must be a port number, got '$TLS_PORT'"
 
 # 1. Package (skipped when present).
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
@@ -39,7 +42,12 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 id -u www-data >/dev/null 2>&1 || die "user www-data does not exist (nginx workers run as www-data)"
 
 # 2. Folders and the password (a random one, kept across restarts, readable by root only).
-mkdir -p "$DIR"/{dav,tmp,log,run}
+mkdir -p "$DIR"/{dav,tmp,log,run,tls}
+if [ ! -s "$DIR/tls/cert.pem" ] || [ ! -s "$DIR/tls/key.pem" ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$DIR/tls/key.pem" -out "$DIR/tls/cert.pem" >/dev/null 2>&1 || die "openssl could not make the test certificate"
+  chmod 0600 "$DIR/tls/key.pem"
+fi
 chown www-data:www-data "$DIR/dav" "$DIR/tmp"
 if [ ! -s "$DIR/password" ]; then
   (umask 077 && openssl rand -hex 16 > "$DIR/password") || die "cannot write $DIR/password"
@@ -70,6 +78,9 @@ http {
   default_type application/octet-stream;
   server {
     listen 127.0.0.1:$PORT;
+    listen 127.0.0.1:$TLS_PORT ssl;
+    ssl_certificate $DIR/tls/cert.pem;
+    ssl_certificate_key $DIR/tls/key.pem;
     root $DIR/dav;
     location = /healthz { return 204; }
     location / {
@@ -100,8 +111,9 @@ else
   "$NGINX" -c "$CONF" || die "nginx did not start (is port $PORT taken? see $DIR/log/error.log)"
 fi
 deadline=$(( $(date +%s) + TIMEOUT ))
-until curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null; do
-  [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${TIMEOUT}s waiting for $URL/healthz"
+until curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null \
+  && curl -fsS --cacert "$DIR/tls/cert.pem" -o /dev/null "https://127.0.0.1:$TLS_PORT/healthz" 2>/dev/null; do
+  [ "$(date +%s)" -lt "$deadline" ] || die "timed out after ${TIMEOUT}s waiting for $URL/healthz and https://127.0.0.1:$TLS_PORT/healthz"
   sleep 0.2
 done
 
@@ -114,10 +126,11 @@ trap 'rm -f "$probe" "$probe.back" "$cfg"' EXIT
 curl -fsS -K "$cfg" -T "$probe" "$URL/.nginx-up/probe" || die "authenticated PUT to $URL/.nginx-up/probe failed"
 curl -fsS -K "$cfg" -o "$probe.back" "$URL/.nginx-up/probe" || die "GET of $URL/.nginx-up/probe failed"
 cmp -s "$probe" "$probe.back" || die "the object read back differs from the one written"
+curl -fsS -K "$cfg" --cacert "$DIR/tls/cert.pem" -o /dev/null "https://127.0.0.1:$TLS_PORT/.nginx-up/probe" || die "GET over HTTPS (port $TLS_PORT) failed"
 code=$(curl -sS -o /dev/null -w '%{http_code}' -u "$USER_NAME:wrong" "$URL/.nginx-up/probe")
 [ "$code" = 401 ] || die "a wrong password got HTTP $code, expected 401"
 curl -fsS -K "$cfg" -X DELETE "$URL/.nginx-up/probe" || die "DELETE of $URL/.nginx-up/probe failed"
 
-printf '{"url": "%s", "username": "%s", "password_file": "%s", "dav_root": "%s", "pid_file": "%s"}\n' \
-  "$URL" "$USER_NAME" "$DIR/password" "$DIR/dav" "$PIDFILE" > "$DIR/server.json"
-say "ready: $URL (user $USER_NAME, password in $DIR/password, data in $DIR/dav)"
+printf '{"url": "%s", "tls_url": "%s", "ca_file": "%s", "username": "%s", "password_file": "%s", "dav_root": "%s", "pid_file": "%s"}\n' \
+  "$URL" "https://127.0.0.1:$TLS_PORT" "$DIR/tls/cert.pem" "$USER_NAME" "$DIR/password" "$DIR/dav" "$PIDFILE" > "$DIR/server.json"
+say "ready: $URL and https://127.0.0.1:$TLS_PORT (user $USER_NAME, password in $DIR/password, data in $DIR/dav)"

@@ -125,6 +125,20 @@ describe('HttpTarget on nginx WebDAV', () => {
     );
   });
 
+  it('verifies TLS certificates by default (exit 4 naming the fix) and trusts archive.ca_file', async () => {
+    const folder = uniqueFolder('http-tls');
+    const archive = { kind: 'http', url: '{server}/{folder}/{run}.tar', server: nginx.tlsUrl, folder, username: nginx.username, password_env: 'PW', retries: 0 };
+    const env = { PW: nginx.password };
+    const untrusted = openArchiveTarget(configFromObject({ archive }, { env: {} }).config, env);
+    const error = await untrusted.put(1, () => Readable.from([Buffer.from('x')])).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect((error as Error).message).toBe(`archive: PUT ${nginx.tlsUrl}/${folder}/000001.tar: TLS verification failed (DEPTH_ZERO_SELF_SIGNED_CERT); set archive.ca_file to your site CA`);
+    expect(await untrusted.get(1).catch(() => 'refused')).toBe('refused');
+    const trusted = openArchiveTarget(configFromObject({ archive: { ...archive, ca_file: nginx.caFile } }, { env: {} }).config, env);
+    const sent = await trusted.put(1, () => Readable.from([Buffer.from('over tls')]));
+    expect(await digestOf((await trusted.get(1))!)).toEqual(sent);
+  });
+
   it('reads the password from the environment variable the config names', async () => {
     const folder = uniqueFolder('http-pwenv');
     const archive = { kind: 'http', url: '{server}/{folder}/{run}.tar', server: nginx.url, folder, username: nginx.username, password_env: 'ARCHIVE_PW' };

@@ -7,6 +7,9 @@ import { HttpTarget, type HttpTargetOptions } from '../../src/archive/index.js';
 
 export interface NginxServer {
   url: string;
+  /** The same server over HTTPS, with a self-signed certificate (`caFile`). */
+  tlsUrl: string;
+  caFile: string;
   username: string;
   password: string;
   passwordFile: string;
@@ -21,9 +24,11 @@ const dir = process.env.DAQFLOW_NGINX_DIR ?? '/var/lib/daqflow-nginx';
 export async function startNginx(): Promise<NginxServer> {
   const result = await execa('bash', [path.join(root, 'scripts/nginx-up.sh')], { reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`scripts/nginx-up.sh failed (exit ${result.exitCode}):\n${result.all}`);
-  const info = JSON.parse(fs.readFileSync(path.join(dir, 'server.json'), 'utf8')) as { url: string; username: string; password_file: string; dav_root: string };
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'server.json'), 'utf8')) as { url: string; tls_url: string; ca_file: string; username: string; password_file: string; dav_root: string };
   return {
     url: info.url,
+    tlsUrl: info.tls_url,
+    caFile: info.ca_file,
     username: info.username,
     passwordFile: info.password_file,
     password: fs.readFileSync(info.password_file, 'utf8').trim(),
