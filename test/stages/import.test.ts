@@ -146,6 +146,31 @@ describe('import', () => {
     });
   });
 
+  it('a run with two folders stops the pass with exit 3 naming both, and nothing is imported', async () => {
+    const world = importWorld();
+    const other = path.join(world.dir, 'more-runs');
+    fs.writeFileSync(world.configFile, `work_dir: ${world.dir}/work\nimport:\n  source_dirs: [${world.source}, ${other}]\n  run_pattern: '^\\d+$'\n`);
+    writeRun(world.source, 1);
+    const a = writeRun(world.source, 3);
+    const b = path.join(other, '3');
+    fs.mkdirSync(b, { recursive: true });
+    await withStore(world, async (store, base) => {
+      const error = await runImport({ ...base, mode: 'incremental' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ exitCode: 3, shortMessage: `run 3 has two folders: ${a} and ${b}; keep one (daqflow will not guess which is the run)` });
+      expect(await store.countRuns()).toBe(0);
+    });
+  });
+
+  it('a source folder that does not exist is a configuration error (exit 3) naming it; no ledger is written', async () => {
+    const world = importWorld();
+    fs.rmSync(world.source, { recursive: true });
+    await withStore(world, async (_store, base) => {
+      const error = await runImport({ ...base, mode: 'incremental' }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ exitCode: 3, shortMessage: `import.source_dirs: cannot read ${world.source} (ENOENT); check the path and its permissions` });
+      expect(fs.existsSync(path.join(world.dir, 'work', 'state', 'import.json'))).toBe(false);
+    });
+  });
+
   it('a run that appears while a pass runs is left to the next pass, which imports it', async () => {
     const world = importWorld();
     for (const run of [1, 2, 3]) writeRun(world.source, run);

@@ -1,14 +1,14 @@
 // import, step 1: which run folders the source folders hold, and what is in one (every file, with size and mtime).
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, ServiceUnavailableError } from '../../errors.js';
 
 export interface RunFolder {
   run: number;
   dir: string;
 }
 
-/** Run folders of every source folder whose name matches the pattern; a run found twice is an error naming both. */
+/** Run folders of every source folder whose name matches the pattern (its first digits are the run number); a run found twice is an error naming both folders. */
 export async function scanSources(sourceDirs: readonly string[], pattern: RegExp): Promise<Map<number, RunFolder>> {
   const found = new Map<number, RunFolder>();
   for (const source of sourceDirs) {
@@ -16,19 +16,24 @@ export async function scanSources(sourceDirs: readonly string[], pattern: RegExp
     try {
       entries = await fs.promises.readdir(source, { withFileTypes: true });
     } catch (error) {
-      throw new ConfigError(`import.source_dirs: cannot read ${source} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path and its permissions`, {
-        context: { option: 'import.source_dirs', file: source },
-      });
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const context = { option: 'import.source_dirs', file: source };
+      // A missing or forbidden folder is a configuration matter; anything else (EIO, ESTALE …) is a mount that is down.
+      if (['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM'].includes(code)) {
+        throw new ConfigError(`import.source_dirs: cannot read ${source} (${code}); check the path and its permissions`, { context });
+      }
+      throw new ServiceUnavailableError(`import.source_dirs: cannot read ${source} (${code}); is its file system mounted and reachable?`, { context });
     }
     for (const entry of entries) {
       if (!entry.isDirectory() || !pattern.test(entry.name)) continue;
       const digits = /\d+/.exec(entry.name);
       if (!digits) continue;
       const run = Number(digits[0]);
+      if (!Number.isSafeInteger(run)) continue;
       const dir = path.join(source, entry.name);
       const previous = found.get(run);
       if (previous) {
-        throw new ConfigError(`run ${run} is in two source folders: ${previous.dir} and ${dir}; keep one (daqflow will not guess which is the run)`, {
+        throw new ConfigError(`run ${run} has two folders: ${previous.dir} and ${dir}; keep one (daqflow will not guess which is the run)`, {
           context: { run, file: dir },
         });
       }
