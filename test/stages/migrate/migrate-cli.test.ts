@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { stageOf } from '../../../src/rundb/index.js';
 import { deadPort, startFaultProxy } from '../../support/fault-proxy.js';
 import { davTarget, startNginx, uniqueFolder, type NginxServer } from '../../support/nginx.js';
+import { makeTmpDir } from '../../support/tmp.js';
 import { archiveEntry, migrateWorld } from './world.js';
 
 let nginx: NginxServer;
@@ -124,6 +125,23 @@ describe('daqflow migrate', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('archives to a mounted folder with MD5 sidecars, and exits 4 recording nothing when the folder is gone', async () => {
+    const archiveDir = path.join(makeTmpDir(), 'archive');
+    fs.mkdirSync(archiveDir);
+    const world = migrateWorld({ archive: { kind: 'filesystem', path: archiveDir } });
+    await world.addImportedRuns([11, 12]);
+    const result = await world.cli(['migrate', '--incremental']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(fs.readdirSync(archiveDir).sort()).toEqual(['000011.tar', '000011.tar.md5', '000012.tar', '000012.tar.md5']);
+    expect(fs.readFileSync(path.join(archiveDir, '000012.tar.md5'), 'utf8')).toBe(`${md5File(path.join(archiveDir, '000012.tar'))}  000012.tar\n`);
+    fs.rmSync(archiveDir, { recursive: true });
+    await world.addImportedRuns([13]);
+    const down = await world.cli(['migrate', '--incremental']);
+    expect(down.code).toBe(4);
+    expect(down.stderr).toContain(`archive folder ${archiveDir} is not usable`);
+    expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 12, failed: {} });
   });
 
   it('changes nothing with --dry-run', async () => {
