@@ -29,6 +29,12 @@ say() { echo "nginx-up: $*" >&2; }
 [[ "$PORT" =~ ^[0-9]+$ ]] || die "DAQFLOW_NGINX_PORT must be a port number, got '$PORT'"
 [[ "$TLS_PORT" =~ ^[0-9]+$ ]] || die "DAQFLOW_NGINX_TLS_PORT must be a port number, got '$TLS_PORT'"
 
+# Parallel callers (test files starting at once) take turns: the second finds nginx running.
+# (nginx itself is started with fd 9 closed, so the daemon never holds this lock.)
+mkdir -p "$DIR"
+exec 9>"$DIR/.nginx-up.lock"
+flock -w "$TIMEOUT" 9 || die "another nginx-up.sh held $DIR/.nginx-up.lock for ${TIMEOUT}s"
+
 # 1. Package (skipped when present).
 if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
   say "installing nginx"
@@ -104,11 +110,11 @@ fi
 # 4. Start, or reload when the config changed.
 running() { [ -s "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
 if running; then
-  if [ "$changed" = 1 ]; then say "reloading (config changed)"; "$NGINX" -c "$CONF" -s reload || die "reload failed"; fi
+  if [ "$changed" = 1 ]; then say "reloading (config changed)"; "$NGINX" -c "$CONF" -s reload 9>&- || die "reload failed"; fi
 else
   say "starting nginx on $URL"
   rm -f "$PIDFILE"
-  "$NGINX" -c "$CONF" || die "nginx did not start (is port $PORT taken? see $DIR/log/error.log)"
+  "$NGINX" -c "$CONF" 9>&- || die "nginx did not start (is port $PORT taken? see $DIR/log/error.log)"
 fi
 deadline=$(( $(date +%s) + TIMEOUT ))
 until curl -fsS -o /dev/null "$URL/healthz" 2>/dev/null \

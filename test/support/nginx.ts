@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { afterAll } from 'vitest';
 import { HttpTarget, type HttpTargetOptions } from '../../src/archive/index.js';
 
 export interface NginxServer {
@@ -36,9 +37,17 @@ export async function startNginx(): Promise<NginxServer> {
   };
 }
 
-/** A folder name no other test uses, so parallel test files never see each other's objects. */
+const folders: string[] = [];
+afterAll(() => {
+  if (process.env.DAQFLOW_KEEP_TMP === '1') return;
+  for (const folder of folders.splice(0)) fs.rmSync(path.join(dir, 'dav', folder), { recursive: true, force: true });
+});
+
+/** A folder name no other test uses, so parallel test files never see each other's objects; removed from the server after the file's tests. */
 export function uniqueFolder(prefix: string): string {
-  return `${prefix}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  const folder = `${prefix}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  folders.push(folder);
+  return folder;
 }
 
 /** An HttpTarget writing `{server}/{folder}/{run}.tar` on the test nginx. */
