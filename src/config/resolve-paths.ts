@@ -61,7 +61,12 @@ export function resolveConfigPaths(config: Config, options: ResolveOptions): Res
     live: { ...config.live, dir: absOrNull('live.dir', config.live.dir) ?? under('live_data') },
     scheduler: { ...config.scheduler, job_dir: absOrNull('scheduler.job_dir', config.scheduler.job_dir) ?? under('jobs') },
     import: { ...config.import, source_dirs: config.import.source_dirs.map((d, i) => abs(`import.source_dirs[${i}]`, d)) },
-    migrate: { ...config.migrate, path: absOrNull('migrate.path', config.migrate.path) },
+    archive: {
+      ...config.archive,
+      path: absOrNull('archive.path', config.archive.path),
+      password_file: absOrNull('archive.password_file', config.archive.password_file),
+      ca_file: absOrNull('archive.ca_file', config.archive.ca_file),
+    },
     rechunk: {
       ...config.rechunk,
       source_dir: absOrNull('rechunk.source_dir', config.rechunk.source_dir),

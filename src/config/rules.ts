@@ -1,6 +1,6 @@
 // Cross-field checks that a schema cannot express; each rule pushes errors or warnings with the key's dotted path.
 import path from 'node:path';
-import type { Config } from './schema.js';
+import { ARCHIVE_PLACEHOLDERS, type Config } from './schema.js';
 import type { Problem } from './problems.js';
 
 export interface RuleReport {
@@ -48,13 +48,22 @@ const processingCommand: Rule = ({ processing }, { errors }) => {
   }
 };
 
-const migrateTarget: Rule = ({ migrate }, { warnings }, { written }) => {
-  if (!written.has('migrate')) return;
-  if (migrate.target === 'http' && migrate.url === null) {
-    warnings.push({ path: ['migrate', 'url'], message: 'migrate.target is http but no url is set; migrate will refuse to run' });
+const archiveTarget: Rule = ({ archive }, { warnings, errors }, { written }) => {
+  if (!written.has('archive')) return;
+  if (archive.kind === 'http' && archive.url === null) {
+    warnings.push({ path: ['archive', 'url'], message: 'archive.kind is http but no url is set; migrate will refuse to run' });
   }
-  if (migrate.target === 'filesystem' && migrate.path === null) {
-    warnings.push({ path: ['migrate', 'path'], message: 'migrate.target is filesystem but no path is set; migrate will refuse to run' });
+  if (archive.kind === 'filesystem' && archive.path === null) {
+    warnings.push({ path: ['archive', 'path'], message: 'archive.kind is filesystem but no path is set; migrate will refuse to run' });
+  }
+  for (const key of ['url', 'file_name'] as const) {
+    const template = archive[key];
+    if (template === null) continue;
+    const unknown = [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1]!).filter((n) => !ARCHIVE_PLACEHOLDERS.includes(n));
+    if (unknown.length) errors.push({ path: ['archive', key], message: `unknown placeholder {${unknown[0]}} (known: ${ARCHIVE_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')})` });
+  }
+  if (archive.password_env !== null && archive.password_file !== null) {
+    errors.push({ path: ['archive', 'password_file'], message: 'archive.password_env is set too; keep one' });
   }
 };
 
@@ -103,7 +112,7 @@ const writeDirListed: Rule = ({ storage }, { warnings }) => {
   }
 };
 
-const RULES: Rule[] = [jitterOrder, lockTimes, rundbConnection, processingCommand, migrateTarget, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
+const RULES: Rule[] = [jitterOrder, lockTimes, rundbConnection, processingCommand, archiveTarget, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
 
 export function checkRules(config: Config, context: RuleContext = { written: new Set(Object.keys(config)) }): RuleReport {
   const report: RuleReport = { errors: [], warnings: [] };

@@ -153,14 +153,31 @@ export const importSchema = section({
   live_data_entry: z.boolean().default(true),
 });
 
-export const migrateSchema = section({
-  target: z.enum(['filesystem', 'http']).default('filesystem'),
+/** Placeholders of archive.url and archive.file_name. */
+export const ARCHIVE_PLACEHOLDERS: readonly string[] = ['server', 'folder', 'object', 'run', 'number'];
+
+export const archiveSchema = section({
+  kind: z.enum(['filesystem', 'http']).default('filesystem'),
   path: pathOrNull(),
-  url: z.string().url().nullable().default(null),
-  auth_token: z.string().min(1).nullable().default(null),
-  include_data: z.array(z.string()).default([]),
-  verify: z.boolean().default(true),
-  timeout_s: positiveInt().default(300),
+  file_name: z.string().min(1).default('{run}.tar'),
+  url: z.string().min(1).nullable().default(null),
+  server: z.string().url().nullable().default(null),
+  folder: z.string().min(1).default('run_records'),
+  object: z.string().min(1).default('run_record'),
+  username: z.string().min(1).nullable().default(null),
+  password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).nullable().default(null),
+  password_file: pathOrNull(),
+  tls_verify: z.boolean().default(true),
+  ca_file: pathOrNull(),
+  connect_timeout_s: z.number().positive().default(30),
+  timeout_s: z.number().positive().default(300),
+  retries: z.number().int().nonnegative().default(3),
+  retry_delay_s: nonNegative().default(2),
+});
+
+export const migrateSchema = section({
+  include_data: z.array(z.string().min(1)).default([]),
+  required_keys: z.array(z.string().min(1)).default([]),
 });
 
 export const rechunkSchema = section({
@@ -232,6 +249,7 @@ export const configSchema = z.strictObject({
   scheduler: schedulerSchema,
   auto_process: autoProcessSchema,
   import: importSchema,
+  archive: archiveSchema,
   migrate: migrateSchema,
   rechunk: rechunkSchema,
   clean: cleanSchema,

@@ -23,7 +23,18 @@ export function collectSecrets(config: Config): string[] {
     const tail = /\/services\/(.+)$/.exec(config.notify.slack.webhook_url)?.[1];
     if (tail) found.push(tail);
   }
-  if (config.migrate.auth_token) found.push(config.migrate.auth_token);
-  if (config.migrate.url) found.push(...uriCredentials(config.migrate.url));
+  found.push(...archivePasswords(config));
   return [...new Set(found.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
+}
+
+/** The archive password (from the named environment variable or the password file), if one is configured. */
+function archivePasswords({ archive }: Config): string[] {
+  if (archive.password_env) return process.env[archive.password_env] ? [process.env[archive.password_env]!] : [];
+  if (!archive.password_file) return [];
+  try {
+    const text = fs.readFileSync(archive.password_file, 'utf8').replace(/\r?\n$/, '');
+    return text ? [text] : [];
+  } catch {
+    return []; // unreadable now; migrate reports that when it opens the archive
+  }
 }

@@ -20,7 +20,7 @@ export function parseSetValue(text: string, target?: z.ZodType): unknown {
   const doc = parseDocument(text);
   if (doc.errors.length > 0 || doc.warnings.length > 0) return text;
   const value: unknown = doc.toJS();
-  // A key that wants a string gets the text as written (`--set migrate.auth_token=0123` stays "0123").
+  // A key that wants a string gets the text as written (`--set archive.folder=0123` stays "0123").
   if (target && isStringLeaf(target) && value !== null && typeof value !== 'string' && typeof value !== 'object') return text;
   return value;
 }

@@ -64,7 +64,7 @@ describe('config discovery', () => {
 describe('config paths', () => {
   it('resolves relative paths against the config file folder, not the cwd', () => {
     const dir = world({
-      'etc/site.yaml': 'work_dir: ../work\nstorage:\n  dirs: [fast, /abs/slow]\nimport:\n  source_dirs: [raw]\nmigrate:\n  path: archive\n',
+      'etc/site.yaml': 'work_dir: ../work\nstorage:\n  dirs: [fast, /abs/slow]\nimport:\n  source_dirs: [raw]\narchive:\n  path: archive\n',
     });
     const elsewhere = world({});
     const { config } = loadConfig({ cwd: elsewhere, configPath: path.join(dir, 'etc/site.yaml'), env: {} });
@@ -72,7 +72,7 @@ describe('config paths', () => {
     expect(config.storage.dirs).toEqual([path.join(dir, 'etc/fast'), '/abs/slow']);
     expect(config.storage.write_dir).toBe(path.join(dir, 'etc/fast'));
     expect(config.import.source_dirs).toEqual([path.join(dir, 'etc/raw')]);
-    expect(config.migrate.path).toBe(path.join(dir, 'etc/archive'));
+    expect(config.archive.path).toBe(path.join(dir, 'etc/archive'));
   });
 
   it('fills the folders derived from work_dir', () => {

@@ -39,14 +39,14 @@ describe('loadConfig problems', () => {
 
   it('reports enum, range, integer and URL problems readably', () => {
     const error = configErrorOf(() =>
-      load('rundb:\n  backend: postgres\npass:\n  concurrency: 0\n  batch_size: 2.5\nmigrate:\n  url: not a url\nstorage:\n  dirs: [a, 3]\n'),
+      load('rundb:\n  backend: postgres\npass:\n  concurrency: 0\n  batch_size: 2.5\narchive:\n  server: not a url\nstorage:\n  dirs: [a, 3]\n'),
     );
     expect(error.problems).toEqual(
       expect.arrayContaining([
         'config.yaml: rundb.backend: expected one of auto, sqlite, mongo',
         'config.yaml: pass.concurrency: must be ≥ 1',
         'config.yaml: pass.batch_size: expected a whole number',
-        'config.yaml: migrate.url: expected a URL (scheme://host/…)',
+        'config.yaml: archive.server: expected a URL (scheme://host/…)',
         'config.yaml: storage.dirs[1]: expected a string',
       ]),
     );
@@ -86,9 +86,9 @@ describe('loadConfig problems', () => {
     ]);
   });
 
-  it('only warns about an incomplete migrate section', () => {
-    const loaded = load('migrate:\n  target: http\n');
-    expect(loaded.warnings).toEqual(['config.yaml: migrate.url: migrate.target is http but no url is set; migrate will refuse to run']);
+  it('only warns about an incomplete archive section', () => {
+    const loaded = load('archive:\n  kind: http\n');
+    expect(loaded.warnings).toEqual(['config.yaml: archive.url: archive.kind is http but no url is set; migrate will refuse to run']);
     expect(load('pass:\n  concurrency: 2\n').warnings).toEqual([]);
   });
 
@@ -127,11 +127,11 @@ describe('loadConfig environment expansion', () => {
   });
 
   it('gives a value that is entirely ${VAR} the number or boolean type the key wants, and keeps strings strings', () => {
-    const { config } = load('pass:\n  concurrency: ${N}\nmigrate:\n  verify: ${V:-false}\nnotify:\n  email:\n    user: daq\n    password: ${PW}\n', {
+    const { config } = load('pass:\n  concurrency: ${N}\narchive:\n  tls_verify: ${V:-false}\nnotify:\n  email:\n    user: daq\n    password: ${PW}\n', {
       env: { N: '8', PW: '123456' },
     });
     expect(config.pass.concurrency).toBe(8);
-    expect(config.migrate.verify).toBe(false);
+    expect(config.archive.tls_verify).toBe(false);
     expect(config.notify.email.password).toBe('123456');
     const error = configErrorOf(() => load('pass:\n  concurrency: ${N}\n', { env: { N: 'eight' } }));
     expect(error.problems).toEqual(['config.yaml: pass.concurrency: expected a number']);
@@ -176,7 +176,7 @@ describe('loadConfig --set', () => {
   });
 
   it('keeps the text of a value for a string key', () => {
-    expect(load('', { sets: ['migrate.auth_token=0123'] }).config.migrate.auth_token).toBe('0123');
+    expect(load('', { sets: ['archive.folder=0123'] }).config.archive.folder).toBe('0123');
   });
 
   it('the last --set of a key wins', () => {

@@ -19,15 +19,17 @@ describe('redactUri', () => {
 });
 
 describe('collectSecrets', () => {
-  it('collects URI credentials, SMTP password, Slack webhook, archive token and the uri_file contents', () => {
+  it('collects URI credentials, SMTP password, Slack webhook, archive password file and the uri_file contents', () => {
     const dir = tempDir();
     const uriFile = path.join(dir, 'mongo.uri');
     fs.writeFileSync(uriFile, 'mongodb://reader:fromFile99@db2/x\n');
+    const passwordFile = path.join(dir, 'archive.pw');
+    fs.writeFileSync(passwordFile, 'arch-pw-123456\n', { mode: 0o600 });
     const { config } = configFromObject(
       {
         rundb: { uri_file: uriFile },
         notify: { email: { user: 'u', password: 'smtp-pw-1' }, slack: { webhook_url: 'https://hooks.slack.com/services/T1/B2/abc' } },
-        migrate: { target: 'http', url: 'https://archive.example.org/', auth_token: 'tok-123456' },
+        archive: { kind: 'http', url: 'https://archive.example.org/{run}.tar', username: 'daq', password_file: passwordFile },
       },
       { baseDir: dir, env: {} },
     );
@@ -39,7 +41,7 @@ describe('collectSecrets', () => {
         'fromFile99',
         'smtp-pw-1',
         'https://hooks.slack.com/services/T1/B2/abc',
-        'tok-123456',
+        'arch-pw-123456',
       ]),
     );
     expect(secrets.some((s) => s.length < 3)).toBe(false);
