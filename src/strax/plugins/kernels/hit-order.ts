@@ -1,0 +1,36 @@
+// strax.sort_by_time for hit-like rows: by time, then channel, stable (a linear radix sort of integer keys).
+import { sortedOrder } from '../packed.js';
+import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
+import { HIT } from './find-hits.js';
+
+const AT = fieldOffsets(HIT, ['time', 'channel']);
+
+/** Rows of 48-byte hits (as 12 int32 words each) in the order `order`; runs already in order are copied in one go. */
+export function permuteHitRows(words: Int32Array, order: Int32Array, n: number): Uint8Array {
+  const out = new Int32Array(n * 12);
+  for (let k = 0; k < n; ) {
+    const h = order[k]!;
+    let run = 1;
+    while (k + run < n && order[k + run] === h + run) run++;
+    if (run >= 4) out.set(words.subarray(h * 12, (h + run) * 12), k * 12);
+    else for (let q = 0; q < run; q++) for (let w = 0; w < 12; w++) out[(k + q) * 12 + w] = words[(h + q) * 12 + w]!;
+    k += run;
+  }
+  return new Uint8Array(out.buffer);
+}
+
+/** (time − base)·4096 + channel of each hit row: the sort key of strax.sort_by_time (channels below 4096). */
+export function timeChannelKeys(hits: Uint8Array, base: TimeBase): Float64Array {
+  const n = hits.length / HIT.itemsize;
+  const v = viewOf(hits);
+  const keys = new Float64Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += HIT.itemsize) keys[i] = base.rel(v, o + AT.time) * 4096 + v.getInt16(o + AT.channel, true);
+  return keys;
+}
+
+/** A new array of the hit rows sorted by (time, channel), stable. */
+export function sortHitsByTime(hits: Uint8Array, base: TimeBase): Uint8Array {
+  const n = hits.length / HIT.itemsize;
+  const words = hits.byteOffset % 4 === 0 ? new Int32Array(hits.buffer, hits.byteOffset, n * 12) : new Int32Array(hits.slice().buffer);
+  return permuteHitRows(words, sortedOrder(timeChannelKeys(hits, base), n), n);
+}

@@ -1,0 +1,88 @@
+// strax.find_hit_integration_bounds and integrate_lone_hits: the window each hit is integrated over, in its record's samples.
+import type { RecordLayout } from '../../dtype/layout.js';
+import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
+import { HIT, HIT_AT, fractionalPart } from './find-hits.js';
+
+/** Time intervals [start, end) as times relative to a base, sorted by start. */
+export interface Intervals {
+  start: Float64Array;
+  end: Float64Array;
+}
+
+export const NO_INTERVALS: Intervals = { start: new Float64Array(0), end: new Float64Array(0) };
+
+export interface IntegrationBoundsOptions {
+  /** Extension [ns] to the left and right of the hit (strax's save_outside_hits, in ns, not samples). */
+  saveOutsideHits: readonly [number, number];
+  /** Intervals the window may not enter (peaks for lone hits, the space outside peaks for hitlets). */
+  excluded?: Intervals;
+  /** Let the window leave the hit's record (straxen hitlets); otherwise it is clamped to the record. */
+  allowBeyondRecords?: boolean;
+}
+
+/**
+ * Set `left_integration` / `right_integration` of sorted hits in place: the window [time − left, endtime + right) ns,
+ * clamped to the excluded intervals around the hit (and to the record unless allowed beyond), the earlier of two
+ * consecutive hits of one channel ending where the later starts and the later starting after the earlier's end;
+ * stored as `floor((t − record.time) / dt)`.
+ */
+export function findHitIntegrationBounds(hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: IntegrationBoundsOptions): void {
+  const n = hits.length / HIT.itemsize;
+  if (n === 0) return;
+  const rec = fieldOffsets(recordLayout, ['time', 'length', 'dt']);
+  const hv = viewOf(hits);
+  const rv = viewOf(records);
+  const { start: exStart, end: exEnd } = o.excluded ?? NO_INTERVALS;
+  const lo = new Float64Array(n);
+  const hi = new Float64Array(n);
+  const lastOfChannel = new Int32Array(65536).fill(-1); // by channel + 32768
+  let k = 0;
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
+    const t = base.rel(hv, h + HIT_AT.time);
+    const end = t + hv.getInt32(h + HIT_AT.length, true) * hv.getInt16(h + HIT_AT.dt, true);
+    while (k < exStart.length && exStart[k]! < t) k++;
+    const prevEnd = k > 0 ? exEnd[k - 1]! : -Infinity;
+    const nextStart = k < exStart.length ? exStart[k]! : Infinity;
+    lo[i] = Math.max(prevEnd, t - o.saveOutsideHits[0]);
+    hi[i] = Math.min(nextStart, end + o.saveOutsideHits[1]);
+    if (!o.allowBeyondRecords) {
+      const r = hv.getInt32(h + HIT_AT.record_i, true) * rec.itemsize;
+      const rt = base.rel(rv, r + rec.time);
+      lo[i] = Math.max(lo[i]!, rt);
+      hi[i] = Math.min(hi[i]!, rt + rv.getInt32(r + rec.length, true) * rv.getInt16(r + rec.dt, true));
+    }
+    const ch = hv.getInt16(h + HIT_AT.channel, true) + 32768;
+    const prev = lastOfChannel[ch]!;
+    if (prev >= 0) {
+      hi[prev] = Math.min(hi[prev]!, t);
+      lo[i] = Math.max(hi[prev]!, lo[i]!);
+    }
+    lastOfChannel[ch] = i;
+  }
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
+    const r = hv.getInt32(h + HIT_AT.record_i, true) * rec.itemsize;
+    const rt = base.rel(rv, r + rec.time);
+    const dt = rv.getInt16(r + rec.dt, true);
+    hv.setInt16(h + HIT_AT.left_integration, Math.floor((lo[i]! - rt) / dt), true);
+    hv.setInt16(h + HIT_AT.right_integration, Math.floor((hi[i]! - rt) / dt), true);
+  }
+}
+
+/**
+ * strax.integrate_lone_hits: bounds as above with the peaks excluded (inside the record), then
+ * `area = Σ data[left_integration:right_integration] + (right − left)·(baseline % 1)`.
+ */
+export function integrateLoneHits(loneHits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, peaks: Intervals, saveOutsideHits: readonly [number, number]): void {
+  findHitIntegrationBounds(loneHits, records, recordLayout, base, { saveOutsideHits, excluded: peaks });
+  const rec = fieldOffsets(recordLayout, ['baseline', 'data']);
+  const hv = viewOf(loneHits);
+  const rv = viewOf(records);
+  for (let h = 0; h < loneHits.length; h += HIT.itemsize) {
+    const r = hv.getInt32(h + HIT_AT.record_i, true) * recordLayout.itemsize;
+    const a = hv.getInt16(h + HIT_AT.left_integration, true);
+    const b = hv.getInt16(h + HIT_AT.right_integration, true);
+    let sum = 0;
+    for (let j = a; j < b; j++) sum += rv.getInt16(r + rec.data + 2 * j, true);
+    hv.setFloat32(h + HIT_AT.area, sum + Math.max(0, b - a) * fractionalPart(rv.getFloat32(r + rec.baseline, true)), true);
+  }
+}

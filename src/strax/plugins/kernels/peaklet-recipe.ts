@@ -1,0 +1,129 @@
+// straxen's Peaklets.compute up to the split: peaklets, lone hits (re-integrated) and hitlets (hits inside peaklets
+// with their integration windows, which may leave the record).
+import type { RecordLayout } from '../../dtype/layout.js';
+import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
+import { HIT, HIT_AT } from './find-hits.js';
+import { clipToChunk, findPeaks, type FindPeaksOptions } from './find-peaks.js';
+import { sortHitsByTime } from './hit-order.js';
+import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './integration-bounds.js';
+import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
+import { computeProperties } from './peak-properties.js';
+import { recordLinks } from './record-links.js';
+import { sumWaveform } from './sum-waveform.js';
+
+export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
+
+export interface PeakletRecipeOptions {
+  find: FindPeaksOptions;
+  split: SplitOptions;
+  /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
+  saveOutsideHits: readonly [number, number];
+}
+
+export interface Peaklets {
+  peaklets: Uint8Array;
+  loneHits: Uint8Array;
+  hitlets: Uint8Array;
+}
+
+/** [time, endtime) of each row, relative to the base. */
+export function intervalsOf(rows: Uint8Array, layout: RecordLayout, base: TimeBase): Intervals {
+  const at = fieldOffsets(layout, ['time', 'length', 'dt']);
+  const dtIs32 = layout.field('dt').elementSize === 4;
+  const n = rows.length / layout.itemsize;
+  const v = viewOf(rows);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += layout.itemsize) {
+    start[i] = base.rel(v, o + at.time);
+    end[i] = start[i]! + v.getInt32(o + at.length, true) * (dtIs32 ? v.getInt32(o + at.dt, true) : v.getInt16(o + at.dt, true));
+  }
+  return { start, end };
+}
+
+/** strax.fully_contained_in: the index of the (sorted, disjoint) container holding each thing, or −1. */
+export function fullyContainedIn(things: Intervals, containers: Intervals): Int32Array {
+  const out = new Int32Array(things.start.length).fill(-1);
+  let b = 0;
+  for (let a = 0; a < things.start.length; a++) {
+    while (b < containers.start.length && containers.end[b]! <= things.start[a]!) b++;
+    if (b === containers.start.length) break;
+    if (containers.start[b]! <= things.start[a]! && things.end[a]! <= containers.end[b]!) out[a] = b;
+  }
+  return out;
+}
+
+/** straxen's create_outside_peaks_region: the gaps between peaks, from the chunk start to its end. */
+export function outsidePeaks(peaks: Intervals, start: number, end: number): Intervals {
+  const n = peaks.start.length;
+  if (n === 0) return { start: new Float64Array(0), end: new Float64Array(0) };
+  return { start: Float64Array.from([start, ...peaks.end]), end: Float64Array.from([...peaks.start, end]) };
+}
+
+/** strax.touching_windows: for each container, the range of things overlapping it (window 0); returns its length. */
+export function touchingCounts(things: Intervals, containers: Intervals): Int32Array {
+  const n = things.start.length;
+  const m = containers.start.length;
+  const left = new Int32Array(m);
+  let l = 0;
+  for (let i = 0; i < m; i++) {
+    while (l < n && things.end[l]! <= containers.start[i]!) l++;
+    left[i] = l;
+  }
+  const byEnd = Array.from({ length: m }, (_, i) => i).sort((a, b) => containers.end[a]! - containers.end[b]! || a - b);
+  const out = new Int32Array(m);
+  let r = 0;
+  for (const i of byEnd) {
+    while (r < n && things.start[r]! < containers.end[i]!) r++;
+    out[i] = r - left[i]!;
+  }
+  return out;
+}
+
+function selectRows(rows: Uint8Array, itemsize: number, keep: (i: number) => boolean): Uint8Array {
+  const n = rows.length / itemsize;
+  const picked: number[] = [];
+  for (let i = 0; i < n; i++) if (keep(i)) picked.push(i);
+  const out = new Uint8Array(picked.length * itemsize);
+  picked.forEach((i, k) => out.set(rows.subarray(i * itemsize, (i + 1) * itemsize), k * itemsize));
+  return out;
+}
+
+/** Hitlets: hits moved to their integration window (time − (left − left_integration)·dt, length = right − left int.). */
+function toHitlets(hits: Uint8Array): void {
+  const v = viewOf(hits);
+  for (let h = 0; h < hits.length; h += HIT.itemsize) {
+    const dt = v.getInt16(h + HIT_AT.dt, true);
+    const li = v.getInt16(h + HIT_AT.left_integration, true);
+    const shift = (v.getInt16(h + HIT_AT.left, true) - li) * dt;
+    v.setBigInt64(h + HIT_AT.time, v.getBigInt64(h + HIT_AT.time, true) - BigInt(shift), true);
+    v.setInt32(h + HIT_AT.length, v.getInt16(h + HIT_AT.right_integration, true) - li, true);
+  }
+}
+
+/** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
+export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
+  const at = fieldOffsets(layout, ['time', 'length', 'dt', 'n_hits']);
+  let peaklets = findPeaks(hits, layout, base, o.find);
+  clipToChunk(peaklets, at, true, base, range.start, range.end);
+  const peakIntervals = intervalsOf(peaklets, layout, base);
+  const container = fullyContainedIn(intervalsOf(hits, HIT, base), peakIntervals);
+  const loneHits = selectRows(hits, HIT.itemsize, (i) => container[i] === -1);
+  integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
+  const inPeaks = selectRows(hits, HIT.itemsize, (i) => container[i] !== -1);
+  const excluded = outsidePeaks(peakIntervals, range.start, range.end);
+  findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
+  toHitlets(inPeaks);
+  const hitlets = sortHitsByTime(inPeaks, base);
+  clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
+  const links = recordLinks(records, recordLayout, base);
+  const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
+  const wave = { toPe: o.find.toPe, links, nTopChannels: o.split.nTopChannels, storeDataTop: true, storeDataStart: true };
+  sumWaveform(peaklets, layout, hitlets, records, recordLayout, base, wave);
+  computeProperties(peaklets, layout, base, o.split.nTopChannels);
+  peaklets = splitPeaks(peaklets, layout, hitlets, records, recordLayout, base, { ...o.split, ...wave, recordDt });
+  const nHits = touchingCounts(intervalsOf(hitlets, HIT, base), intervalsOf(peaklets, layout, base));
+  const pv = viewOf(peaklets);
+  nHits.forEach((k, i) => pv.setInt32(i * layout.itemsize + at.n_hits, k, true));
+  return { peaklets, loneHits, hitlets };
+}

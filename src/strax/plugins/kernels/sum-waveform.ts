@@ -1,0 +1,147 @@
+// strax.sum_waveform: a peak's summed waveform (PE/sample) from the samples of its hits, down-sampled to fit, with
+// area, area per channel, the top-array waveform, the first samples and saturation.
+import type { RecordLayout } from '../../dtype/layout.js';
+import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
+import { HIT, HIT_AT, fractionalPart } from './find-hits.js';
+import { PEAK_FIELDS } from './find-peaks.js';
+import type { RecordLinks } from './record-links.js';
+
+export interface SumWaveformOptions {
+  toPe: Float64Array;
+  links: RecordLinks;
+  /** Channels below this number are the top array. */
+  nTopChannels?: number;
+  storeDataTop?: boolean;
+  storeDataStart?: boolean;
+}
+
+type PeakOffsets = FieldOffsets<(typeof PEAK_FIELDS)[number]>;
+type RecordOffsets = FieldOffsets<'time' | 'length' | 'dt' | 'baseline' | 'amplitude_bit_shift' | 'data'>;
+
+/** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time) overlapping it. */
+export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
+  const nRec = records.length / recordLayout.itemsize;
+  const nPeaks = peaks.length / layout.itemsize;
+  if (nRec === 0 || nPeaks === 0) return;
+  const at = fieldOffsets(layout, PEAK_FIELDS);
+  const rec = fieldOffsets(recordLayout, ['time', 'length', 'dt', 'baseline', 'amplitude_bit_shift', 'data']);
+  const samplesPerRecord = recordLayout.field('data').count;
+  const nWaveform = layout.field('data').count;
+  const nChannels = layout.field('area_per_channel').count;
+  const pv = viewOf(peaks);
+  const hv = viewOf(hits);
+  const rv = viewOf(records);
+  const dt = rv.getInt16(rec.dt, true);
+  const nHits = hits.length / HIT.itemsize;
+  let maxLength = 0;
+  for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
+  let maxHitLength = 0;
+  for (let h = 0; h < hits.length; h += HIT.itemsize) maxHitLength = Math.max(maxHitLength, hv.getInt32(h + HIT_AT.length, true));
+  const sum = new Float32Array(2 * maxLength);
+  const top = new Float32Array(2 * maxLength);
+  const apc = new Float32Array(nChannels);
+  const hitWf = new Float32Array(maxHitLength);
+  const nTop = o.nTopChannels ?? 0;
+  let first = 0;
+  for (let p = 0; p < peaks.length; p += layout.itemsize) {
+    const pTime = base.rel(pv, p + at.time);
+    const pLength = pv.getInt32(p + at.length, true);
+    sum.fill(0, 0, Math.min(2 * pLength, sum.length));
+    top.fill(0, 0, Math.min(2 * pLength, top.length));
+    apc.fill(0);
+    pv.setFloat32(p + at.area, 0, true);
+    while (first < nHits && !(pTime < hitEnd(hv, first * HIT.itemsize, base, dt))) first++;
+    if (first === nHits) break;
+    for (let i = first; i < nHits; i++) {
+      const h = i * HIT.itemsize;
+      const hTime = base.rel(hv, h + HIT_AT.time);
+      const hLength = hv.getInt32(h + HIT_AT.length, true);
+      const shift = Math.floor((pTime - hTime) / dt);
+      if (shift <= -pLength) break;
+      if (hLength <= shift) continue;
+      const [[hs, he], [ps]] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength);
+      hitWf.fill(0);
+      const r = hv.getInt32(h + HIT_AT.record_i, true);
+      let saturated = hitWaveform(hv, h, rv, r * recordLayout.itemsize, rec, base, hitWf);
+      const prev = o.links.prev[r]!;
+      const next = o.links.next[r]!;
+      if (hv.getInt16(h + HIT_AT.left_integration, true) < 0 && prev !== -1) saturated |= hitWaveform(hv, h, rv, prev * recordLayout.itemsize, rec, base, hitWf);
+      if (hv.getInt16(h + HIT_AT.right_integration, true) > samplesPerRecord && next !== -1) saturated |= hitWaveform(hv, h, rv, next * recordLayout.itemsize, rec, base, hitWf);
+      const ch = hv.getInt16(h + HIT_AT.channel, true);
+      pv.setInt8(p + at.saturated_channel + ch, pv.getInt8(p + at.saturated_channel + ch) | saturated);
+      const toPe = o.toPe[ch]!;
+      const isTop = ch < nTop;
+      let hitArea = 0;
+      for (let k = hs, q = ps; k < he; k++, q++) {
+        const x = Math.fround(hitWf[k]! * toPe);
+        sum[q] = sum[q]! + x;
+        if (o.storeDataTop && isTop) top[q] = top[q]! + x;
+        hitArea = Math.fround(hitArea + x);
+      }
+      apc[ch] = apc[ch]! + hitArea;
+      pv.setFloat32(p + at.area, pv.getFloat32(p + at.area, true) + hitArea, true);
+    }
+    storeDownsampledWaveform(pv, p, at, nWaveform, sum, o.storeDataTop ? top : undefined, o.storeDataStart ?? false);
+    let nSaturated = 0;
+    for (let c = 0; c < nChannels; c++) nSaturated += pv.getInt8(p + at.saturated_channel + c);
+    pv.setInt16(p + at.n_saturated_channels, nSaturated, true);
+    for (let c = 0; c < nChannels; c++) pv.setFloat32(p + at.area_per_channel + 4 * c, apc[c]!, true);
+  }
+}
+
+function hitEnd(hv: DataView, h: number, base: TimeBase, dt: number): number {
+  return base.rel(hv, h + HIT_AT.time) + hv.getInt32(h + HIT_AT.length, true) * dt;
+}
+
+/** strax.overlap_indices: the overlap of [a1, a1 + na) and [b1, b1 + nb) as index ranges into a and into b. */
+export function overlapIndices(a1: number, na: number, b1: number, nb: number): [[number, number], [number, number]] {
+  const none: [[number, number], [number, number]] = [[0, 0], [0, 0]];
+  if (na === 0 || nb === 0) return none;
+  const s = a1 - b1;
+  if (s <= -na) return none;
+  const bStart = Math.max(0, s);
+  const bEnd = Math.min(nb, s + na);
+  if (bStart >= bEnd) return none;
+  return [[Math.max(0, -s), Math.min(na, -s + nb)], [bStart, bEnd]];
+}
+
+/** The hit's samples in one record, `data·2^bit_shift + baseline % 1` (float32), into `wf`; 1 if the record saturates. */
+function hitWaveform(hv: DataView, h: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
+  const dt = hv.getInt16(h + HIT_AT.dt, true);
+  const rdt = rv.getInt16(r + rec.dt, true);
+  const [[hs, he], [rs]] = overlapIndices(Math.floor(base.rel(hv, h + HIT_AT.time) / dt), hv.getInt32(h + HIT_AT.length, true), Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true));
+  const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
+  const baseline = rv.getFloat32(r + rec.baseline, true);
+  const fpart = fractionalPart(baseline);
+  let max = -Infinity;
+  for (let k = hs, j = rs; k < he; k++, j++) {
+    const x = rv.getInt16(r + rec.data + 2 * j, true);
+    if (x > max) max = x;
+    wf[k] = multiplier * x + fpart;
+  }
+  return max * multiplier >= ((Math.trunc(baseline) << 16) >> 16) ? 1 : 0;
+}
+
+/**
+ * strax.store_downsampled_waveform: peaks longer than the waveform field are down-sampled by ceil(length / n) (the
+ * tail that does not fill a whole block is dropped, dt multiplied); `data_start` keeps the first n samples.
+ */
+export function storeDownsampledWaveform(pv: DataView, p: number, at: PeakOffsets, n: number, sum: Float32Array, top: Float32Array | undefined, storeStart: boolean): void {
+  const length = pv.getInt32(p + at.length, true);
+  const factor = Math.ceil(length / n);
+  const stored = factor > 1 ? Math.floor(length / factor) : length;
+  const put = (field: number, wf: Float32Array) => {
+    for (let k = 0; k < stored; k++) {
+      let x = 0;
+      for (let j = k * factor; j < (k + 1) * factor; j++) x = Math.fround(x + wf[j]!);
+      pv.setFloat32(p + field + 4 * k, x, true);
+    }
+  };
+  if (top) put(at.data_top, top);
+  put(at.data, sum);
+  if (factor > 1) {
+    pv.setInt32(p + at.length, stored, true);
+    pv.setInt32(p + at.dt, pv.getInt32(p + at.dt, true) * factor, true);
+  }
+  if (storeStart) for (let k = 0; k < Math.min(length, n); k++) pv.setFloat32(p + at.data_start + 4 * k, sum[k]!, true);
+}
