@@ -8,7 +8,7 @@ import { sortHitsByTime } from './hit-order.js';
 import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './integration-bounds.js';
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
-import { recordLinks } from './record-links.js';
+import { recordLinks, type RecordLinks } from './record-links.js';
 import { sumWaveform } from './sum-waveform.js';
 
 export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
@@ -101,12 +101,20 @@ function toHitlets(hits: Uint8Array): void {
   }
 }
 
-/** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
-export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
-  const at = fieldOffsets(layout, ['time', 'length', 'dt', 'n_hits']);
-  let peaklets = findPeaks(hits, layout, base, o.find);
-  clipToChunk(peaklets, at, true, base, range.start, range.end);
-  const peakIntervals = intervalsOf(peaklets, layout, base);
+export interface HitletOptions {
+  toPe: Float64Array;
+  nTopChannels: number;
+  /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
+  saveOutsideHits: readonly [number, number];
+}
+
+/**
+ * straxen Peaklets' steps after find_peaks: hits not fully inside a peak become lone hits (re-integrated, the peaks
+ * excluded); the others become hitlets (integration windows that stop at the space outside the peaks and may leave
+ * the record), from which the waveforms of the peaks at `sum` (row indices; default all) are summed.
+ */
+export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks } {
+  const peakIntervals = intervalsOf(peaks, layout, base);
   const container = fullyContainedIn(intervalsOf(hits, HIT, base), peakIntervals);
   const loneHits = selectRows(hits, HIT.itemsize, (i) => container[i] === -1);
   integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
@@ -117,13 +125,29 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   const hitlets = sortHitsByTime(inPeaks, base);
   clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
   const links = recordLinks(records, recordLayout, base);
+  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true };
+  const selected = sum ? selectRows(peaks, layout.itemsize, (i) => sum.includes(i)) : peaks;
+  sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
+  computeProperties(selected, layout, base, o.nTopChannels);
+  if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
+  return { peaklets: peaks, loneHits, hitlets, links };
+}
+
+/** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
+export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: Uint8Array, base: TimeBase, only?: number[]): void {
+  const nHits = touchingCounts(intervalsOf(hitlets, HIT, base), intervalsOf(peaks, layout, base));
+  const at = layout.field('n_hits').offset;
+  const pv = viewOf(peaks);
+  for (const i of only ?? nHits.keys()) pv.setInt32(i * layout.itemsize + at, nHits[i]!, true);
+}
+
+/** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
+export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
+  const found = findPeaks(hits, layout, base, o.find);
+  clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
+  const { loneHits, hitlets, links } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
-  const wave = { toPe: o.find.toPe, links, nTopChannels: o.split.nTopChannels, storeDataTop: true, storeDataStart: true };
-  sumWaveform(peaklets, layout, hitlets, records, recordLayout, base, wave);
-  computeProperties(peaklets, layout, base, o.split.nTopChannels);
-  peaklets = splitPeaks(peaklets, layout, hitlets, records, recordLayout, base, { ...o.split, ...wave, recordDt });
-  const nHits = touchingCounts(intervalsOf(hitlets, HIT, base), intervalsOf(peaklets, layout, base));
-  const pv = viewOf(peaklets);
-  nHits.forEach((k, i) => pv.setInt32(i * layout.itemsize + at.n_hits, k, true));
+  const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt });
+  countHitlets(peaklets, layout, hitlets, base);
   return { peaklets, loneHits, hitlets };
 }
