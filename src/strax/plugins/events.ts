@@ -11,27 +11,29 @@ export const EVENTS = makeLayout([
   { title: 'Number of S2 triggers in the event', name: 'n_triggers', typestr: '<i4' },
 ]);
 
-export class Events extends Plugin {
+const EVENTS_OPTIONS = defineOptions({
+  trigger_min_area: { type: 'float', default: 100, track: true, help: 'S2s above this area [PE] trigger an event' },
+  max_drift_time: { type: 'int', default: 2_300_000, track: true, help: 'Longest electron drift time [ns]; events start this much before the trigger' },
+  left_event_extension: { type: 'int', default: 250_000, track: true, help: 'Extra window before trigger − max drift [ns]' },
+  right_event_extension: { type: 'int', default: 250_000, track: true, help: 'Extra window after the trigger ends [ns]' },
+});
+
+export class Events extends Plugin<typeof EVENTS_OPTIONS> {
   static override provides = 'events';
   static override dependsOn = ['peak_basics'];
   static override dtype = EVENTS;
   static override version = '0.2.0';
   /** event_number counts events over the whole run: the engine numbers the rows in segment order. */
   static override numberedField = 'event_number';
-  static override options = defineOptions({
-    trigger_min_area: { type: 'float', default: 100, track: true, help: 'S2s above this area [PE] trigger an event' },
-    max_drift_time: { type: 'int', default: 2_300_000, track: true, help: 'Longest electron drift time [ns]; events start this much before the trigger' },
-    left_event_extension: { type: 'int', default: 250_000, track: true, help: 'Extra window before trigger − max drift [ns]' },
-    right_event_extension: { type: 'int', default: 250_000, track: true, help: 'Extra window after the trigger ends [ns]' },
-  });
+  static override options = EVENTS_OPTIONS;
 
   compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
     const pb = inputs.peak_basics!;
     const n = pb.length / PEAK_BASICS.itemsize;
     const v = new DataView(pb.buffer, pb.byteOffset, pb.byteLength);
-    const left = BigInt(Number(this.config.max_drift_time) + Number(this.config.left_event_extension));
-    const right = BigInt(Number(this.config.right_event_extension));
-    const minArea = Number(this.config.trigger_min_area);
+    const left = BigInt(this.config.max_drift_time + this.config.left_event_extension);
+    const right = BigInt(this.config.right_event_extension);
+    const minArea = this.config.trigger_min_area;
     const windows: Array<[bigint, bigint, number]> = [];
     for (let i = 0; i < n; i++) {
       const s = i * PEAK_BASICS.itemsize;

@@ -20,7 +20,7 @@ export const PEAK_BASICS = makeLayout([
   f('Classification of the peak (0 unknown, 1 S1, 2 S2)', 'type', '|i1'),
 ]);
 
-export class PeakBasics extends Plugin {
+export class PeakBasics extends Plugin<typeof PEAK_OPTIONS> {
   static override provides = 'peak_basics';
   static override dependsOn = ['peaks'];
   static override dataKind = 'peaks';
@@ -37,7 +37,7 @@ export class PeakBasics extends Plugin {
     const w = new DataView(out.buffer);
     const P = (name: string) => pl.field(name).offset;
     const B = (name: string) => PEAK_BASICS.field(name).offset;
-    const nCh = Number(this.config.n_tpc_pmts);
+    const nCh = this.config.n_tpc_pmts;
     for (let i = 0; i < n; i++) {
       const s = i * pl.itemsize;
       const d = i * PEAK_BASICS.itemsize;

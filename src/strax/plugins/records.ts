@@ -6,7 +6,11 @@ import { defineOptions } from '../engine/options.js';
 const RAW = rawRecordDtype(110);
 const REC = recordDtype(110);
 
-export class Records extends Plugin {
+const RECORDS_OPTIONS = defineOptions({
+  baseline_samples: { type: 'int', default: 40, track: true, help: 'Samples at the start of a pulse used for the baseline' },
+});
+
+export class Records extends Plugin<typeof RECORDS_OPTIONS> {
   static override provides = 'records';
   static override dependsOn = ['raw_records'];
   static override dtype = REC;
@@ -16,9 +20,7 @@ export class Records extends Plugin {
   static override version = '0.1.0';
   /** zstd level 1: ~25 % less compression time than level 3 for ~14 % larger files (strax reads any level). */
   static override compressorLevel = 1;
-  static override options = defineOptions({
-    baseline_samples: { type: 'int', default: 40, track: true, help: 'Samples at the start of a pulse used for the baseline' },
-  });
+  static override options = RECORDS_OPTIONS;
 
   // Last baseline per channel (index channel + 32768), valid where seen[] holds this call's stamp.
   private readonly blOf = new Float64Array(65536);
@@ -32,7 +34,7 @@ export class Records extends Plugin {
     const out = new Uint8Array(n * REC.itemsize);
     const src = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const dst = new DataView(out.buffer);
-    const nb = Number(this.config.baseline_samples);
+    const nb = this.config.baseline_samples;
     if (++this.call === 0x7fffffff) this.seen.fill((this.call = 1) - 1);
     const call = this.call;
     // raw_records rows are 244 bytes with the samples at byte 24: an Int16Array view works when the buffer is even.

@@ -26,6 +26,7 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
   const at = fieldOffsets(layout, PEAK_FIELDS);
   const nChannels = layout.field('area_per_channel').count;
   const apc = new Float32Array(nChannels);
+  const touched = new ChannelSet(nChannels);
   const rows: Uint8Array[] = [];
   let p = new Uint8Array(layout.itemsize);
   let pv = viewOf(p);
@@ -42,17 +43,21 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
     const ch = hv.getInt16(h + HIT_AT.channel, true);
     if (inPeak) maxGap = Math.max(maxGap, t0 - peakEnd);
     else {
-      apc.fill(0);
-      [peakEnd, pTime, nHits, area, maxGap, inPeak] = [t1, t0 - o.leftExtension, 0, 0, 0, true];
+      touched.clear(apc);
+      peakEnd = t1;
+      pTime = t0 - o.leftExtension;
+      nHits = area = maxGap = 0;
+      inPeak = true;
     }
     nHits++;
     peakEnd = Math.max(peakEnd, t1);
     const pe = hv.getFloat32(h + HIT_AT.area, true) * o.toPe[ch]!;
     apc[ch] = apc[ch]! + pe;
+    touched.add(ch);
     area = Math.fround(area + pe);
-    if (!isLastHitOfPeak(hv, h, i === n - 1, base, { pTime, peakEnd }, o)) continue;
+    if (!isLastHitOfPeak(hv, h, i === n - 1, base, pTime, peakEnd, o)) continue;
     inPeak = false;
-    if (area < o.minArea || countNonzero(apc) < o.minChannels) continue;
+    if (area < o.minArea || touched.countNonzero(apc) < o.minChannels) continue;
     base.write(pv, at.time, pTime);
     pv.setInt32(at.length, Math.trunc((peakEnd - pTime + o.rightExtension) / dt), true);
     pv.setInt32(at.dt, dt, true);
@@ -69,19 +74,47 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
 }
 
 /** The peak ends after hit h: it is the last hit, the next is a gap away, or including it would exceed max_duration. */
-function isLastHitOfPeak(hv: DataView, h: number, last: boolean, base: TimeBase, peak: { pTime: number; peakEnd: number }, o: FindPeaksOptions): boolean {
+function isLastHitOfPeak(hv: DataView, h: number, last: boolean, base: TimeBase, pTime: number, peakEnd: number, o: FindPeaksOptions): boolean {
   if (last) return true;
   const next = h + HIT.itemsize;
   const t = base.rel(hv, next + HIT_AT.time);
-  if (t - peak.peakEnd >= o.gapThreshold) return true;
-  const span = t - peak.pTime + hv.getInt16(next + HIT_AT.dt, true) * hv.getInt32(next + HIT_AT.length, true) + o.leftExtension + o.rightExtension;
+  if (t - peakEnd >= o.gapThreshold) return true;
+  const span = t - pTime + hv.getInt16(next + HIT_AT.dt, true) * hv.getInt32(next + HIT_AT.length, true) + o.leftExtension + o.rightExtension;
   return span > o.maxDuration;
 }
 
-function countNonzero(a: Float32Array): number {
-  let k = 0;
-  for (let c = 0; c < a.length; c++) if (a[c] !== 0) k++;
-  return k;
+/** The channels a peak candidate has touched, so clearing and counting cost per hit, not per channel. */
+class ChannelSet {
+  private readonly list: Int32Array;
+  private readonly member: Uint8Array;
+  private n = 0;
+
+  constructor(nChannels: number) {
+    this.list = new Int32Array(nChannels);
+    this.member = new Uint8Array(nChannels);
+  }
+
+  add(ch: number): void {
+    if (this.member[ch]) return;
+    this.member[ch] = 1;
+    this.list[this.n++] = ch;
+  }
+
+  /** Channels with a nonzero value (untouched channels are zero). */
+  countNonzero(values: Float32Array): number {
+    let k = 0;
+    for (let q = 0; q < this.n; q++) if (values[this.list[q]!] !== 0) k++;
+    return k;
+  }
+
+  /** Zero the touched values and forget them. */
+  clear(values: Float32Array): void {
+    for (let q = 0; q < this.n; q++) {
+      values[this.list[q]!] = 0;
+      this.member[this.list[q]!] = 0;
+    }
+    this.n = 0;
+  }
 }
 
 export function concatRows(rows: Uint8Array[], itemsize: number): Uint8Array {

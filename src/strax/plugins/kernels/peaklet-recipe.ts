@@ -90,13 +90,13 @@ function selectRows(rows: Uint8Array, itemsize: number, keep: (i: number) => boo
 }
 
 /** Hitlets: hits moved to their integration window (time − (left − left_integration)·dt, length = right − left int.). */
-function toHitlets(hits: Uint8Array): void {
+function toHitlets(hits: Uint8Array, base: TimeBase): void {
   const v = viewOf(hits);
   for (let h = 0; h < hits.length; h += HIT.itemsize) {
     const dt = v.getInt16(h + HIT_AT.dt, true);
     const li = v.getInt16(h + HIT_AT.left_integration, true);
     const shift = (v.getInt16(h + HIT_AT.left, true) - li) * dt;
-    v.setBigInt64(h + HIT_AT.time, v.getBigInt64(h + HIT_AT.time, true) - BigInt(shift), true);
+    base.write(v, h + HIT_AT.time, base.rel(v, h + HIT_AT.time) - shift);
     v.setInt32(h + HIT_AT.length, v.getInt16(h + HIT_AT.right_integration, true) - li, true);
   }
 }
@@ -121,7 +121,7 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const inPeaks = selectRows(hits, HIT.itemsize, (i) => container[i] !== -1);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
-  toHitlets(inPeaks);
+  toHitlets(inPeaks, base);
   const hitlets = sortHitsByTime(inPeaks, base);
   clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
   const links = recordLinks(records, recordLayout, base);

@@ -15,12 +15,12 @@ export function recordLinks(records: Uint8Array, layout: RecordLayout, base: Tim
   const v = viewOf(records);
   const prev = new Int32Array(n).fill(-1);
   const next = new Int32Array(n).fill(-1);
-  const lastOfChannel = new Map<number, number>();
+  const lastOfChannel = new Int32Array(65536).fill(-1); // by channel + 32768
   for (let i = 0, o = 0; i < n; i++, o += layout.itemsize) {
-    const ch = v.getInt16(o + at.channel, true);
-    const j = lastOfChannel.get(ch);
-    lastOfChannel.set(ch, i);
-    if (j === undefined || v.getInt16(o + at.record_i, true) === 0) continue;
+    const ch = v.getInt16(o + at.channel, true) + 32768;
+    const j = lastOfChannel[ch]!;
+    lastOfChannel[ch] = i;
+    if (j < 0 || v.getInt16(o + at.record_i, true) === 0) continue;
     const jo = j * layout.itemsize;
     if (base.rel(v, o + at.time) !== base.rel(v, jo + at.time) + samples * v.getInt16(jo + at.dt, true)) continue;
     prev[i] = j;

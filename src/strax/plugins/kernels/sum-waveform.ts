@@ -59,8 +59,8 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       const shift = Math.floor((pTime - hTime) / dt);
       if (shift <= -pLength) break;
       if (hLength <= shift) continue;
-      const [[hs, he], [ps]] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength);
-      hitWf.fill(0);
+      const [hs, he, ps] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength, inPeak) as unknown as [number, number, number];
+      hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
       const r = hv.getInt32(h + HIT_AT.record_i, true);
       let saturated = hitWaveform(hv, h, rv, r * recordLayout.itemsize, rec, base, hitWf);
       const prev = o.links.prev[r]!;
@@ -71,13 +71,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       pv.setInt8(p + at.saturated_channel + ch, pv.getInt8(p + at.saturated_channel + ch) | saturated);
       const toPe = o.toPe[ch]!;
       const isTop = ch < nTop;
-      let hitArea = 0;
-      for (let k = hs, q = ps; k < he; k++, q++) {
-        const x = Math.fround(hitWf[k]! * toPe);
-        sum[q] = sum[q]! + x;
-        if (o.storeDataTop && isTop) top[q] = top[q]! + x;
-        hitArea = Math.fround(hitArea + x);
-      }
+      const hitArea = addHitToWaveform(hitWf, hs, he, toPe, sum, ps, o.storeDataTop && isTop ? top : undefined);
       apc[ch] = apc[ch]! + hitArea;
       pv.setFloat32(p + at.area, pv.getFloat32(p + at.area, true) + hitArea, true);
     }
@@ -89,27 +83,49 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   }
 }
 
+/** Add the hit's samples [hs, he) in PE (float32) to the waveform(s) from sample `ps`; returns their float32 sum. */
+function addHitToWaveform(hitWf: Float32Array, hs: number, he: number, toPe: number, sum: Float32Array, ps: number, top: Float32Array | undefined): number {
+  let area = 0;
+  for (let k = hs, q = ps; k < he; k++, q++) {
+    const x = Math.fround(hitWf[k]! * toPe);
+    sum[q] = sum[q]! + x;
+    if (top) top[q] = top[q]! + x;
+    area = Math.fround(area + x);
+  }
+  return area;
+}
+
 function hitEnd(hv: DataView, h: number, base: TimeBase, dt: number): number {
   return base.rel(hv, h + HIT_AT.time) + hv.getInt32(h + HIT_AT.length, true) * dt;
 }
 
-/** strax.overlap_indices: the overlap of [a1, a1 + na) and [b1, b1 + nb) as index ranges into a and into b. */
-export function overlapIndices(a1: number, na: number, b1: number, nb: number): [[number, number], [number, number]] {
-  const none: [[number, number], [number, number]] = [[0, 0], [0, 0]];
-  if (na === 0 || nb === 0) return none;
+/**
+ * strax.overlap_indices: the overlap of [a1, a1 + na) and [b1, b1 + nb) as index ranges into a and into b, written to
+ * `out` as [aStart, aEnd, bStart, bEnd] (all 0 without overlap).
+ */
+export function overlapIndices(a1: number, na: number, b1: number, nb: number, out: Int32Array): Int32Array {
+  out.fill(0);
+  if (na === 0 || nb === 0) return out;
   const s = a1 - b1;
-  if (s <= -na) return none;
+  if (s <= -na) return out;
   const bStart = Math.max(0, s);
   const bEnd = Math.min(nb, s + na);
-  if (bStart >= bEnd) return none;
-  return [[Math.max(0, -s), Math.min(na, -s + nb)], [bStart, bEnd]];
+  if (bStart >= bEnd) return out;
+  out[0] = Math.max(0, -s);
+  out[1] = Math.min(na, -s + nb);
+  out[2] = bStart;
+  out[3] = bEnd;
+  return out;
 }
+
+const inPeak = new Int32Array(4);
+const inRecord = new Int32Array(4);
 
 /** The hit's samples in one record, `data·2^bit_shift + baseline % 1` (float32), into `wf`; 1 if the record saturates. */
 function hitWaveform(hv: DataView, h: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
   const dt = hv.getInt16(h + HIT_AT.dt, true);
   const rdt = rv.getInt16(r + rec.dt, true);
-  const [[hs, he], [rs]] = overlapIndices(Math.floor(base.rel(hv, h + HIT_AT.time) / dt), hv.getInt32(h + HIT_AT.length, true), Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true));
+  const [hs, he, rs] = overlapIndices(Math.floor(base.rel(hv, h + HIT_AT.time) / dt), hv.getInt32(h + HIT_AT.length, true), Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
