@@ -47,6 +47,7 @@ export class Peaklets extends Plugin<typeof PEAKLETS_OPTIONS> {
         iterations: c.peak_split_iterations, nTopChannels: c.n_top_pmts,
       },
       saveOutsideHits: [c.peak_left_extension, c.peak_right_extension],
+      skipLoneHits: true, // no lone_hits product (yet): their re-integration would be thrown away
     });
     classifyPeaks(peaklets, this.layout, c);
     return peaklets;

@@ -18,6 +18,7 @@ export interface PeakletRecipeOptions {
   split: SplitOptions;
   /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
   saveOutsideHits: readonly [number, number];
+  skipLoneHits?: boolean;
 }
 
 export interface Peaklets {
@@ -80,12 +81,28 @@ export function touchingCounts(things: Intervals, containers: Intervals): Int32A
   return out;
 }
 
-function selectRows(rows: Uint8Array, itemsize: number, keep: (i: number) => boolean): Uint8Array {
-  const n = rows.length / itemsize;
-  const picked: number[] = [];
-  for (let i = 0; i < n; i++) if (keep(i)) picked.push(i);
-  const out = new Uint8Array(picked.length * itemsize);
-  picked.forEach((i, k) => out.set(rows.subarray(i * itemsize, (i + 1) * itemsize), k * itemsize));
+/** The rows (a multiple of 4 bytes long) whose `mark` is (not) −1, in order: hits outside / inside every peak. */
+function partitionRows(rows: Uint8Array, itemsize: number, mark: Int32Array): { outside: Uint8Array; inside: Uint8Array } {
+  let nOut = 0;
+  for (let i = 0; i < mark.length; i++) if (mark[i] === -1) nOut++;
+  const outside = new Uint8Array(nOut * itemsize);
+  const inside = new Uint8Array((mark.length - nOut) * itemsize);
+  // Rows of whole 32-bit words (hits: 12) copied word by word; the source is copied once if it is not aligned.
+  const words = itemsize >> 2;
+  const src = new Int32Array(rows.byteOffset % 4 === 0 ? rows.buffer : rows.slice().buffer, rows.byteOffset % 4 === 0 ? rows.byteOffset : 0, rows.length >> 2);
+  const [a, b] = [new Int32Array(outside.buffer), new Int32Array(inside.buffer)];
+  for (let i = 0, ka = 0, kb = 0; i < mark.length; i++) {
+    const dst = mark[i] === -1 ? a : b;
+    const at = mark[i] === -1 ? ka++ * words : kb++ * words;
+    for (let w = 0; w < words; w++) dst[at + w] = src[i * words + w]!;
+  }
+  return { outside, inside };
+}
+
+/** The rows at the given indices, in that order. */
+function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]): Uint8Array {
+  const out = new Uint8Array(indices.length * itemsize);
+  indices.forEach((i, k) => out.set(rows.subarray(i * itemsize, (i + 1) * itemsize), k * itemsize));
   return out;
 }
 
@@ -106,6 +123,8 @@ export interface HitletOptions {
   nTopChannels: number;
   /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
   saveOutsideHits: readonly [number, number];
+  /** Leave the lone hits as found (a caller that does not keep them skips their re-integration). */
+  skipLoneHits?: boolean;
 }
 
 /**
@@ -116,9 +135,8 @@ export interface HitletOptions {
 export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks } {
   const peakIntervals = intervalsOf(peaks, layout, base);
   const container = fullyContainedIn(intervalsOf(hits, HIT, base), peakIntervals);
-  const loneHits = selectRows(hits, HIT.itemsize, (i) => container[i] === -1);
-  integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
-  const inPeaks = selectRows(hits, HIT.itemsize, (i) => container[i] !== -1);
+  const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
+  if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
   toHitlets(inPeaks, base);
@@ -126,7 +144,7 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
   const links = recordLinks(records, recordLayout, base);
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true };
-  const selected = sum ? selectRows(peaks, layout.itemsize, (i) => sum.includes(i)) : peaks;
+  const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
   sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
   computeProperties(selected, layout, base, o.nTopChannels);
   if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
@@ -145,7 +163,7 @@ export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: U
 export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
   const found = findPeaks(hits, layout, base, o.find);
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
-  const { loneHits, hitlets, links } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits });
+  const { loneHits, hitlets, links } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
   const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt });
   countHitlets(peaklets, layout, hitlets, base);

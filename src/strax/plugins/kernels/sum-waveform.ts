@@ -42,6 +42,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const apc = new Float32Array(nChannels);
   const hitWf = new Float32Array(maxHitLength);
   const nTop = o.nTopChannels ?? 0;
+  const saturated = new Uint8Array(nChannels);
   let first = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) {
     const pTime = base.rel(pv, p + at.time);
@@ -52,6 +53,8 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
     pv.setFloat32(p + at.area, 0, true);
     while (first < nHits && !(pTime < hitEnd(hv, first * HIT.itemsize, base, dt))) first++;
     if (first === nHits) break;
+    for (let c = 0; c < nChannels; c++) saturated[c] = pv.getInt8(p + at.saturated_channel + c);
+    let area = 0;
     for (let i = first; i < nHits; i++) {
       const h = i * HIT.itemsize;
       const hTime = base.rel(hv, h + HIT_AT.time);
@@ -60,30 +63,39 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       if (shift <= -pLength) break;
       if (hLength <= shift) continue;
       const [hs, he, ps] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength, inPeak) as unknown as [number, number, number];
-      hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
       const r = hv.getInt32(h + HIT_AT.record_i, true);
-      let saturated = hitWaveform(hv, h, rv, r * recordLayout.itemsize, rec, base, hitWf);
-      const prev = o.links.prev[r]!;
-      const next = o.links.next[r]!;
-      if (hv.getInt16(h + HIT_AT.left_integration, true) < 0 && prev !== -1) saturated |= hitWaveform(hv, h, rv, prev * recordLayout.itemsize, rec, base, hitWf);
-      if (hv.getInt16(h + HIT_AT.right_integration, true) > samplesPerRecord && next !== -1) saturated |= hitWaveform(hv, h, rv, next * recordLayout.itemsize, rec, base, hitWf);
+      const hitStart = Math.floor(hTime / dt);
       const ch = hv.getInt16(h + HIT_AT.channel, true);
-      pv.setInt8(p + at.saturated_channel + ch, pv.getInt8(p + at.saturated_channel + ch) | saturated);
-      const toPe = o.toPe[ch]!;
-      const isTop = ch < nTop;
-      const hitArea = addHitToWaveform(hitWf, hs, he, toPe, sum, ps, o.storeDataTop && isTop ? top : undefined);
+      const prev = hv.getInt16(h + HIT_AT.left_integration, true) < 0 ? o.links.prev[r]! : -1;
+      const next = hv.getInt16(h + HIT_AT.right_integration, true) > samplesPerRecord ? o.links.next[r]! : -1;
+      const topWf = o.storeDataTop && ch < nTop ? top : undefined;
+      if (prev === -1 && next === -1) {
+        // The hit's samples all come from its own record: sum them straight from there (the same float32 steps).
+        addHitFromRecord(hitStart, hLength, [hs, he, ps], rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
+      } else {
+        hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
+        hit.saturated = hitWaveform(hitStart, hLength, rv, r * recordLayout.itemsize, rec, base, hitWf);
+        if (prev !== -1) hit.saturated |= hitWaveform(hitStart, hLength, rv, prev * recordLayout.itemsize, rec, base, hitWf);
+        if (next !== -1) hit.saturated |= hitWaveform(hitStart, hLength, rv, next * recordLayout.itemsize, rec, base, hitWf);
+        hit.area = addHitToWaveform(hitWf, hs, he, o.toPe[ch]!, sum, ps, topWf);
+      }
+      saturated[ch]! |= hit.saturated;
+      const hitArea = hit.area;
       apc[ch] = apc[ch]! + hitArea;
-      pv.setFloat32(p + at.area, pv.getFloat32(p + at.area, true) + hitArea, true);
+      area = Math.fround(area + hitArea);
     }
+    pv.setFloat32(p + at.area, area, true);
     storeDownsampledWaveform(pv, p, at, nWaveform, sum, o.storeDataTop ? top : undefined, o.storeDataStart ?? false);
     let nSaturated = 0;
-    for (let c = 0; c < nChannels; c++) nSaturated += pv.getInt8(p + at.saturated_channel + c);
+    for (let c = 0; c < nChannels; c++) {
+      pv.setInt8(p + at.saturated_channel + c, saturated[c]!);
+      nSaturated += saturated[c]!;
+      pv.setFloat32(p + at.area_per_channel + 4 * c, apc[c]!, true);
+    }
     pv.setInt16(p + at.n_saturated_channels, nSaturated, true);
-    for (let c = 0; c < nChannels; c++) pv.setFloat32(p + at.area_per_channel + 4 * c, apc[c]!, true);
   }
 }
 
-/** Add the hit's samples [hs, he) in PE (float32) to the waveform(s) from sample `ps`; returns their float32 sum. */
 function addHitToWaveform(hitWf: Float32Array, hs: number, he: number, toPe: number, sum: Float32Array, ps: number, top: Float32Array | undefined): number {
   let area = 0;
   for (let k = hs, q = ps; k < he; k++, q++) {
@@ -120,12 +132,43 @@ export function overlapIndices(a1: number, na: number, b1: number, nb: number, o
 
 const inPeak = new Int32Array(4);
 const inRecord = new Int32Array(4);
+/** The last hit's area [PE] and whether its record saturates (reused, no allocation per hit). */
+const hit = { area: 0, saturated: 0 };
 
-/** The hit's samples in one record, `data·2^bit_shift + baseline % 1` (float32), into `wf`; 1 if the record saturates. */
-function hitWaveform(hv: DataView, h: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
-  const dt = hv.getInt16(h + HIT_AT.dt, true);
+/**
+ * The hit's samples that overlap the peak (`[hs, he)` of the hit, from peak sample `ps`), read straight from its record
+ * as `f32(f32(data·2^shift + baseline % 1) · to_pe)`, added to the waveform(s); area and saturation into `result`.
+ */
+function addHitFromRecord(hitStart: number, hLength: number, [hs, he, ps]: readonly number[], rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, toPe: number, sum: Float32Array, top: Float32Array | undefined, result: typeof hit): void {
   const rdt = rv.getInt16(r + rec.dt, true);
-  const [hs, he, rs] = overlapIndices(Math.floor(base.rel(hv, h + HIT_AT.time) / dt), hv.getInt32(h + HIT_AT.length, true), Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
+  const [k0, k1, j0] = overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
+  const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
+  const baseline = rv.getFloat32(r + rec.baseline, true);
+  const fpart = fractionalPart(baseline);
+  const d0 = r + rec.data;
+  let max = -Infinity;
+  let area = 0;
+  for (let k = k0, j = j0; k < k1; k++, j++) {
+    const x = rv.getInt16(d0 + 2 * j, true);
+    if (x > max) max = x;
+    if (k < hs! || k >= he!) continue;
+    const pe = Math.fround(Math.fround(multiplier * x + fpart) * toPe);
+    const q = ps! + k - hs!;
+    sum[q] = sum[q]! + pe;
+    if (top) top[q] = top[q]! + pe;
+    area = Math.fround(area + pe);
+  }
+  result.area = area;
+  result.saturated = max * multiplier >= ((Math.trunc(baseline) << 16) >> 16) ? 1 : 0;
+}
+
+/**
+ * The samples of the hit (starting at sample index `hitStart`, `hLength` long) in one record,
+ * `data·2^bit_shift + baseline % 1` (float32), into `wf`; 1 if the record saturates.
+ */
+function hitWaveform(hitStart: number, hLength: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
+  const rdt = rv.getInt16(r + rec.dt, true);
+  const [hs, he, rs] = overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
