@@ -1,7 +1,7 @@
 // strax.find_peaks: hits grouped into peaks by a gap threshold, extended left and right; straxen's clip to the chunk.
 import type { RecordLayout } from '../../dtype/layout.js';
 import { DIGITAL_SUM_WAVEFORM_CHANNEL } from '../../dtype/standard.js';
-import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
+import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
 import { HIT, HIT_AT } from './find-hits.js';
 
 export interface FindPeaksOptions {
@@ -27,17 +27,16 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
   const nChannels = layout.field('area_per_channel').count;
   const apc = new Float32Array(nChannels);
   const touched = new ChannelSet(nChannels);
+  const { toPe, gapThreshold, leftExtension, rightExtension, minArea, minChannels, maxDuration } = o;
   const rows: Uint8Array[] = [];
-  let p = new Uint8Array(layout.itemsize);
-  let pv = viewOf(p);
   let pTime = 0;
   let area = 0;
   let nHits = 0;
   let maxGap = 0;
   let peakEnd = 0;
   let inPeak = false;
+  let t0 = n > 0 ? base.rel(hv, HIT_AT.time) : 0;
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
-    const t0 = base.rel(hv, h + HIT_AT.time);
     const dt = hv.getInt16(h + HIT_AT.dt, true);
     const t1 = t0 + dt * hv.getInt32(h + HIT_AT.length, true);
     const ch = hv.getInt16(h + HIT_AT.channel, true);
@@ -45,42 +44,45 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
     else {
       touched.clear(apc);
       peakEnd = t1;
-      pTime = t0 - o.leftExtension;
+      pTime = t0 - leftExtension;
       nHits = area = maxGap = 0;
       inPeak = true;
     }
     nHits++;
     peakEnd = Math.max(peakEnd, t1);
-    const pe = hv.getFloat32(h + HIT_AT.area, true) * o.toPe[ch]!;
+    const pe = hv.getFloat32(h + HIT_AT.area, true) * toPe[ch]!;
     apc[ch] = apc[ch]! + pe;
     touched.add(ch);
     area = Math.fround(area + pe);
-    if (!isLastHitOfPeak(hv, h, i === n - 1, base, pTime, peakEnd, o)) continue;
+    // This hit ends the peak if it is the last, the next one is a gap away, or including it would exceed max_duration.
+    let last = i === n - 1;
+    if (!last) {
+      const next = h + HIT.itemsize;
+      const tNext = base.rel(hv, next + HIT_AT.time);
+      const span = tNext - pTime + hv.getInt16(next + HIT_AT.dt, true) * hv.getInt32(next + HIT_AT.length, true) + leftExtension + rightExtension;
+      last = tNext - peakEnd >= gapThreshold || span > maxDuration;
+      t0 = tNext;
+    }
+    if (!last) continue;
     inPeak = false;
-    if (area < o.minArea || touched.countNonzero(apc) < o.minChannels) continue;
-    base.write(pv, at.time, pTime);
-    pv.setInt32(at.length, Math.trunc((peakEnd - pTime + o.rightExtension) / dt), true);
-    pv.setInt32(at.dt, dt, true);
-    pv.setInt16(at.channel, DIGITAL_SUM_WAVEFORM_CHANNEL, true);
-    pv.setFloat32(at.area, area, true);
-    for (let c = 0; c < nChannels; c++) pv.setFloat32(at.area_per_channel + 4 * c, apc[c]!, true);
-    pv.setInt32(at.n_hits, nHits, true);
-    pv.setInt32(at.max_gap, maxGap, true);
-    rows.push(p);
-    p = new Uint8Array(layout.itemsize);
-    pv = viewOf(p);
+    if (area < minArea || touched.countNonzero(apc) < minChannels) continue;
+    rows.push(peakRow(layout, at, base, { time: pTime, length: Math.trunc((peakEnd - pTime + rightExtension) / dt), dt, area, nHits, maxGap }, apc));
   }
   return concatRows(rows, layout.itemsize);
 }
 
-/** The peak ends after hit h: it is the last hit, the next is a gap away, or including it would exceed max_duration. */
-function isLastHitOfPeak(hv: DataView, h: number, last: boolean, base: TimeBase, pTime: number, peakEnd: number, o: FindPeaksOptions): boolean {
-  if (last) return true;
-  const next = h + HIT.itemsize;
-  const t = base.rel(hv, next + HIT_AT.time);
-  if (t - peakEnd >= o.gapThreshold) return true;
-  const span = t - pTime + hv.getInt16(next + HIT_AT.dt, true) * hv.getInt32(next + HIT_AT.length, true) + o.leftExtension + o.rightExtension;
-  return span > o.maxDuration;
+function peakRow(layout: RecordLayout, at: FieldOffsets<(typeof PEAK_FIELDS)[number]>, base: TimeBase, p: { time: number; length: number; dt: number; area: number; nHits: number; maxGap: number }, apc: Float32Array): Uint8Array {
+  const row = new Uint8Array(layout.itemsize);
+  const v = viewOf(row);
+  base.write(v, at.time, p.time);
+  v.setInt32(at.length, p.length, true);
+  v.setInt32(at.dt, p.dt, true);
+  v.setInt16(at.channel, DIGITAL_SUM_WAVEFORM_CHANNEL, true);
+  v.setFloat32(at.area, p.area, true);
+  for (let c = 0; c < apc.length; c++) v.setFloat32(at.area_per_channel + 4 * c, apc[c]!, true);
+  v.setInt32(at.n_hits, p.nHits, true);
+  v.setInt32(at.max_gap, p.maxGap, true);
+  return row;
 }
 
 /** The channels a peak candidate has touched, so clearing and counting cost per hit, not per channel. */

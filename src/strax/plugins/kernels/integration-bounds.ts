@@ -35,36 +35,40 @@ export function findHitIntegrationBounds(hits: Uint8Array, records: Uint8Array, 
   const { start: exStart, end: exEnd } = o.excluded ?? NO_INTERVALS;
   const lo = new Float64Array(n);
   const hi = new Float64Array(n);
+  const recordStart = new Float64Array(n);
+  const recordDt = new Int16Array(n);
+  const [left, right] = o.saveOutsideHits;
+  const insideRecord = !o.allowBeyondRecords;
   const lastOfChannel = new Int32Array(65536).fill(-1); // by channel + 32768
   let k = 0;
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
     const t = base.rel(hv, h + HIT_AT.time);
     const end = t + hv.getInt32(h + HIT_AT.length, true) * hv.getInt16(h + HIT_AT.dt, true);
+    const r = hv.getInt32(h + HIT_AT.record_i, true) * rec.itemsize;
+    const rt = base.rel(rv, r + rec.time);
+    const dt = rv.getInt16(r + rec.dt, true);
+    recordStart[i] = rt;
+    recordDt[i] = dt;
     while (k < exStart.length && exStart[k]! < t) k++;
-    const prevEnd = k > 0 ? exEnd[k - 1]! : -Infinity;
-    const nextStart = k < exStart.length ? exStart[k]! : Infinity;
-    lo[i] = Math.max(prevEnd, t - o.saveOutsideHits[0]);
-    hi[i] = Math.min(nextStart, end + o.saveOutsideHits[1]);
-    if (!o.allowBeyondRecords) {
-      const r = hv.getInt32(h + HIT_AT.record_i, true) * rec.itemsize;
-      const rt = base.rel(rv, r + rec.time);
-      lo[i] = Math.max(lo[i]!, rt);
-      hi[i] = Math.min(hi[i]!, rt + rv.getInt32(r + rec.length, true) * rv.getInt16(r + rec.dt, true));
+    let a = Math.max(k > 0 ? exEnd[k - 1]! : -Infinity, t - left);
+    let b = Math.min(k < exStart.length ? exStart[k]! : Infinity, end + right);
+    if (insideRecord) {
+      a = Math.max(a, rt);
+      b = Math.min(b, rt + rv.getInt32(r + rec.length, true) * dt);
     }
     const ch = hv.getInt16(h + HIT_AT.channel, true) + 32768;
     const prev = lastOfChannel[ch]!;
     if (prev >= 0) {
       hi[prev] = Math.min(hi[prev]!, t);
-      lo[i] = Math.max(hi[prev]!, lo[i]!);
+      a = Math.max(hi[prev]!, a);
     }
     lastOfChannel[ch] = i;
+    lo[i] = a;
+    hi[i] = b;
   }
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
-    const r = hv.getInt32(h + HIT_AT.record_i, true) * rec.itemsize;
-    const rt = base.rel(rv, r + rec.time);
-    const dt = rv.getInt16(r + rec.dt, true);
-    hv.setInt16(h + HIT_AT.left_integration, Math.floor((lo[i]! - rt) / dt), true);
-    hv.setInt16(h + HIT_AT.right_integration, Math.floor((hi[i]! - rt) / dt), true);
+    hv.setInt16(h + HIT_AT.left_integration, Math.floor((lo[i]! - recordStart[i]!) / recordDt[i]!), true);
+    hv.setInt16(h + HIT_AT.right_integration, Math.floor((hi[i]! - recordStart[i]!) / recordDt[i]!), true);
   }
 }
 
