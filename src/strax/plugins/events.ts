@@ -40,7 +40,7 @@ export class Events extends Plugin<typeof EVENTS_OPTIONS> {
       if (v.getInt8(s + PEAK_BASICS.field('type').offset) !== 2) continue;
       if (!(v.getFloat32(s + PEAK_BASICS.field('area').offset, true) > minArea)) continue;
       let a = v.getBigInt64(s, true) - left;
-      let b = v.getBigInt64(s + 8, true) + right;
+      let b = v.getBigInt64(s + PEAK_BASICS.field('endtime').offset, true) + right;
       if (a < range.start) a = range.start;
       if (b > range.end) b = range.end;
       const last = windows[windows.length - 1];

@@ -57,10 +57,10 @@ export class PeakBasics extends Plugin<typeof PEAK_OPTIONS> {
       w.setInt16(d + B('n_channels'), nChannels, true);
       w.setInt16(d + B('max_pmt'), maxPmt, true);
       w.setFloat32(d + B('max_pmt_area'), maxArea, true);
-      w.setFloat32(d + B('range_50p_area'), v.getFloat32(s + P('width') + 20, true), true);
-      w.setFloat32(d + B('range_90p_area'), v.getFloat32(s + P('width') + 36, true), true);
+      w.setFloat32(d + B('range_50p_area'), v.getFloat32(s + P('width') + 4 * 5, true), true);
+      w.setFloat32(d + B('range_90p_area'), v.getFloat32(s + P('width') + 4 * 9, true), true);
       w.setFloat32(d + B('area_fraction_top'), v.getFloat32(s + P('area_fraction_top'), true), true);
-      w.setFloat32(d + B('rise_time'), -v.getFloat32(s + P('area_decile_from_midpoint') + 4, true), true);
+      w.setFloat32(d + B('rise_time'), -v.getFloat32(s + P('area_decile_from_midpoint') + 4 * 1, true), true);
       w.setInt8(d + B('type'), v.getInt8(s + P('type')));
     }
     return out;
