@@ -9,7 +9,7 @@ import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './i
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
-import { sumWaveform } from './sum-waveform.js';
+import { hitColumns, sumWaveform, type HitColumns } from './sum-waveform.js';
 
 export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
 
@@ -132,7 +132,7 @@ export interface HitletOptions {
  * excluded); the others become hitlets (integration windows that stop at the space outside the peaks and may leave
  * the record), from which the waveforms of the peaks at `sum` (row indices; default all) are summed.
  */
-export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks } {
+export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns } {
   const peakIntervals = intervalsOf(peaks, layout, base);
   const container = fullyContainedIn(intervalsOf(hits, HIT, base), peakIntervals);
   const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
@@ -143,12 +143,12 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const hitlets = sortHitsByTime(inPeaks, base);
   clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
   const links = recordLinks(records, recordLayout, base);
-  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true };
+  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: hitColumns(hitlets, base) };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
   sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
   computeProperties(selected, layout, base, o.nTopChannels);
   if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
-  return { peaklets: peaks, loneHits, hitlets, links };
+  return { peaklets: peaks, loneHits, hitlets, links, hitColumns: wave.hitColumns };
 }
 
 /** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
@@ -163,9 +163,9 @@ export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: U
 export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
   const found = findPeaks(hits, layout, base, o.find);
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
-  const { loneHits, hitlets, links } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits });
+  const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
-  const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt });
+  const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
   countHitlets(peaklets, layout, hitlets, base);
   return { peaklets, loneHits, hitlets };
 }

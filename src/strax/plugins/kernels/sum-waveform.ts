@@ -8,6 +8,8 @@ import type { RecordLinks } from './record-links.js';
 
 export interface SumWaveformOptions {
   toPe: Float64Array;
+  /** The hits' columns when already read (callers summing several times from the same hits pass them on). */
+  hitColumns?: HitColumns;
   links: RecordLinks;
   /** Channels below this number are the top array. */
   nTopChannels?: number;
@@ -17,6 +19,38 @@ export interface SumWaveformOptions {
 
 type PeakOffsets = FieldOffsets<(typeof PEAK_FIELDS)[number]>;
 type RecordOffsets = FieldOffsets<'time' | 'length' | 'dt' | 'baseline' | 'amplitude_bit_shift' | 'data'>;
+
+/** The fields of sorted hits that summing reads, as typed arrays (times relative to the base). */
+export interface HitColumns {
+  time: Float64Array;
+  end: Float64Array;
+  length: Int32Array;
+  record: Int32Array;
+  leftIntegration: Int16Array;
+  rightIntegration: Int16Array;
+  channel: Int16Array;
+  maxLength: number;
+}
+
+export function hitColumns(hits: Uint8Array, base: TimeBase): HitColumns {
+  const n = hits.length / HIT.itemsize;
+  const hv = viewOf(hits);
+  const c: HitColumns = {
+    time: new Float64Array(n), end: new Float64Array(n), length: new Int32Array(n), record: new Int32Array(n),
+    leftIntegration: new Int16Array(n), rightIntegration: new Int16Array(n), channel: new Int16Array(n), maxLength: 0,
+  };
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
+    c.time[i] = base.rel(hv, h + HIT_AT.time);
+    c.length[i] = hv.getInt32(h + HIT_AT.length, true);
+    c.end[i] = c.time[i]! + c.length[i]! * hv.getInt16(h + HIT_AT.dt, true);
+    c.record[i] = hv.getInt32(h + HIT_AT.record_i, true);
+    c.leftIntegration[i] = hv.getInt16(h + HIT_AT.left_integration, true);
+    c.rightIntegration[i] = hv.getInt16(h + HIT_AT.right_integration, true);
+    c.channel[i] = hv.getInt16(h + HIT_AT.channel, true);
+    c.maxLength = Math.max(c.maxLength, c.length[i]!);
+  }
+  return c;
+}
 
 /** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time) overlapping it. */
 export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
@@ -29,14 +63,13 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const nWaveform = layout.field('data').count;
   const nChannels = layout.field('area_per_channel').count;
   const pv = viewOf(peaks);
-  const hv = viewOf(hits);
   const rv = viewOf(records);
   const dt = rv.getInt16(rec.dt, true);
-  const nHits = hits.length / HIT.itemsize;
+  const H = o.hitColumns ?? hitColumns(hits, base);
+  const nHits = H.time.length;
   let maxLength = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
-  let maxHitLength = 0;
-  for (let h = 0; h < hits.length; h += HIT.itemsize) maxHitLength = Math.max(maxHitLength, hv.getInt32(h + HIT_AT.length, true));
+  const maxHitLength = H.maxLength;
   const sum = new Float32Array(2 * maxLength);
   const top = new Float32Array(2 * maxLength);
   const apc = new Float32Array(nChannels);
@@ -51,23 +84,22 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
     top.fill(0, 0, Math.min(2 * pLength, top.length));
     apc.fill(0);
     pv.setFloat32(p + at.area, 0, true);
-    while (first < nHits && !(pTime < hitEnd(hv, first * HIT.itemsize, base, dt))) first++;
+    while (first < nHits && !(pTime < H.time[first]! + H.length[first]! * dt)) first++;
     if (first === nHits) break;
     for (let c = 0; c < nChannels; c++) saturated[c] = pv.getInt8(p + at.saturated_channel + c);
     let area = 0;
     for (let i = first; i < nHits; i++) {
-      const h = i * HIT.itemsize;
-      const hTime = base.rel(hv, h + HIT_AT.time);
-      const hLength = hv.getInt32(h + HIT_AT.length, true);
+      const hTime = H.time[i]!;
+      const hLength = H.length[i]!;
       const shift = Math.floor((pTime - hTime) / dt);
       if (shift <= -pLength) break;
       if (hLength <= shift) continue;
       const [hs, he, ps] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength, inPeak) as unknown as [number, number, number];
-      const r = hv.getInt32(h + HIT_AT.record_i, true);
+      const r = H.record[i]!;
       const hitStart = Math.floor(hTime / dt);
-      const ch = hv.getInt16(h + HIT_AT.channel, true);
-      const prev = hv.getInt16(h + HIT_AT.left_integration, true) < 0 ? o.links.prev[r]! : -1;
-      const next = hv.getInt16(h + HIT_AT.right_integration, true) > samplesPerRecord ? o.links.next[r]! : -1;
+      const ch = H.channel[i]!;
+      const prev = H.leftIntegration[i]! < 0 ? o.links.prev[r]! : -1;
+      const next = H.rightIntegration[i]! > samplesPerRecord ? o.links.next[r]! : -1;
       const topWf = o.storeDataTop && ch < nTop ? top : undefined;
       if (prev === -1 && next === -1) {
         // The hit's samples all come from its own record: sum them straight from there (the same float32 steps).
@@ -105,10 +137,6 @@ function addHitToWaveform(hitWf: Float32Array, hs: number, he: number, toPe: num
     area = Math.fround(area + x);
   }
   return area;
-}
-
-function hitEnd(hv: DataView, h: number, base: TimeBase, dt: number): number {
-  return base.rel(hv, h + HIT_AT.time) + hv.getInt32(h + HIT_AT.length, true) * dt;
 }
 
 /**
