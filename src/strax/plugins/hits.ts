@@ -6,8 +6,8 @@ import { recordDtype } from '../dtype/standard.js';
 import { TimeBase, fieldOffsets, viewOf } from './kernels/fields.js';
 import { HIT, HitBuffer, findHits } from './kernels/find-hits.js';
 import { permuteHitRows } from './kernels/hit-order.js';
-import { findHitIntegrationBounds } from './kernels/integration-bounds.js';
 import { sortedOrder } from './packed.js';
+import { findHitIntegrationBounds } from './kernels/integration-bounds.js';
 
 const RECORDS = recordDtype(110);
 const RECORD_AT = fieldOffsets(RECORDS, ['time', 'dt']);

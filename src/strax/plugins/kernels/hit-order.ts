@@ -28,9 +28,31 @@ export function timeChannelKeys(hits: Uint8Array, base: TimeBase): Float64Array 
   return keys;
 }
 
+/**
+ * Stable order of nearly sorted keys by insertion (hitlets: hits moved left by at most their left extension), or
+ * undefined once it has moved more than 16 elements per key on average (then a radix sort is cheaper).
+ */
+function insertionOrder(keys: Float64Array, n: number): Int32Array | undefined {
+  const order = new Int32Array(n);
+  let moves = 0;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i]!;
+    let j = i;
+    while (j > 0 && keys[order[j - 1]!]! > k) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = i;
+    moves += i - j;
+    if (moves > 16 * n) return undefined;
+  }
+  return order;
+}
+
 /** A new array of the hit rows sorted by (time, channel), stable. */
 export function sortHitsByTime(hits: Uint8Array, base: TimeBase): Uint8Array {
   const n = hits.length / HIT.itemsize;
   const words = hits.byteOffset % 4 === 0 ? new Int32Array(hits.buffer, hits.byteOffset, n * 12) : new Int32Array(hits.slice().buffer);
-  return permuteHitRows(words, sortedOrder(timeChannelKeys(hits, base), n), n);
+  const keys = timeChannelKeys(hits, base);
+  return permuteHitRows(words, insertionOrder(keys, n) ?? sortedOrder(keys, n), n);
 }

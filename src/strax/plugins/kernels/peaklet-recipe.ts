@@ -152,8 +152,8 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
 }
 
 /** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
-export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: Uint8Array, base: TimeBase, only?: number[]): void {
-  const nHits = touchingCounts(intervalsOf(hitlets, HIT, base), intervalsOf(peaks, layout, base));
+export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, only?: number[]): void {
+  const nHits = touchingCounts({ start: hitlets.time, end: hitlets.end }, intervalsOf(peaks, layout, base));
   const at = layout.field('n_hits').offset;
   const pv = viewOf(peaks);
   for (const i of only ?? nHits.keys()) pv.setInt32(i * layout.itemsize + at, nHits[i]!, true);
@@ -166,6 +166,6 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
   const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
-  countHitlets(peaklets, layout, hitlets, base);
+  countHitlets(peaklets, layout, columns, base);
   return { peaklets, loneHits, hitlets };
 }
