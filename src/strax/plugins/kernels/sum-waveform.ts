@@ -94,16 +94,19 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       const shift = Math.floor((pTime - hTime) / dt);
       if (shift <= -pLength) break;
       if (hLength <= shift) continue;
-      const [hs, he, ps] = overlapIndices(Math.floor(hTime / dt), hLength, Math.floor(pTime / dt), pLength, inPeak) as unknown as [number, number, number];
-      const r = H.record[i]!;
       const hitStart = Math.floor(hTime / dt);
+      overlapIndices(hitStart, hLength, Math.floor(pTime / dt), pLength, inPeak);
+      const hs = inPeak[0]!;
+      const he = inPeak[1]!;
+      const ps = inPeak[2]!;
+      const r = H.record[i]!;
       const ch = H.channel[i]!;
       const prev = H.leftIntegration[i]! < 0 ? o.links.prev[r]! : -1;
       const next = H.rightIntegration[i]! > samplesPerRecord ? o.links.next[r]! : -1;
       const topWf = o.storeDataTop && ch < nTop ? top : undefined;
       if (prev === -1 && next === -1) {
         // The hit's samples all come from its own record: sum them straight from there (the same float32 steps).
-        addHitFromRecord(hitStart, hLength, [hs, he, ps], rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
+        addHitFromRecord(hitStart, hLength, inPeak, rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
       } else {
         hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
         hit.saturated = hitWaveform(hitStart, hLength, rv, r * recordLayout.itemsize, rec, base, hitWf);
@@ -144,7 +147,7 @@ function addHitToWaveform(hitWf: Float32Array, hs: number, he: number, toPe: num
  * `out` as [aStart, aEnd, bStart, bEnd] (all 0 without overlap).
  */
 export function overlapIndices(a1: number, na: number, b1: number, nb: number, out: Int32Array): Int32Array {
-  out.fill(0);
+  out[0] = out[1] = out[2] = out[3] = 0;
   if (na === 0 || nb === 0) return out;
   const s = a1 - b1;
   if (s <= -na) return out;
@@ -167,9 +170,11 @@ const hit = { area: 0, saturated: 0 };
  * The hit's samples that overlap the peak (`[hs, he)` of the hit, from peak sample `ps`), read straight from its record
  * as `f32(f32(data·2^shift + baseline % 1) · to_pe)`, added to the waveform(s); area and saturation into `result`.
  */
-function addHitFromRecord(hitStart: number, hLength: number, [hs, he, ps]: readonly number[], rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, toPe: number, sum: Float32Array, top: Float32Array | undefined, result: typeof hit): void {
+function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32Array, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, toPe: number, sum: Float32Array, top: Float32Array | undefined, result: typeof hit): void {
+  const [hs, he, ps] = [peakOverlap[0]!, peakOverlap[1]!, peakOverlap[2]!];
   const rdt = rv.getInt16(r + rec.dt, true);
-  const [k0, k1, j0] = overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
+  overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
+  const [k0, k1, j0] = [inRecord[0]!, inRecord[1]!, inRecord[2]!];
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
@@ -179,9 +184,9 @@ function addHitFromRecord(hitStart: number, hLength: number, [hs, he, ps]: reado
   for (let k = k0, j = j0; k < k1; k++, j++) {
     const x = rv.getInt16(d0 + 2 * j, true);
     if (x > max) max = x;
-    if (k < hs! || k >= he!) continue;
+    if (k < hs || k >= he) continue;
     const pe = Math.fround(Math.fround(multiplier * x + fpart) * toPe);
-    const q = ps! + k - hs!;
+    const q = ps + k - hs;
     sum[q] = sum[q]! + pe;
     if (top) top[q] = top[q]! + pe;
     area = Math.fround(area + pe);
@@ -196,7 +201,8 @@ function addHitFromRecord(hitStart: number, hLength: number, [hs, he, ps]: reado
  */
 function hitWaveform(hitStart: number, hLength: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
   const rdt = rv.getInt16(r + rec.dt, true);
-  const [hs, he, rs] = overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord) as unknown as [number, number, number];
+  overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
+  const [hs, he, rs] = [inRecord[0]!, inRecord[1]!, inRecord[2]!];
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
