@@ -7,7 +7,7 @@ import { TimeBase, fieldOffsets, viewOf } from './kernels/fields.js';
 import { HIT, HitBuffer, findHits } from './kernels/find-hits.js';
 import { permuteHitRows } from './kernels/hit-order.js';
 import { sortedOrder } from './packed.js';
-import { findHitIntegrationBounds } from './kernels/integration-bounds.js';
+import { RecordWindows } from './kernels/integration-bounds.js';
 
 const RECORDS = recordDtype(110);
 const RECORD_AT = fieldOffsets(RECORDS, ['time', 'dt']);
@@ -29,15 +29,14 @@ export class Hits extends Plugin<typeof HITS_OPTIONS> {
 
   /** Unsorted hit rows and their sort keys, reused across calls (one plugin instance per thread). */
   private readonly found = new HitBuffer();
+  /** The integration windows, set while the hits are found (find_hit_integration_bounds inside the record). */
+  private readonly windows = new RecordWindows([this.config.save_outside_hits_left, this.config.save_outside_hits_right]);
 
   compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
     const records = inputs.records!;
     const base = timeBaseOf(records, range);
-    const n = findHits(records, RECORDS, this.config.hit_min_amplitude, base, this.found);
-    const hits = permuteHitRows(this.found.words, sortedOrder(this.found.keys, n), n);
-    const saveOutsideHits = [this.config.save_outside_hits_left, this.config.save_outside_hits_right] as const;
-    findHitIntegrationBounds(hits, records, RECORDS, base, { saveOutsideHits });
-    return hits;
+    const n = findHits(records, RECORDS, this.config.hit_min_amplitude, base, this.found, this.windows);
+    return permuteHitRows(this.found.words, sortedOrder(this.found.keys, n), n);
   }
 }
 

@@ -14,6 +14,7 @@ import { buildPeaklets } from '../../../src/strax/plugins/kernels/peaklet-recipe
 import { fieldOffsets } from '../../../src/strax/plugins/kernels/fields.js';
 import { manifest, parityCase, rowDifferences, type ParityCase, type StoredChunk } from './fixtures.js';
 import type { RecordLayout } from '../../../src/strax/dtype/layout.js';
+import { Hits } from '../../../src/strax/plugins/hits.js';
 
 const P = manifest.parameters;
 const CASES = manifest.cases.map((c) => c.name);
@@ -91,6 +92,14 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
 
   it('find_hit_integration_bounds (30, 200) ns: hits_b30_200 identical', () =>
     eachChunk(c, 'hits_b30_200', (ctx) => boundedHits(ctx, P.save_outside_hits_wide_ns)));
+
+  it.each([
+    ['hits', P.save_outside_hits_ns],
+    ['hits_b30_200', P.save_outside_hits_wide_ns],
+  ] as const)('the Hits plugin (windows set while finding) gives %s identical', (type, [left, right]) => {
+    const plugin = new Hits({ hit_min_amplitude: P.hit_min_amplitude, save_outside_hits_left: left, save_outside_hits_right: right });
+    return eachChunk(c, type, (ctx) => plugin.compute({ records: ctx.records }, { runId: '000000', start: ctx.base.value + BigInt(ctx.start), end: ctx.base.value + BigInt(ctx.end) }));
+  });
 
   it('find_peaks + clip to the chunk: peaks_found identical', () =>
     eachChunk(c, 'peaks_found', (ctx, _e, layout) => foundPeaks(c, ctx, layout).peaks));

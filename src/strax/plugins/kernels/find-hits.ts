@@ -3,6 +3,7 @@ import { hitDtype, recordDtype } from '../../dtype/standard.js';
 import type { RecordLayout } from '../../dtype/layout.js';
 import { growF64, growI32 } from '../packed.js';
 import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
+import type { RecordWindows } from './integration-bounds.js';
 
 export const HIT = hitDtype();
 export const HIT_AT = fieldOffsets(HIT, ['time', 'length', 'dt', 'channel', 'area', 'left', 'right', 'left_integration', 'right_integration', 'record_i', 'threshold', 'height', 'max_time']);
@@ -33,8 +34,9 @@ export class HitBuffer {
  * (`right` exclusive, so hits end at record ends); `area = Σx + length·(baseline % 1)`, `height = max + baseline % 1`,
  * `max_time` the first sample reaching the maximum. Returns the number of hits written to `buf`; `keys[i]` is
  * `(time − base)·4096 + channel` for sorting. `threshold` is one value for all channels (strax's scalar min_amplitude).
+ * With `windows`, left/right_integration are set as find_hit_integration_bounds sets them (inside the record).
  */
-export function findHits(records: Uint8Array, layout: RecordLayout, threshold: number, base: TimeBase, buf: HitBuffer): number {
+export function findHits(records: Uint8Array, layout: RecordLayout, threshold: number, base: TimeBase, buf: HitBuffer, windows?: RecordWindows): number {
   const at = fieldOffsets(layout, REC_FIELDS);
   const size = at.itemsize;
   const n = records.length / size;
@@ -60,11 +62,12 @@ export function findHits(records: Uint8Array, layout: RecordLayout, threshold: n
         }
       }
       if (nh === buf.keys.length) buf.reserve(nh + 1);
-      writeHit(v, s, at, buf, nh, { left, right: j, sum, height, imax, threshold, record: i }, base);
+      writeHit(v, s, at, buf, nh, { left, right: j, sum, height, imax, threshold, record: i }, base, windows);
       nh++;
       j = nextAtOrAbove(v, d0, j, length, threshold);
     }
   }
+  windows?.finish(buf.view);
   return nh;
 }
 
@@ -91,7 +94,7 @@ interface FoundHit {
   record: number;
 }
 
-function writeHit(v: DataView, s: number, at: RecordOffsets, buf: HitBuffer, k: number, h: FoundHit, base: TimeBase): void {
+function writeHit(v: DataView, s: number, at: RecordOffsets, buf: HitBuffer, k: number, h: FoundHit, base: TimeBase, windows: RecordWindows | undefined): void {
   const dt = v.getInt16(s + at.dt, true);
   const ch = v.getInt16(s + at.channel, true);
   const fpart = fractionalPart(v.getFloat32(s + at.baseline, true));
@@ -113,6 +116,7 @@ function writeHit(v: DataView, s: number, at: RecordOffsets, buf: HitBuffer, k: 
   w.setFloat32(o + HIT_AT.height, h.height + fpart, true);
   base.write(w, o + HIT_AT.max_time, t0 + h.imax * dt);
   buf.keys[k] = (t0 + h.left * dt) * 4096 + ch;
+  windows?.add(w, o, ch, t0 + h.left * dt, t0 + h.right * dt, t0, t0 + v.getInt32(s + at.length, true) * dt, dt);
 }
 
 export const RECORD = recordDtype(110);
