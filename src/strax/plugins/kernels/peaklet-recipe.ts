@@ -81,20 +81,21 @@ export function touchingCounts(things: Intervals, containers: Intervals): Int32A
   return out;
 }
 
-/** The rows (a multiple of 4 bytes long) whose `mark` is (not) −1, in order: hits outside / inside every peak. */
+/** The rows whose `mark` is (not) −1, in order: hits outside / inside every peak (copied in runs: a peak's hits are adjacent). */
 function partitionRows(rows: Uint8Array, itemsize: number, mark: Int32Array): { outside: Uint8Array; inside: Uint8Array } {
   let nOut = 0;
   for (let i = 0; i < mark.length; i++) if (mark[i] === -1) nOut++;
   const outside = new Uint8Array(nOut * itemsize);
   const inside = new Uint8Array((mark.length - nOut) * itemsize);
-  // Rows of whole 32-bit words (hits: 12) copied word by word; the source is copied once if it is not aligned.
-  const words = itemsize >> 2;
-  const src = new Int32Array(rows.byteOffset % 4 === 0 ? rows.buffer : rows.slice().buffer, rows.byteOffset % 4 === 0 ? rows.byteOffset : 0, rows.length >> 2);
-  const [a, b] = [new Int32Array(outside.buffer), new Int32Array(inside.buffer)];
-  for (let i = 0, ka = 0, kb = 0; i < mark.length; i++) {
-    const dst = mark[i] === -1 ? a : b;
-    const at = mark[i] === -1 ? ka++ * words : kb++ * words;
-    for (let w = 0; w < words; w++) dst[at + w] = src[i * words + w]!;
+  let [a, b] = [0, 0];
+  for (let i = 0; i < mark.length; ) {
+    const isOutside = mark[i] === -1;
+    let j = i + 1;
+    while (j < mark.length && (mark[j] === -1) === isOutside) j++;
+    const run = rows.subarray(i * itemsize, j * itemsize);
+    if (isOutside) outside.set(run, (a += j - i) * itemsize - run.length);
+    else inside.set(run, (b += j - i) * itemsize - run.length);
+    i = j;
   }
   return { outside, inside };
 }
