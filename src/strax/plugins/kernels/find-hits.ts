@@ -62,7 +62,14 @@ export function findHits(records: Uint8Array, layout: RecordLayout, threshold: n
         }
       }
       if (nh === buf.keys.length) buf.reserve(nh + 1);
-      writeHit(v, s, at, buf, nh, { left, right: j, sum, height, imax, threshold, record: i }, base, windows);
+      found.left = left;
+      found.right = j;
+      found.sum = sum;
+      found.height = height;
+      found.imax = imax;
+      found.threshold = threshold;
+      found.record = i;
+      writeHit(v, s, at, buf, nh, found, base, windows);
       nh++;
       j = nextAtOrAbove(v, d0, j, length, threshold);
     }
@@ -93,6 +100,9 @@ interface FoundHit {
   threshold: number;
   record: number;
 }
+
+/** The hit being written (one object reused: no allocation per hit). */
+const found: FoundHit = { left: 0, right: 0, sum: 0, height: 0, imax: 0, threshold: 0, record: 0 };
 
 function writeHit(v: DataView, s: number, at: RecordOffsets, buf: HitBuffer, k: number, h: FoundHit, base: TimeBase, windows: RecordWindows | undefined): void {
   const dt = v.getInt16(s + at.dt, true);

@@ -171,10 +171,14 @@ const hit = { area: 0, saturated: 0 };
  * as `f32(f32(data·2^shift + baseline % 1) · to_pe)`, added to the waveform(s); area and saturation into `result`.
  */
 function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32Array, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, toPe: number, sum: Float32Array, top: Float32Array | undefined, result: typeof hit): void {
-  const [hs, he, ps] = [peakOverlap[0]!, peakOverlap[1]!, peakOverlap[2]!];
+  const hs = peakOverlap[0]!;
+  const he = peakOverlap[1]!;
+  const ps = peakOverlap[2]!;
   const rdt = rv.getInt16(r + rec.dt, true);
   overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
-  const [k0, k1, j0] = [inRecord[0]!, inRecord[1]!, inRecord[2]!];
+  const k0 = inRecord[0]!;
+  const k1 = inRecord[1]!;
+  const j0 = inRecord[2]!;
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
@@ -202,7 +206,9 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
 function hitWaveform(hitStart: number, hLength: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
   const rdt = rv.getInt16(r + rec.dt, true);
   overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
-  const [hs, he, rs] = [inRecord[0]!, inRecord[1]!, inRecord[2]!];
+  const hs = inRecord[0]!;
+  const he = inRecord[1]!;
+  const rs = inRecord[2]!;
   const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
   const baseline = rv.getFloat32(r + rec.baseline, true);
   const fpart = fractionalPart(baseline);
