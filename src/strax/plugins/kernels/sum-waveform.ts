@@ -174,14 +174,10 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
   const hs = peakOverlap[0]!;
   const he = peakOverlap[1]!;
   const ps = peakOverlap[2]!;
-  const rdt = rv.getInt16(r + rec.dt, true);
-  overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
+  const { multiplier, fpart } = readRecordOverlap(hitStart, hLength, rv, r, rec, base);
   const k0 = inRecord[0]!;
   const k1 = inRecord[1]!;
   const j0 = inRecord[2]!;
-  const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
-  const baseline = rv.getFloat32(r + rec.baseline, true);
-  const fpart = fractionalPart(baseline);
   const d0 = r + rec.data;
   let max = -Infinity;
   let area = 0;
@@ -196,7 +192,24 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
     area = Math.fround(area + pe);
   }
   result.area = area;
-  result.saturated = max * multiplier >= ((Math.trunc(baseline) << 16) >> 16) ? 1 : 0;
+  result.saturated = saturates(max);
+}
+
+/** What the hit needs of a record: the overlap (into `inRecord`), the amplitude multiplier and the baseline. */
+const recordPart = { multiplier: 1, baseline: 0, fpart: 0 };
+
+function readRecordOverlap(hitStart: number, hLength: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase): typeof recordPart {
+  const rdt = rv.getInt16(r + rec.dt, true);
+  overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
+  recordPart.multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
+  recordPart.baseline = rv.getFloat32(r + rec.baseline, true);
+  recordPart.fpart = fractionalPart(recordPart.baseline);
+  return recordPart;
+}
+
+/** strax's saturation test for the record last read: its largest sample reaches int16(baseline). 1 or 0. */
+function saturates(maxSample: number): number {
+  return maxSample * recordPart.multiplier >= ((Math.trunc(recordPart.baseline) << 16) >> 16) ? 1 : 0;
 }
 
 /**
@@ -204,21 +217,17 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
  * `data·2^bit_shift + baseline % 1` (float32), into `wf`; 1 if the record saturates.
  */
 function hitWaveform(hitStart: number, hLength: number, rv: DataView, r: number, rec: RecordOffsets, base: TimeBase, wf: Float32Array): number {
-  const rdt = rv.getInt16(r + rec.dt, true);
-  overlapIndices(hitStart, hLength, Math.floor(base.rel(rv, r + rec.time) / rdt), rv.getInt32(r + rec.length, true), inRecord);
+  const { multiplier, fpart } = readRecordOverlap(hitStart, hLength, rv, r, rec, base);
   const hs = inRecord[0]!;
   const he = inRecord[1]!;
   const rs = inRecord[2]!;
-  const multiplier = 2 ** rv.getInt16(r + rec.amplitude_bit_shift, true);
-  const baseline = rv.getFloat32(r + rec.baseline, true);
-  const fpart = fractionalPart(baseline);
   let max = -Infinity;
   for (let k = hs, j = rs; k < he; k++, j++) {
     const x = rv.getInt16(r + rec.data + 2 * j, true);
     if (x > max) max = x;
     wf[k] = multiplier * x + fpart;
   }
-  return max * multiplier >= ((Math.trunc(baseline) << 16) >> 16) ? 1 : 0;
+  return saturates(max);
 }
 
 /**
