@@ -52,7 +52,15 @@ function insertionOrder(keys: Float64Array, n: number): Int32Array | undefined {
 /** A new array of the hit rows sorted by (time, channel), stable. */
 export function sortHitsByTime(hits: Uint8Array, base: TimeBase): Uint8Array {
   const n = hits.length / HIT.itemsize;
-  const words = hits.byteOffset % 4 === 0 ? new Int32Array(hits.buffer, hits.byteOffset, n * 12) : new Int32Array(hits.slice().buffer);
-  const keys = timeChannelKeys(hits, base);
-  return permuteHitRows(words, insertionOrder(keys, n) ?? sortedOrder(keys, n), n);
+  return permuteHitRows(hitWords(hits), nearlySortedOrder(timeChannelKeys(hits, base), n), n);
+}
+
+/** Stable ascending order of the first n keys: by insertion when they are nearly sorted, else by radix sort. */
+export function nearlySortedOrder(keys: Float64Array, n: number): Int32Array {
+  return insertionOrder(keys, n) ?? sortedOrder(keys, n);
+}
+
+/** The rows as 32-bit words (copied once if the view is not 4-byte aligned). */
+export function hitWords(hits: Uint8Array): Int32Array {
+  return hits.byteOffset % 4 === 0 ? new Int32Array(hits.buffer, hits.byteOffset, hits.length >> 2) : new Int32Array(hits.slice().buffer);
 }

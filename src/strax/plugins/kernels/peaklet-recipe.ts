@@ -4,7 +4,7 @@ import type { RecordLayout } from '../../dtype/layout.js';
 import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
 import { HIT, HIT_AT } from './find-hits.js';
 import { clipToChunk, findPeaks, type FindPeaksOptions } from './find-peaks.js';
-import { sortHitsByTime } from './hit-order.js';
+import { hitWords, nearlySortedOrder, permuteHitRows } from './hit-order.js';
 import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './integration-bounds.js';
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
@@ -107,16 +107,24 @@ function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]
   return out;
 }
 
-/** Hitlets: hits moved to their integration window (time − (left − left_integration)·dt, length = right − left int.). */
-function toHitlets(hits: Uint8Array, base: TimeBase): void {
+/**
+ * Hitlets from the hits inside peaks (their windows set): moved to the window (time − (left − left_integration)·dt,
+ * length = right − left integration), sorted by (time, channel), clipped to the chunk; with their columns.
+ */
+function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }): { hitlets: Uint8Array; columns: HitColumns } {
+  const n = hits.length / HIT.itemsize;
   const v = viewOf(hits);
-  for (let h = 0; h < hits.length; h += HIT.itemsize) {
+  const keys = new Float64Array(n);
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
     const dt = v.getInt16(h + HIT_AT.dt, true);
     const li = v.getInt16(h + HIT_AT.left_integration, true);
-    const shift = (v.getInt16(h + HIT_AT.left, true) - li) * dt;
-    base.write(v, h + HIT_AT.time, base.rel(v, h + HIT_AT.time) - shift);
+    const t = base.rel(v, h + HIT_AT.time) - (v.getInt16(h + HIT_AT.left, true) - li) * dt;
+    base.write(v, h + HIT_AT.time, t);
     v.setInt32(h + HIT_AT.length, v.getInt16(h + HIT_AT.right_integration, true) - li, true);
+    keys[i] = t * 4096 + v.getInt16(h + HIT_AT.channel, true);
   }
+  const hitlets = permuteHitRows(hitWords(hits), nearlySortedOrder(keys, n), n);
+  return { hitlets, columns: hitColumns(hitlets, base, range) };
 }
 
 export interface HitletOptions {
@@ -140,11 +148,9 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
-  toHitlets(inPeaks, base);
-  const hitlets = sortHitsByTime(inPeaks, base);
-  clipToChunk(hitlets, fieldOffsets(HIT, ['time', 'length', 'dt']), false, base, range.start, range.end);
+  const { hitlets, columns } = toHitlets(inPeaks, base, range);
   const links = recordLinks(records, recordLayout, base);
-  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: hitColumns(hitlets, base) };
+  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
   sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
   computeProperties(selected, layout, base, o.nTopChannels);

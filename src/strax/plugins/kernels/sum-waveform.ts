@@ -32,7 +32,8 @@ export interface HitColumns {
   maxLength: number;
 }
 
-export function hitColumns(hits: Uint8Array, base: TimeBase): HitColumns {
+/** The columns of sorted hits; with `clip`, rows are first clipped to [start, end) as straxen clips hitlets. */
+export function hitColumns(hits: Uint8Array, base: TimeBase, clip?: { start: number; end: number }): HitColumns {
   const n = hits.length / HIT.itemsize;
   const hv = viewOf(hits);
   const c: HitColumns = {
@@ -40,9 +41,14 @@ export function hitColumns(hits: Uint8Array, base: TimeBase): HitColumns {
     leftIntegration: new Int16Array(n), rightIntegration: new Int16Array(n), channel: new Int16Array(n), maxLength: 0,
   };
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
-    c.time[i] = base.rel(hv, h + HIT_AT.time);
-    c.length[i] = hv.getInt32(h + HIT_AT.length, true);
-    c.end[i] = c.time[i]! + c.length[i]! * hv.getInt16(h + HIT_AT.dt, true);
+    const dt = hv.getInt16(h + HIT_AT.dt, true);
+    let t = base.rel(hv, h + HIT_AT.time);
+    let length = hv.getInt32(h + HIT_AT.length, true);
+    if (clip && t < clip.start) base.write(hv, h + HIT_AT.time, (t = clip.start));
+    if (clip && t + length * dt > clip.end) hv.setInt32(h + HIT_AT.length, (length = Math.floor((clip.end - t) / dt)), true);
+    c.time[i] = t;
+    c.length[i] = length;
+    c.end[i] = t + length * dt;
     c.record[i] = hv.getInt32(h + HIT_AT.record_i, true);
     c.leftIntegration[i] = hv.getInt16(h + HIT_AT.left_integration, true);
     c.rightIntegration[i] = hv.getInt16(h + HIT_AT.right_integration, true);
