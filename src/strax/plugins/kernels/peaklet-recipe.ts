@@ -9,7 +9,8 @@ import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './i
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
-import { hitColumns, sumWaveform, type HitColumns } from './sum-waveform.js';
+import { sumWaveform } from './sum-waveform.js';
+import { hitColumns, type HitColumns } from './hit-columns.js';
 
 export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
 
