@@ -1,4 +1,5 @@
 // What peaklets and peaks share: the detector options, the peak layout, gains as to_pe, and the S1/S2 classification.
+import { ConfigError } from '../../errors.js';
 import type { RecordLayout } from '../dtype/layout.js';
 import { peakDtype } from '../dtype/standard.js';
 import { defineOptions } from '../engine/options.js';
@@ -9,6 +10,7 @@ export const PEAK_OPTIONS = defineOptions({
   n_tpc_pmts: { type: 'int', default: 494, track: true, help: 'Number of TPC PMTs (area_per_channel length)' },
   n_top_pmts: { type: 'int', default: 253, track: true, help: 'Channels below this number are the top array' },
   adc_per_pe: { type: 'float', default: 150, track: true, help: 'PMT gain: ADC × samples per photoelectron' },
+  pmt_to_pe: { type: 'json', default: null, track: true, help: 'PE per ADC·sample of each channel (n_tpc_pmts numbers, strax to_pe); null = 1 / adc_per_pe for all' },
   s1_max_rise_time: { type: 'float', default: 100, track: true, help: 'Peaks rising (10%→50% area) faster than this [ns] are S1s' },
   s1_min_coincidence: { type: 'int', default: 2, track: true, help: 'S1s need at least this many channels' },
   s2_min_width: { type: 'float', default: 200, track: true, help: 'S2s are at least this wide (50% area range) [ns]' },
@@ -33,9 +35,14 @@ export function peakLayout(config: { n_tpc_pmts?: unknown }): RecordLayout {
   return l;
 }
 
-/** PE per ADC·sample of every channel (one gain for all PMTs). */
+/** PE per ADC·sample of every channel: `pmt_to_pe` when given, else one gain for all PMTs. */
 export function toPeOf(config: PeakConfig): Float64Array {
-  return new Float64Array(config.n_tpc_pmts).fill(1 / config.adc_per_pe);
+  const perChannel = config.pmt_to_pe;
+  if (perChannel === null) return new Float64Array(config.n_tpc_pmts).fill(1 / config.adc_per_pe);
+  if (!Array.isArray(perChannel) || perChannel.length !== config.n_tpc_pmts || !perChannel.every((x) => typeof x === 'number')) {
+    throw new ConfigError(`plugin option pmt_to_pe: expected a list of ${config.n_tpc_pmts} numbers (n_tpc_pmts) or null`, { context: { option: 'pmt_to_pe' } });
+  }
+  return Float64Array.from(perChannel as number[]);
 }
 
 /** Channels with a positive area. */
