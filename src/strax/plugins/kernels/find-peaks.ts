@@ -1,4 +1,5 @@
 // strax.find_peaks: hits grouped into peaks by a gap threshold, extended left and right; straxen's clip to the chunk.
+import { ConfigError } from '../../../errors.js';
 import type { RecordLayout } from '../../dtype/layout.js';
 import { DIGITAL_SUM_WAVEFORM_CHANNEL } from '../../dtype/standard.js';
 import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
@@ -40,6 +41,7 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
     const dt = hv.getInt16(h + HIT_AT.dt, true);
     const t1 = t0 + dt * hv.getInt32(h + HIT_AT.length, true);
     const ch = hv.getInt16(h + HIT_AT.channel, true);
+    if (!(ch >= 0 && ch < toPe.length)) throw channelOutOfRange(ch, toPe.length);
     if (inPeak) maxGap = Math.max(maxGap, t0 - peakEnd);
     else {
       touched.clear(apc);
@@ -83,6 +85,10 @@ function peakRow(layout: RecordLayout, at: FieldOffsets<(typeof PEAK_FIELDS)[num
   v.setInt32(at.n_hits, p.nHits, true);
   v.setInt32(at.max_gap, p.maxGap, true);
   return row;
+}
+
+function channelOutOfRange(ch: number, n: number): ConfigError {
+  return new ConfigError(`a hit in channel ${ch}, but the peaks have ${n} channels (n_tpc_pmts / to_pe): set n_tpc_pmts above the largest channel`, { context: { option: 'n_tpc_pmts' } });
 }
 
 /** The channels a peak candidate has touched, so clearing and counting cost per hit, not per channel. */

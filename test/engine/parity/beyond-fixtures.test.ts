@@ -1,5 +1,5 @@
-// sum_waveform's saturation flags (the parity fixtures never saturate): a record whose largest sample reaches
-// int16(baseline) marks its channel, counted in n_saturated_channels.
+// What the parity fixtures do not cover: sum_waveform's saturation flags (a record whose largest sample reaches
+// int16(baseline) marks its channel, counted in n_saturated_channels) and a hit channel beyond the peaks' channels.
 import { describe, expect, it } from 'vitest';
 import { RecordView } from '../../../src/strax/dtype/rows.js';
 import { peakDtype, recordDtype } from '../../../src/strax/dtype/standard.js';
@@ -43,10 +43,14 @@ function saturation(pulses: Array<{ channel: number; peak: number; baseline: num
   return { perChannel: view.values(0, 'saturated_channel').map(Number), n: Number(view.get(0, 'n_saturated_channels')) };
 }
 
-describe('sum_waveform saturation', () => {
+describe('kernels where the parity fixtures do not reach', () => {
   it('flags a channel whose record reaches int16(baseline), not one that stays below it', () => {
     // Channel 1: baseline 100.7 → int16 100; a sample of 100 saturates. Channel 2: 99 stays below.
     expect(saturation([{ channel: 1, peak: 100, baseline: 100.7 }, { channel: 2, peak: 99, baseline: 100.7 }])).toEqual({ perChannel: [0, 1, 0, 0], n: 1 });
     expect(saturation([{ channel: 1, peak: 50, baseline: 16000.5 }, { channel: 3, peak: 60, baseline: 16000.5 }])).toEqual({ perChannel: [0, 0, 0, 0], n: 0 });
+  });
+
+  it('refuses a hit in a channel the peaks have no room for (strax asserts the same), naming it', () => {
+    expect(() => saturation([{ channel: 1, peak: 50, baseline: 100.5 }, { channel: 6, peak: 50, baseline: 100.5 }])).toThrow(/channel 6.*4 channels/);
   });
 });
