@@ -20,8 +20,11 @@ export interface FindPeaksOptions {
 
 export const PEAK_FIELDS = ['time', 'length', 'dt', 'channel', 'type', 'area', 'area_fraction_top', 'area_per_channel', 'n_hits', 'data_top', 'data_start', 'data', 'center_time', 'median_time', 'width', 'area_decile_from_midpoint', 'saturated_channel', 'n_saturated_channels', 'max_gap', 'max_goodness_of_split', 'max_diff', 'min_diff', 'first_channel', 'last_channel'] as const;
 
-/** Peak rows from sorted hits: time, length, dt, channel, area, area_per_channel, n_hits, max_gap (the rest zero). */
-export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions): Uint8Array {
+/**
+ * Peak rows from sorted hits: time, length, dt, channel, area, area_per_channel, n_hits, max_gap (the rest zero).
+ * `hitIntervals`, when given (n long), receives each hit's [time, endtime) relative to the base.
+ */
+export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions, hitIntervals?: { start: Float64Array; end: Float64Array }): Uint8Array {
   const n = hits.length / HIT.itemsize;
   const hv = viewOf(hits);
   const at = fieldOffsets(layout, PEAK_FIELDS);
@@ -40,6 +43,10 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
     const dt = hv.getInt16(h + HIT_AT.dt, true);
     const t1 = t0 + dt * hv.getInt32(h + HIT_AT.length, true);
+    if (hitIntervals) {
+      hitIntervals.start[i] = t0;
+      hitIntervals.end[i] = t1;
+    }
     const ch = hv.getInt16(h + HIT_AT.channel, true);
     if (!(ch >= 0 && ch < toPe.length)) throw channelOutOfRange(ch, toPe.length);
     if (inPeak) maxGap = Math.max(maxGap, t0 - peakEnd);

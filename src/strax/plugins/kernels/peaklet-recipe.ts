@@ -135,6 +135,8 @@ export interface HitletOptions {
   saveOutsideHits: readonly [number, number];
   /** Leave the lone hits as found (a caller that does not keep them skips their re-integration). */
   skipLoneHits?: boolean;
+  /** The hits' [time, endtime) when already known (find_peaks records them). */
+  hitIntervals?: Intervals;
 }
 
 /**
@@ -144,7 +146,7 @@ export interface HitletOptions {
  */
 export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns } {
   const peakIntervals = intervalsOf(peaks, layout, base);
-  const container = fullyContainedIn(intervalsOf(hits, HIT, base), peakIntervals);
+  const container = fullyContainedIn(o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
   const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
   if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
@@ -169,9 +171,11 @@ export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: H
 
 /** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
 export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
-  const found = findPeaks(hits, layout, base, o.find);
+  const n = hits.length / HIT.itemsize;
+  const hitIntervals = { start: new Float64Array(n), end: new Float64Array(n) };
+  const found = findPeaks(hits, layout, base, o.find, hitIntervals);
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
-  const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits });
+  const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
   const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
   countHitlets(peaklets, layout, columns, base);
