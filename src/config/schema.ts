@@ -92,6 +92,7 @@ export const processingSchema = section({
   chunk_target_mb: z.number().positive().nullable().default(null),
   compressor: z.enum(['blosc', 'zstd', 'lz4', 'bz2']).nullable().default(null),
   options: z.record(z.string(), z.unknown()).default({}),
+  plugins: z.array(z.string().min(1)).default([]),
   timeout_min: positiveInt().default(24 * 60),
 });
 

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { workPaths } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { defaultRegistry } from '../strax/plugins/index.js';
+import { registryWithPlugins, resolvePluginModules } from '../strax/engine/user-plugins.js';
 import { processRun, type ProcessSummary, type ProductSummary } from '../strax/engine/context.js';
 import type { RunDocDaq } from '../strax/engine/daq-live.js';
 import { validateTarget } from '../util/validate.js';
@@ -134,11 +135,13 @@ async function straxerPass(o: StraxerOptions, signal: AbortSignal, runDoc: () =>
     const seconds = (performance.now() - t0) / 1000;
     return { engine: 'command', run: o.run, targets, products, computed: targets, loaded: [], segments: 0, bytes_in: 0, seconds, mb_per_s: 0, workers: 1 };
   }
+  const pluginModules = resolvePluginModules(p.plugins);
   const summary = await processRun({
     runId: o.run,
     targets,
-    registry: defaultRegistry(),
+    registry: await registryWithPlugins(pluginModules),
     builtinPlugins: true,
+    pluginModules,
     storageDirs: [...new Set([writeDir, ...storageDirs])],
     writeDir,
     liveDir: o.liveDir ?? paths.liveDir,

@@ -25,8 +25,10 @@ export interface ProcessOptions {
   runId: string;
   targets: string[];
   registry: PluginRegistry;
-  /** True when `registry` holds only the reference plugins (they can run on worker threads). */
+  /** True when `registry` holds only the reference plugins and those of `pluginModules` (they can run on worker threads). */
   builtinPlugins?: boolean;
+  /** User plugin modules (absolute paths) in `registry`; worker threads load them too. */
+  pluginModules?: readonly string[];
   storageDirs: string[];
   writeDir: string;
   liveDir: string;
@@ -145,7 +147,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const split = splitWindowed(plan, order);
     const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const executor: Executor =
-      workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
+      workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups, o.pluginModules) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {

@@ -157,10 +157,11 @@ export class WorkerExecutor implements Executor {
   private readonly busy = new Map<Worker, Job>();
   private failed: unknown;
 
-  constructor(n: number, setups: PluginSetup[]) {
+  /** `pluginModules`: user plugin modules (absolute paths) each worker loads besides the reference plugins. */
+  constructor(n: number, setups: PluginSetup[], pluginModules: readonly string[] = []) {
     for (let i = 0; i < n; i++) {
       // The rows live in ArrayBuffers outside the JS heap; a small young generation keeps each isolate ~30 MB lighter.
-      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { setups }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: { setups, pluginModules }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
       w.on('message', (msg: { ok: boolean; result?: unknown; error?: WireError }) => {
         const job = this.busy.get(w)!;
         this.busy.delete(w);

@@ -1,7 +1,7 @@
 // The plugin base class: static, typed declarations (provides, dependsOn, dtype, version, options …) and compute().
 import type { RecordLayout } from '../dtype/layout.js';
 import type { CompressorName } from '../compress/types.js';
-import type { OptionSpecs, OptionValue } from './options.js';
+import type { OptionSpec, OptionSpecs, OptionValue } from './options.js';
 
 /** The time range [start, end) a compute call covers; rows of every input lie inside it. */
 export interface ChunkRange {
@@ -14,6 +14,12 @@ export interface ChunkRange {
 export type PluginInputs = Record<string, Uint8Array>;
 export type PluginConfig = Readonly<Record<string, OptionValue>>;
 
+/** The value type an option of this spec takes: `int`/`float` → number, `bool` → boolean, `string` → string. */
+export type OptionValueOf<S extends OptionSpec> = S['type'] extends 'int' | 'float' ? number : S['type'] extends 'bool' ? boolean : S['type'] extends 'string' ? string : OptionValue;
+
+/** A plugin's resolved options, typed from its `defineOptions` declaration: a misspelt name does not compile. */
+export type ConfigOf<O extends OptionSpecs> = { readonly [K in keyof O]: OptionValueOf<O[K]> };
+
 /**
  * When a computed product is written to storage (strax's `save_when`): `always`; `target` only when it is a target
  * of the pass or listed in `save`; `explicit` only when listed in `save`; `never` (not a valid target then).
@@ -21,7 +27,8 @@ export type PluginConfig = Readonly<Record<string, OptionValue>>;
 export const SAVE_WHEN = ['always', 'target', 'explicit', 'never'] as const;
 export type SaveWhen = (typeof SAVE_WHEN)[number];
 
-export abstract class Plugin {
+/** `O` is the plugin's `typeof options`, so `this.config` is typed (untyped plugins take any option name). */
+export abstract class Plugin<O extends OptionSpecs = OptionSpecs> {
   /** The data type this plugin produces (one per plugin). */
   static provides: string;
   static dependsOn: readonly string[] = [];
@@ -51,7 +58,7 @@ export abstract class Plugin {
   /** An integer field of the rows that indexes another input's rows of the same compute call (hits.record_i → records). */
   static rowReference?: { field: string; into: string };
 
-  constructor(readonly config: PluginConfig) {}
+  constructor(readonly config: ConfigOf<O>) {}
 
   /** Compute this plugin's rows for one chunk range from its inputs (rows sorted by time, inside the range). */
   abstract compute(inputs: PluginInputs, range: ChunkRange): Uint8Array;
@@ -59,11 +66,12 @@ export abstract class Plugin {
   /** The resolved output layout of this instance. */
   get layout(): RecordLayout {
     const ctor = this.constructor as PluginClass;
-    return typeof ctor.dtype === 'function' ? ctor.dtype(this.config) : ctor.dtype;
+    return typeof ctor.dtype === 'function' ? ctor.dtype(this.config as PluginConfig) : ctor.dtype;
   }
 }
 
-export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
+// Constructors take their own typed config (`never` here accepts every one); instantiate() passes the resolved options.
+export type PluginClass = (abstract new (config: never) => Plugin<OptionSpecs>) & {
   readonly name: string;
   provides: string;
   dependsOn: readonly string[];
@@ -81,7 +89,7 @@ export type PluginClass = (abstract new (config: PluginConfig) => Plugin) & {
   rowReference?: { field: string; into: string };
 };
 
-export type ConcretePluginClass = PluginClass & (new (config: PluginConfig) => Plugin);
+export type ConcretePluginClass = PluginClass & (new (config: never) => Plugin<OptionSpecs>);
 
 /** Create a plugin instance from its class. */
 export function instantiate(cls: PluginClass, config: PluginConfig): Plugin {

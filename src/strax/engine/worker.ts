@@ -1,10 +1,12 @@
-// Worker-thread entry: builds the reference plugins once, then computes segments and compresses chunks for the WorkerExecutor.
+// Worker-thread entry: builds the reference plugins (and the user plugin modules) once, then computes segments and compresses chunks for the WorkerExecutor.
 import { parentPort, workerData } from 'node:worker_threads';
-import { defaultRegistry } from '../plugins/index.js';
 import { compressParts, computeSegment, ownBuffers, preparePlugins, type CompressTask, type PluginSetup, type SegmentTask, type WireError } from './executor.js';
 
-const registry = defaultRegistry();
-const plugins = preparePlugins((t) => registry.get(t), (workerData as { setups: PluginSetup[] }).setups);
+import { registryWithPlugins } from './user-plugins.js';
+
+const data = workerData as { setups: PluginSetup[]; pluginModules?: string[] };
+const registry = await registryWithPlugins(data.pluginModules ?? []);
+const plugins = preparePlugins((t) => registry.get(t), data.setups);
 
 type Message = { kind: 'segment'; task: SegmentTask } | { kind: 'compress'; task: CompressTask };
 

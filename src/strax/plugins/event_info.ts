@@ -27,20 +27,22 @@ export function interpolate(table: Array<[number, number]>, x: number): number {
   return table[table.length - 1]![1];
 }
 
-export class EventInfo extends Plugin {
+const EVENT_INFO_OPTIONS = defineOptions({
+  electron_lifetime: { type: 'float', default: 5_000_000, track: true, help: 'Electron lifetime [ns] for the S2 correction' },
+  s1_relative_ly: { type: 'float', default: 1, track: true, help: 'Relative S1 light yield (when no map is given)' },
+  s1_ly_map: { type: 'json', default: null, track: true, help: 'Relative S1 light yield vs drift time: [[drift_ns, ly], …]' },
+  g1: { type: 'float', default: 0.15, track: true, help: 'Photon gain g1 [PE/photon]' },
+  g2: { type: 'float', default: 16, track: true, help: 'Charge gain g2 [PE/electron]' },
+  w_value: { type: 'float', default: 0.0137, track: true, help: 'Energy per quantum W [keV]' },
+});
+
+export class EventInfo extends Plugin<typeof EVENT_INFO_OPTIONS> {
   static override provides = 'event_info';
   static override dependsOn = ['event_basics'];
   static override dataKind = 'events';
   static override dtype = EVENT_INFO;
   static override version = '0.1.0';
-  static override options = defineOptions({
-    electron_lifetime: { type: 'float', default: 5_000_000, track: true, help: 'Electron lifetime [ns] for the S2 correction' },
-    s1_relative_ly: { type: 'float', default: 1, track: true, help: 'Relative S1 light yield (when no map is given)' },
-    s1_ly_map: { type: 'json', default: null, track: true, help: 'Relative S1 light yield vs drift time: [[drift_ns, ly], …]' },
-    g1: { type: 'float', default: 0.15, track: true, help: 'Photon gain g1 [PE/photon]' },
-    g2: { type: 'float', default: 16, track: true, help: 'Charge gain g2 [PE/electron]' },
-    w_value: { type: 'float', default: 0.0137, track: true, help: 'Energy per quantum W [keV]' },
-  });
+  static override options = EVENT_INFO_OPTIONS;
 
   compute(inputs: PluginInputs): Uint8Array {
     const eb = inputs.event_basics!;
@@ -48,10 +50,10 @@ export class EventInfo extends Plugin {
     const v = new DataView(eb.buffer, eb.byteOffset, eb.byteLength);
     const out = new Uint8Array(n * EVENT_INFO.itemsize);
     const w = new DataView(out.buffer);
-    const tau = Number(this.config.electron_lifetime);
+    const tau = this.config.electron_lifetime;
     const map = this.config.s1_ly_map as Array<[number, number]> | null;
-    const ly = Number(this.config.s1_relative_ly);
-    const [g1, g2, W] = [Number(this.config.g1), Number(this.config.g2), Number(this.config.w_value)];
+    const ly = this.config.s1_relative_ly;
+    const [g1, g2, W] = [this.config.g1, this.config.g2, this.config.w_value];
     const E = (name: string) => EVENT_BASICS.field(name).offset;
     const I = (name: string) => EVENT_INFO.field(name).offset;
     for (let i = 0; i < n; i++) {

@@ -20,7 +20,7 @@ export const PEAK_BASICS = makeLayout([
   f('Classification of the peak (0 unknown, 1 S1, 2 S2)', 'type', '|i1'),
 ]);
 
-export class PeakBasics extends Plugin {
+export class PeakBasics extends Plugin<typeof PEAK_OPTIONS> {
   static override provides = 'peak_basics';
   static override dependsOn = ['peaks'];
   static override dataKind = 'peaks';
@@ -37,7 +37,7 @@ export class PeakBasics extends Plugin {
     const w = new DataView(out.buffer);
     const P = (name: string) => pl.field(name).offset;
     const B = (name: string) => PEAK_BASICS.field(name).offset;
-    const nCh = Number(this.config.n_tpc_pmts);
+    const nCh = this.config.n_tpc_pmts;
     for (let i = 0; i < n; i++) {
       const s = i * pl.itemsize;
       const d = i * PEAK_BASICS.itemsize;
@@ -57,10 +57,10 @@ export class PeakBasics extends Plugin {
       w.setInt16(d + B('n_channels'), nChannels, true);
       w.setInt16(d + B('max_pmt'), maxPmt, true);
       w.setFloat32(d + B('max_pmt_area'), maxArea, true);
-      w.setFloat32(d + B('range_50p_area'), v.getFloat32(s + P('width') + 20, true), true);
-      w.setFloat32(d + B('range_90p_area'), v.getFloat32(s + P('width') + 36, true), true);
+      w.setFloat32(d + B('range_50p_area'), v.getFloat32(s + P('width') + 4 * 5, true), true);
+      w.setFloat32(d + B('range_90p_area'), v.getFloat32(s + P('width') + 4 * 9, true), true);
       w.setFloat32(d + B('area_fraction_top'), v.getFloat32(s + P('area_fraction_top'), true), true);
-      w.setFloat32(d + B('rise_time'), -v.getFloat32(s + P('area_decile_from_midpoint') + 4, true), true);
+      w.setFloat32(d + B('rise_time'), -v.getFloat32(s + P('area_decile_from_midpoint') + 4 * 1, true), true);
       w.setInt8(d + B('type'), v.getInt8(s + P('type')));
     }
     return out;

@@ -1,50 +1,55 @@
-// Peaklets: hits clustered by a gap threshold into peaks (strax.find_peaks), at least peak_min_pmts channels each.
-import { Plugin, type PluginInputs } from '../engine/plugin.js';
+// Peaklets: hits grouped into peaks by a gap (strax.find_peaks), summed from their hitlets, split at natural breaks,
+// and classified S1/S2 — straxen's Peaklets.compute on one chunk.
+import { Plugin, type ChunkRange, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
-import { hitDtype } from '../dtype/standard.js';
-import { PEAK_OPTIONS, buildPeak, clusterBounds, peakLayout } from './peak-building.js';
+import { recordDtype } from '../dtype/standard.js';
+import { buildPeaklets } from './kernels/peaklet-recipe.js';
+import type { GofLine } from './kernels/natural-breaks.js';
+import { PEAK_EXTENSION_OPTIONS, PEAK_OPTIONS, classifyPeaks, peakLayout, toPeOf } from './peak-building.js';
+import { timeBaseOf } from './hits.js';
 
-const HIT_SIZE = hitDtype().itemsize;
+const RECORDS = recordDtype(110);
 
-export class Peaklets extends Plugin {
+const PEAKLETS_OPTIONS = defineOptions({
+  ...PEAK_OPTIONS,
+  ...PEAK_EXTENSION_OPTIONS,
+  peaklet_gap_threshold: { type: 'int', default: 700, track: true, help: 'A hit this long [ns] or more after the last hit end starts a new peaklet' },
+  peak_min_pmts: { type: 'int', default: 2, track: true, help: 'Peaklets need hits in at least this many channels' },
+  peaklet_max_duration: { type: 'int', default: 10_000_000, track: true, help: 'Peaklets are at most this long [ns]' },
+  peak_split_gof_threshold: {
+    type: 'json', default: [null, [[0.5, 1.0], [6.0, 0.4]], [[2.5, 1.0], [5.625, 0.4]]], track: true,
+    help: 'Natural breaks: (log10 area, goodness-of-split threshold) lines for S1-like and S2-like peaks (straxen)',
+  },
+  peak_split_filter_wing_width: { type: 'int', default: 70, track: true, help: 'Natural breaks: wing [ns] of the moving average for split_low' },
+  peak_split_min_area: { type: 'float', default: 40, track: true, help: 'Natural breaks: peaks below this area [PE] are not split' },
+  peak_split_iterations: { type: 'int', default: 20, track: true, help: 'Natural breaks: split pieces are split again at most this many times' },
+});
+
+export class Peaklets extends Plugin<typeof PEAKLETS_OPTIONS> {
   static override provides = 'peaklets';
   static override dependsOn = ['records', 'hits'];
   static override dtype = peakLayout;
-  static override version = '0.1.0';
-  static override options = defineOptions({
-    ...PEAK_OPTIONS,
-    peaklet_gap_threshold: { type: 'int', default: 700, track: true, help: 'Hits further apart than this [ns] start a new peaklet' },
-    peak_min_pmts: { type: 'int', default: 2, track: true, help: 'Peaklets need hits in at least this many channels' },
-  });
+  static override version = '0.2.0';
+  static override options = PEAKLETS_OPTIONS;
 
-  private stamp = new Int32Array(65536);
-  private stampNo = 0;
-
-  compute(inputs: PluginInputs): Uint8Array {
-    const hits = inputs.hits!;
-    const layout = this.layout;
-    const minPmts = Number(this.config.peak_min_pmts);
-    const bounds = clusterBounds(hits, Number(this.config.peaklet_gap_threshold));
-    const hv = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
-    const groups: number[][] = [];
-    for (let k = 0; k + 1 < bounds.length; k++) {
-      const a = bounds[k]!;
-      const b = bounds[k + 1]!;
-      if (b - a < minPmts) continue; // fewer hits than the channels required
-      // Distinct channels without allocating: stamp each channel with this cluster's number.
-      if (++this.stampNo === 0x7fffffff) this.stamp.fill((this.stampNo = 1) - 1);
-      let channels = 0;
-      for (let h = a; h < b; h++) {
-        const c = hv.getInt16(h * HIT_SIZE + 14, true) + 32768;
-        if (this.stamp[c] !== this.stampNo) {
-          this.stamp[c] = this.stampNo;
-          channels++;
-        }
-      }
-      if (channels >= minPmts) groups.push(Array.from({ length: b - a }, (_, q) => a + q));
-    }
-    const out = new Uint8Array(groups.length * layout.itemsize);
-    groups.forEach((idx, row) => buildPeak(inputs.records!, hits, idx, this.config, out, row));
-    return out;
+  compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
+    const c = this.config;
+    const records = inputs.records!;
+    const base = timeBaseOf(records, range);
+    const [, s1Line, s2Line] = c.peak_split_gof_threshold as unknown as [null, GofLine, GofLine];
+    const { peaklets } = buildPeaklets(records, RECORDS, inputs.hits!, this.layout, base, { start: base.relOf(range.start), end: base.relOf(range.end) }, {
+      find: {
+        toPe: toPeOf(c), gapThreshold: c.peaklet_gap_threshold, leftExtension: c.peak_left_extension, rightExtension: c.peak_right_extension,
+        minArea: 0, minChannels: c.peak_min_pmts, maxDuration: c.peaklet_max_duration,
+      },
+      split: {
+        s1Line, s2Line, splitLow: true, filterWingWidth: c.peak_split_filter_wing_width, minArea: c.peak_split_min_area,
+        iterations: c.peak_split_iterations, nTopChannels: c.n_top_pmts,
+      },
+      saveOutsideHits: [c.peak_left_extension, c.peak_right_extension],
+      skipLoneHits: true, // no lone_hits product (yet): their re-integration would be thrown away
+    });
+    classifyPeaks(peaklets, this.layout, c);
+    return peaklets;
   }
 }

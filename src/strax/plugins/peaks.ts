@@ -1,73 +1,95 @@
-// Peaks: peaklets with S2 fragments closer than a gap merged (waveforms rebuilt from the hits), S1/S2 classified.
-import { hitDtype } from '../dtype/standard.js';
-import { Plugin, type PluginConfig, type PluginInputs } from '../engine/plugin.js';
+// Peaks: peaklets that are not S1s and lie closer than a gap merged into one peak, re-summed from the hitlets of its
+// hits, and classified S1/S2; the other peaklets are kept as they are.
+import { Plugin, type ChunkRange, type PluginConfig, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
-import { PEAK_OPTIONS, buildPeak, peakEnd, peakLayout } from './peak-building.js';
+import { DIGITAL_SUM_WAVEFORM_CHANNEL, recordDtype } from '../dtype/standard.js';
+import { fieldOffsets, viewOf, type TimeBase } from './kernels/fields.js';
+import { countHitlets, sumPeaksFromHitlets } from './kernels/peaklet-recipe.js';
+import { PEAK_EXTENSION_OPTIONS, PEAK_OPTIONS, classifyPeaks, peakEnd, peakLayout, toPeOf } from './peak-building.js';
+import { timeBaseOf } from './hits.js';
 
-const HIT = hitDtype();
+const RECORDS = recordDtype(110);
+const S1 = 1;
 
-export class Peaks extends Plugin {
+const PEAKS_OPTIONS = defineOptions({
+  ...PEAK_OPTIONS,
+  ...PEAK_EXTENSION_OPTIONS,
+  s2_merge_gap_threshold: { type: 'int', default: 3500, track: true, help: 'Non-S1 peaklets closer than this [ns] are merged' },
+  s2_merge_max_duration: { type: 'int', default: 50000, track: true, help: 'Merged peaks are at most this long [ns]' },
+});
+
+export class Peaks extends Plugin<typeof PEAKS_OPTIONS> {
   static override provides = 'peaks';
   static override dependsOn = ['peaklets', 'records', 'hits'];
   static override dtype = peakLayout;
-  static override version = '0.1.0';
+  static override version = '0.2.0';
   /** As straxen's MergedS2s: merged peaks may straddle a segment boundary. */
   static override overlapWindow = (c: PluginConfig) => 5 * (Number(c.s2_merge_gap_threshold) + Number(c.s2_merge_max_duration));
-  static override options = defineOptions({
-    ...PEAK_OPTIONS,
-    s2_merge_gap_threshold: { type: 'int', default: 3500, track: true, help: 'Non-S1 peaklets closer than this [ns] are merged' },
-    s2_merge_max_duration: { type: 'int', default: 50000, track: true, help: 'Merged peaks are at most this long [ns]' },
-  });
+  static override options = PEAKS_OPTIONS;
 
-  compute(inputs: PluginInputs): Uint8Array {
+  compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
     const layout = this.layout;
-    const size = layout.itemsize;
-    const pk = inputs.peaklets!;
-    const hits = inputs.hits!;
-    const n = pk.length / size;
-    const v = new DataView(pk.buffer, pk.byteOffset, pk.byteLength);
-    const typeOff = layout.field('type').offset;
-    const groups: Array<[number, number]> = [];
-    let g0 = 0;
-    let gEnd = n > 0 ? peakEnd(layout, v, 0) : 0n;
-    const gap = BigInt(Number(this.config.s2_merge_gap_threshold));
-    const maxDur = BigInt(Number(this.config.s2_merge_max_duration));
-    for (let i = 1; i <= n; i++) {
-      const mergeable = i < n && v.getInt8((i - 1) * size + typeOff) !== 1 && v.getInt8(i * size + typeOff) !== 1;
-      const t = i < n ? v.getBigInt64(i * size, true) : 0n;
-      if (mergeable && t - gEnd < gap && peakEnd(layout, v, i) - v.getBigInt64(g0 * size, true) <= maxDur) {
-        const e = peakEnd(layout, v, i);
-        if (e > gEnd) gEnd = e;
-        continue;
-      }
-      groups.push([g0, i]);
-      if (i < n) [g0, gEnd] = [i, peakEnd(layout, v, i)];
-    }
-    const out = new Uint8Array(groups.length * size);
-    const hv = new DataView(hits.buffer, hits.byteOffset, hits.byteLength);
-    const nh = hits.length / HIT.itemsize;
-    const firstHitAt = (t: bigint) => {
-      let lo = 0;
-      let hi = nh;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (hv.getBigInt64(mid * HIT.itemsize, true) < t) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
+    const peaklets = inputs.peaklets!;
+    const groups = this.mergeGroups(peaklets);
+    const records = inputs.records!;
+    const base = timeBaseOf(records, range);
+    const recordDt = records.length > 0 ? viewOf(records).getInt16(RECORDS.field('dt').offset, true) : 10;
+    const out = new Uint8Array(groups.length * layout.itemsize);
+    const merged: number[] = [];
     groups.forEach(([a, b], row) => {
-      if (b - a === 1) {
-        out.set(pk.subarray(a * size, b * size), row * size);
-        return;
+      if (b - a === 1) out.set(peaklets.subarray(a * layout.itemsize, b * layout.itemsize), row * layout.itemsize);
+      else {
+        writeMergedWindow(out, row, peaklets, [a, b], base, recordDt, layout);
+        merged.push(row);
       }
-      const t0 = v.getBigInt64(a * size, true);
-      let t1 = t0;
-      for (let i = a; i < b; i++) if (peakEnd(layout, v, i) > t1) t1 = peakEnd(layout, v, i);
-      const idx: number[] = [];
-      for (let h = firstHitAt(t0); h < nh && hv.getBigInt64(h * HIT.itemsize, true) < t1; h++) idx.push(h);
-      buildPeak(inputs.records!, hits, idx, this.config, out, row);
     });
+    if (merged.length === 0) return out;
+    const c = this.config;
+    const chunk = { start: base.relOf(range.start), end: base.relOf(range.end) };
+    const { hitColumns } = sumPeaksFromHitlets(out, layout, inputs.hits!, records, RECORDS, base, chunk, { toPe: toPeOf(c), nTopChannels: c.n_top_pmts, saveOutsideHits: [c.peak_left_extension, c.peak_right_extension], skipLoneHits: true }, merged);
+    countHitlets(out, layout, hitColumns, base, merged);
+    const rows = merged.map((i) => out.subarray(i * layout.itemsize, (i + 1) * layout.itemsize));
+    for (const r of rows) classifyPeaks(r, layout, c);
     return out;
   }
+
+  /** Peaklet index ranges [a, b) to merge: consecutive non-S1s closer than the gap, within the maximum duration. */
+  private mergeGroups(peaklets: Uint8Array): Array<[number, number]> {
+    const layout = this.layout;
+    const size = layout.itemsize;
+    const n = peaklets.length / size;
+    const v = viewOf(peaklets);
+    const typeAt = layout.field('type').offset;
+    const gap = BigInt(this.config.s2_merge_gap_threshold);
+    const maxDuration = BigInt(this.config.s2_merge_max_duration);
+    const groups: Array<[number, number]> = [];
+    let first = 0;
+    let groupEnd = n > 0 ? peakEnd(layout, v, 0) : 0n;
+    for (let i = 1; i <= n; i++) {
+      const mergeable = i < n && v.getInt8((i - 1) * size + typeAt) !== S1 && v.getInt8(i * size + typeAt) !== S1;
+      if (mergeable && v.getBigInt64(i * size, true) - groupEnd < gap && peakEnd(layout, v, i) - v.getBigInt64(first * size, true) <= maxDuration) {
+        const e = peakEnd(layout, v, i);
+        if (e > groupEnd) groupEnd = e;
+        continue;
+      }
+      groups.push([first, i]);
+      if (i < n) [first, groupEnd] = [i, peakEnd(layout, v, i)];
+    }
+    return groups;
+  }
+}
+
+/** An empty peak row spanning the merged peaklets [a, b) at the records' sample width (summed afterwards). */
+function writeMergedWindow(out: Uint8Array, row: number, peaklets: Uint8Array, [a, b]: [number, number], base: TimeBase, dt: number, layout: ReturnType<typeof peakLayout>): void {
+  const at = fieldOffsets(layout, ['time', 'length', 'dt', 'channel']);
+  const pv = viewOf(peaklets);
+  const v = viewOf(out);
+  const o = row * layout.itemsize;
+  const start = base.rel(pv, a * layout.itemsize + at.time);
+  let end = start;
+  for (let i = a; i < b; i++) end = Math.max(end, base.relOf(peakEnd(layout, pv, i)));
+  base.write(v, o + at.time, start);
+  v.setInt32(o + at.length, Math.floor((end - start) / dt), true);
+  v.setInt32(o + at.dt, dt, true);
+  v.setInt16(o + at.channel, DIGITAL_SUM_WAVEFORM_CHANNEL, true);
 }

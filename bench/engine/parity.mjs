@@ -1,0 +1,111 @@
+// hits + peaks from stored records, load and save included (the issue's parity benchmark): fake-daq records are
+// stored once, then each engine build computes hits → peaklets → peaks from them on one worker, in its own process,
+// and writes them. Also the kernels alone on the same records in memory. Compares this build with a baseline build
+// (BENCH_BASELINE_DIST, e.g. a `tsc` build of the commit before the parity work) measured in the same run, and quotes
+// real strax on this machine class (~116 MB/s end to end, ~400 MB/s kernels; strax cannot be installed here).
+// `npm run build && BENCH_BASELINE_DIST=/path/to/old/dist node bench/engine/parity.mjs` (BENCH_MB, default 200;
+// BENCH_ROUNDS, default 2). On a shared machine the per-CPU-second figures are the ones to compare.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const RUN = '012100';
+const STRAX_END_TO_END = 116;
+const STRAX_KERNELS = 400;
+const here = fileURLToPath(import.meta.url);
+
+async function engine(dist) {
+  const url = (p) => pathToFileURL(path.join(dist, p)).href;
+  return {
+    ...(await import(url('strax/engine/index.js'))),
+    ...(await import(url('strax/plugins/index.js'))),
+    ...(await import(url('strax/engine/plugin.js'))),
+    ...(await import(url('strax/storage/data-directory.js'))),
+    ...(await import(url('strax/storage/chunk-reader.js'))),
+  };
+}
+
+if (process.argv[2] === '--measure') {
+  // Child: one build, end to end from the stored records, then the kernels alone.
+  const [dist, records, store] = process.argv.slice(3);
+  const e = await engine(dist);
+  const cpu = () => {
+    const u = process.cpuUsage(); // all threads of the process: main, zstd, GC, compiler
+    return (u.user + u.system) / 1e6;
+  };
+  const [t0, c0] = [performance.now(), cpu()];
+  await e.processRun({ runId: RUN, targets: ['peaks'], registry: e.defaultRegistry(), storageDirs: [records], writeDir: store, liveDir: records, workers: 1 });
+  const endToEnd = (performance.now() - t0) / 1000;
+  const endToEndCpu = cpu() - c0;
+  const chunks = [];
+  for await (const c of e.readChunks(new e.DataDirectory(records).find(RUN, 'records'))) chunks.push(c);
+  const cfg = (cls) => Object.fromEntries(Object.entries(cls.options).map(([k, s]) => [k, s.default]));
+  const [hits, peaklets, peaks] = [e.Hits, e.Peaklets, e.Peaks].map((cls) => e.instantiate(cls, cfg(cls)));
+  let kernels = Infinity;
+  let kernelsCpu = Infinity;
+  for (let pass = 0; pass < 3; pass++) {
+    const [t, c] = [performance.now(), cpu()];
+    for (const c of chunks) {
+      const range = { runId: RUN, start: c.start, end: c.end };
+      const h = hits.compute({ records: c.data }, range);
+      const pl = peaklets.compute({ records: c.data, hits: h }, range);
+      peaks.compute({ peaklets: pl, records: c.data, hits: h }, range);
+    }
+    kernels = Math.min(kernels, (performance.now() - t) / 1000);
+    kernelsCpu = Math.min(kernelsCpu, cpu() - c);
+  }
+  process.stdout.write(JSON.stringify({ endToEnd, endToEndCpu, kernels, kernelsCpu }) + '\n');
+  process.exit(0);
+}
+
+const MB = Number(process.env.BENCH_MB ?? 200);
+const after = path.resolve(path.dirname(here), '../../dist');
+const before = process.env.BENCH_BASELINE_DIST ? path.resolve(process.env.BENCH_BASELINE_DIST) : undefined;
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-parity-bench-'));
+const live = path.join(root, 'live');
+const recordsDir = path.join(root, 'records');
+console.log(`load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.cpus().length} CPUs, node ${process.version})`);
+const e = await engine(after);
+const { runFakeDaq } = await import(pathToFileURL(path.join(after, 'stages/fake-daq.js')).href);
+await runFakeDaq({ runs: [Number(RUN)], liveDir: live, sizeMb: MB, chunkMb: 16, seed: 1 });
+await e.processRun({ runId: RUN, targets: ['records'], registry: e.defaultRegistry(), storageDirs: [recordsDir], writeDir: recordsDir, liveDir: live, workers: 1, chunkTargetMb: 50 });
+fs.rmSync(live, { recursive: true, force: true });
+const stored = new e.DataDirectory(recordsDir).find(RUN, 'records');
+const recordsMb = stored.metadata.chunks.reduce((a, c) => a + c.nbytes, 0) / 1e6;
+console.log(`stored records: ${recordsMb.toFixed(0)} MB in ${stored.metadata.chunks.length} chunks (zstd on disk ${(stored.sizeOnDisk / 1e6).toFixed(0)} MB)`);
+
+/** One measurement in a fresh process: MB/s of records by wall clock and per CPU-second (all threads). */
+function measure(dist) {
+  const store = fs.mkdtempSync(path.join(root, 'out-'));
+  const r = JSON.parse(execFileSync(process.execPath, [here, '--measure', dist, recordsDir, store], { encoding: 'utf8' }));
+  fs.rmSync(store, { recursive: true, force: true });
+  return { endToEnd: recordsMb / r.endToEnd, endToEndCpu: recordsMb / r.endToEndCpu, kernels: recordsMb / r.kernels, kernelsCpu: recordsMb / r.kernelsCpu };
+}
+// Builds alternate (baseline, this, baseline, this …) so both see the same machine; the best of ROUNDS is kept.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const builds = before ? [['baseline build', before], ['this build', after]] : [['this build', after]];
+const best = new Map();
+for (let k = 0; k < ROUNDS; k++) {
+  for (const [label, dist] of builds) {
+    const r = measure(dist);
+    const b = best.get(label);
+    best.set(label, b ? Object.fromEntries(Object.keys(r).map((f) => [f, Math.max(r[f], b[f])])) : r);
+  }
+}
+const goal = (x) => `${(x / STRAX_END_TO_END).toFixed(2)}× strax's ~${STRAX_END_TO_END} MB/s; goal ≥ 1.5×: ${x >= 1.5 * STRAX_END_TO_END ? 'met' : 'NOT met'}`;
+for (const [label, r] of best) {
+  console.log(
+    `${label}: hits + peaks from stored records, load and save included, 1 worker: ${r.endToEnd.toFixed(0)} MB/s of records by wall clock (${goal(r.endToEnd)}), ` +
+      `${r.endToEndCpu.toFixed(0)} MB per CPU-second (${goal(r.endToEndCpu)}); kernels alone: ${r.kernels.toFixed(0)} MB/s, ${r.kernelsCpu.toFixed(0)} MB per CPU-second ` +
+      `(strax's kernels ~${STRAX_KERNELS})`,
+  );
+}
+if (before) {
+  const [b, a] = [best.get('baseline build'), best.get('this build')];
+  const ratio = (f) => (a[f] / b[f]).toFixed(2);
+  console.log(`this build / baseline: end to end ${ratio('endToEnd')}× (wall), ${ratio('endToEndCpu')}× (CPU); kernels ${ratio('kernels')}× (wall), ${ratio('kernelsCpu')}× (CPU)`);
+}
+console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+fs.rmSync(root, { recursive: true, force: true });

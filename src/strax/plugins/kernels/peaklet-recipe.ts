@@ -1,0 +1,183 @@
+// straxen's Peaklets.compute up to the split: peaklets, lone hits (re-integrated) and hitlets (hits inside peaklets
+// with their integration windows, which may leave the record).
+import type { RecordLayout } from '../../dtype/layout.js';
+import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
+import { HIT, HIT_AT } from './find-hits.js';
+import { clipToChunk, findPeaks, type FindPeaksOptions } from './find-peaks.js';
+import { hitWords, nearlySortedOrder, permuteHitRows } from './hit-order.js';
+import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './integration-bounds.js';
+import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
+import { computeProperties } from './peak-properties.js';
+import { recordLinks, type RecordLinks } from './record-links.js';
+import { sumWaveform } from './sum-waveform.js';
+import { hitColumns, type HitColumns } from './hit-columns.js';
+
+export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
+
+export interface PeakletRecipeOptions {
+  find: FindPeaksOptions;
+  split: SplitOptions;
+  /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
+  saveOutsideHits: readonly [number, number];
+  skipLoneHits?: boolean;
+}
+
+export interface Peaklets {
+  peaklets: Uint8Array;
+  loneHits: Uint8Array;
+  hitlets: Uint8Array;
+}
+
+/** [time, endtime) of each row, relative to the base. */
+export function intervalsOf(rows: Uint8Array, layout: RecordLayout, base: TimeBase): Intervals {
+  const at = fieldOffsets(layout, ['time', 'length', 'dt']);
+  const dtIs32 = layout.field('dt').elementSize === 4;
+  const n = rows.length / layout.itemsize;
+  const v = viewOf(rows);
+  const start = new Float64Array(n);
+  const end = new Float64Array(n);
+  for (let i = 0, o = 0; i < n; i++, o += layout.itemsize) {
+    start[i] = base.rel(v, o + at.time);
+    end[i] = start[i]! + v.getInt32(o + at.length, true) * (dtIs32 ? v.getInt32(o + at.dt, true) : v.getInt16(o + at.dt, true));
+  }
+  return { start, end };
+}
+
+/** strax.fully_contained_in: the index of the (sorted, disjoint) container holding each thing, or −1. */
+export function fullyContainedIn(things: Intervals, containers: Intervals): Int32Array {
+  const out = new Int32Array(things.start.length).fill(-1);
+  let b = 0;
+  for (let a = 0; a < things.start.length; a++) {
+    while (b < containers.start.length && containers.end[b]! <= things.start[a]!) b++;
+    if (b === containers.start.length) break;
+    if (containers.start[b]! <= things.start[a]! && things.end[a]! <= containers.end[b]!) out[a] = b;
+  }
+  return out;
+}
+
+/** straxen's create_outside_peaks_region: the gaps between peaks, from the chunk start to its end. */
+export function outsidePeaks(peaks: Intervals, start: number, end: number): Intervals {
+  const n = peaks.start.length;
+  if (n === 0) return { start: new Float64Array(0), end: new Float64Array(0) };
+  return { start: Float64Array.from([start, ...peaks.end]), end: Float64Array.from([...peaks.start, end]) };
+}
+
+/** strax.touching_windows: for each container, the range of things overlapping it (window 0); returns its length. */
+export function touchingCounts(things: Intervals, containers: Intervals): Int32Array {
+  const n = things.start.length;
+  const m = containers.start.length;
+  const left = new Int32Array(m);
+  let l = 0;
+  for (let i = 0; i < m; i++) {
+    while (l < n && things.end[l]! <= containers.start[i]!) l++;
+    left[i] = l;
+  }
+  const byEnd = Array.from({ length: m }, (_, i) => i).sort((a, b) => containers.end[a]! - containers.end[b]! || a - b);
+  const out = new Int32Array(m);
+  let r = 0;
+  for (const i of byEnd) {
+    while (r < n && things.start[r]! < containers.end[i]!) r++;
+    out[i] = r - left[i]!;
+  }
+  return out;
+}
+
+/** The rows whose `mark` is (not) −1, in order: hits outside / inside every peak (copied in runs: a peak's hits are adjacent). */
+function partitionRows(rows: Uint8Array, itemsize: number, mark: Int32Array): { outside: Uint8Array; inside: Uint8Array } {
+  let nOut = 0;
+  for (let i = 0; i < mark.length; i++) if (mark[i] === -1) nOut++;
+  const outside = new Uint8Array(nOut * itemsize);
+  const inside = new Uint8Array((mark.length - nOut) * itemsize);
+  let [a, b] = [0, 0];
+  for (let i = 0; i < mark.length; ) {
+    const isOutside = mark[i] === -1;
+    let j = i + 1;
+    while (j < mark.length && (mark[j] === -1) === isOutside) j++;
+    const run = rows.subarray(i * itemsize, j * itemsize);
+    if (isOutside) outside.set(run, (a += j - i) * itemsize - run.length);
+    else inside.set(run, (b += j - i) * itemsize - run.length);
+    i = j;
+  }
+  return { outside, inside };
+}
+
+/** The rows at the given indices, in that order. */
+function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]): Uint8Array {
+  const out = new Uint8Array(indices.length * itemsize);
+  indices.forEach((i, k) => out.set(rows.subarray(i * itemsize, (i + 1) * itemsize), k * itemsize));
+  return out;
+}
+
+/**
+ * Hitlets from the hits inside peaks (their windows set): moved to the window (time − (left − left_integration)·dt,
+ * length = right − left integration), sorted by (time, channel), clipped to the chunk; with their columns.
+ */
+function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }): { hitlets: Uint8Array; columns: HitColumns } {
+  const n = hits.length / HIT.itemsize;
+  const v = viewOf(hits);
+  const keys = new Float64Array(n);
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
+    const dt = v.getInt16(h + HIT_AT.dt, true);
+    const li = v.getInt16(h + HIT_AT.left_integration, true);
+    const t = base.rel(v, h + HIT_AT.time) - (v.getInt16(h + HIT_AT.left, true) - li) * dt;
+    base.write(v, h + HIT_AT.time, t);
+    v.setInt32(h + HIT_AT.length, v.getInt16(h + HIT_AT.right_integration, true) - li, true);
+    keys[i] = t * 4096 + v.getInt16(h + HIT_AT.channel, true);
+  }
+  const hitlets = permuteHitRows(hitWords(hits), nearlySortedOrder(keys, n), n);
+  return { hitlets, columns: hitColumns(hitlets, base, range) };
+}
+
+export interface HitletOptions {
+  toPe: Float64Array;
+  nTopChannels: number;
+  /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
+  saveOutsideHits: readonly [number, number];
+  /** Leave the lone hits as found (a caller that does not keep them skips their re-integration). */
+  skipLoneHits?: boolean;
+  /** The hits' [time, endtime) when already known (find_peaks records them). */
+  hitIntervals?: Intervals;
+}
+
+/**
+ * straxen Peaklets' steps after find_peaks: hits not fully inside a peak become lone hits (re-integrated, the peaks
+ * excluded); the others become hitlets (integration windows that stop at the space outside the peaks and may leave
+ * the record), from which the waveforms of the peaks at `sum` (row indices; default all) are summed.
+ */
+export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns } {
+  const peakIntervals = intervalsOf(peaks, layout, base);
+  const container = fullyContainedIn(o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
+  const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
+  if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
+  const excluded = outsidePeaks(peakIntervals, range.start, range.end);
+  findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
+  const { hitlets, columns } = toHitlets(inPeaks, base, range);
+  const links = recordLinks(records, recordLayout, base);
+  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns };
+  const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
+  sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
+  computeProperties(selected, layout, base, o.nTopChannels);
+  if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
+  return { peaklets: peaks, loneHits, hitlets, links, hitColumns: wave.hitColumns };
+}
+
+/** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
+export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, only?: number[]): void {
+  const nHits = touchingCounts({ start: hitlets.time, end: hitlets.end }, intervalsOf(peaks, layout, base));
+  const at = layout.field('n_hits').offset;
+  const pv = viewOf(peaks);
+  for (const i of only ?? nHits.keys()) pv.setInt32(i * layout.itemsize + at, nHits[i]!, true);
+}
+
+/** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
+export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
+  const n = hits.length / HIT.itemsize;
+  const hitIntervals = { start: new Float64Array(n), end: new Float64Array(n) };
+  const found = findPeaks(hits, layout, base, o.find, hitIntervals);
+  clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
+  const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
+  const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
+  const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
+  countHitlets(peaklets, layout, columns, base);
+  return { peaklets, loneHits, hitlets };
+}
