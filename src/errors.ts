@@ -64,9 +64,10 @@ export interface LockHolder {
 /** Another live pass holds the stage lock (exit 75). */
 export class LockBusyError extends DaqflowError {
   readonly holder: LockHolder | undefined;
-  constructor(stage: string, holder: LockHolder | undefined, lockPath: string) {
+  /** `kind` names what holds such locks: a stage's `pass`, or `straxer` for a run's processing lock. */
+  constructor(stage: string, holder: LockHolder | undefined, lockPath: string, kind = 'pass') {
     const who = holder ? `host ${holder.host}, pid ${holder.pid}, since ${holder.since}` : 'holder unknown';
-    super(`${stage}: another pass holds the lock ${lockPath} (${who}); this pass does nothing and exits 75`, {
+    super(`${stage}: another ${kind} holds the lock ${lockPath} (${who}); this ${kind} does nothing and exits 75`, {
       exitCode: EXIT.lockBusy,
       context: { stage, file: lockPath },
     });

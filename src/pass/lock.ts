@@ -12,6 +12,8 @@ export interface StageLockOptions {
   staleMs: number;
   updateMs: number;
   command?: string;
+  /** What holds such locks, for the exit-75 message: `pass` (default) or e.g. `straxer`. */
+  holderKind?: string;
   /** Called when the lock is lost while held (e.g. the lock folder was removed by a person). */
   onCompromised?: (error: Error) => void;
   /** Called when a stale lock of a dead holder is taken over. */
@@ -89,7 +91,7 @@ export async function acquireStageLock(options: StageLockOptions): Promise<Stage
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new LockBusyError(options.stage, await currentHolder(options.locksDir, options.stage, lockPath), lockPath);
+      throw new LockBusyError(options.stage, await currentHolder(options.locksDir, options.stage, lockPath), lockPath, options.holderKind);
     }
     throw error;
   }

@@ -88,7 +88,7 @@ async function takeRunLock(o: StraxerOptions, signal: AbortSignal): Promise<Stag
   const { pass } = o.config;
   const take = () => acquireStageLock({
     locksDir: workPaths(o.config).locksDir, stage: `straxer-${o.run}`, staleMs: pass.lock_stale_s * 1000, updateMs: pass.lock_update_s * 1000,
-    command: `straxer ${o.run} --target ${o.targets.join(',')}`,
+    command: `straxer ${o.run} --target ${o.targets.join(',')}`, holderKind: 'straxer',
     onTakeover: (previous, ageMs) => o.logger.warn(`run ${o.run}: took over a stale straxer lock of pid ${previous?.pid ?? '?'} (no update for ${(ageMs / 1000).toFixed(0)} s)`),
   });
   for (let told = false; ; told = true) {

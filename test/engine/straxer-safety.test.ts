@@ -81,7 +81,7 @@ describe('a safe straxer', () => {
     const second = cli('straxer', [RUN, '-t', 'event_info', '--live', copy, '--storage', storage], cwd);
     expect(second.code).toBe(75);
     expect(second.stderr).toContain(`pid ${first.pid}`);
-    expect(second.stderr).toContain(`straxer-${RUN}`);
+    expect(second.stderr).toContain(`straxer-${RUN}: another straxer holds the lock`);
     const waiting = straxerAsync([RUN, '-t', 'event_info', '--live', copy, '--storage', storage, '--wait', '--json'], cwd);
     await until(() => waiting.stderr().includes('waiting for it (--wait)'));
     expect(waiting.stderr()).toContain(`pid ${first.pid}`);
