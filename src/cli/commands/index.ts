@@ -6,6 +6,7 @@ import { dbCommand } from './db.js';
 import { fakeDaqCommand } from './fake-daq.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
+import { rechunkCommand } from './rechunk.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
 
@@ -13,6 +14,7 @@ export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
   importCommand,
+  rechunkCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,

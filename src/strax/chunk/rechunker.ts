@@ -40,24 +40,31 @@ export function splitIndices(layout: RecordLayout, bytes: Uint8Array, targetSize
   return splits;
 }
 
-function concat(a: Chunk, b: Chunk): Chunk {
-  if (b.start !== a.end) throw new RangeError(`rechunk: chunk starting at ${b.start} does not follow the previous end ${a.end}`);
-  const data = new Uint8Array(a.data.length + b.data.length);
-  data.set(a.data, 0);
-  data.set(b.data, a.data.length);
-  return { start: a.start, end: b.end, data };
-}
-
-/** Re-split a stream of contiguous chunks to about `targetSizeMb` each, cutting only in gaps (strax.Rechunker). */
+/**
+ * Re-split a stream of contiguous chunks to about `targetSizeMb` each, cutting only in gaps (strax.Rechunker).
+ * While the cache holds no more rows than one target, no split index can exist (every gap index is below the row
+ * count), so incoming chunks are only collected and concatenated once there are enough rows: the output is the
+ * same as strax's, without re-concatenating and re-scanning the cache for every small input chunk.
+ */
 export class Rechunker {
-  private cache: Chunk | undefined;
+  private parts: Chunk[] = [];
+  private rows = 0;
+  private readonly assumed: number;
   constructor(
     readonly layout: RecordLayout,
     readonly targetSizeMb: number,
-  ) {}
+  ) {
+    this.assumed = Math.floor((targetSizeMb * 1e6) / layout.itemsize);
+    if (this.assumed <= 0) throw new RangeError(`rechunk: target ${targetSizeMb} MB is smaller than one ${layout.itemsize}-byte row`);
+  }
 
   receive(chunk: Chunk): Chunk[] {
-    let c = this.cache ? concat(this.cache, chunk) : chunk;
+    const last = this.parts[this.parts.length - 1];
+    if (last && chunk.start !== last.end) throw new RangeError(`rechunk: chunk starting at ${chunk.start} does not follow the previous end ${last.end}`);
+    this.parts.push(chunk);
+    this.rows += chunk.data.length / this.layout.itemsize;
+    if (this.rows <= this.assumed) return [];
+    let c = this.joined();
     const size = this.layout.itemsize;
     const splits = splitIndices(this.layout, c.data, this.targetSizeMb);
     const out: Chunk[] = [];
@@ -68,14 +75,29 @@ export class Rechunker {
       out.push({ start: c.start, end: t, data: c.data.subarray(0, index * size) });
       c = { start: t, end: c.end, data: c.data.subarray(index * size) };
     }
-    this.cache = c;
+    this.parts = [c];
+    this.rows = c.data.length / size;
     return out;
   }
 
   flush(): Chunk[] {
-    const c = this.cache;
-    this.cache = undefined;
+    const c = this.parts.length ? this.joined() : undefined;
+    this.parts = [];
+    this.rows = 0;
     return c ? [c] : [];
+  }
+
+  /** The cache as one chunk (a copy only when it has several parts). */
+  private joined(): Chunk {
+    const parts = this.parts;
+    if (parts.length === 1) return parts[0]!;
+    const data = new Uint8Array(parts.reduce((a, p) => a + p.data.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      data.set(p.data, at);
+      at += p.data.length;
+    }
+    return { start: parts[0]!.start, end: parts[parts.length - 1]!.end, data };
   }
 }
 
