@@ -77,10 +77,12 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   const drain = async () => (await inFlight.shift()!)();
   for await (const c of rechunkStream(readChunks(src), layout, targetMb)) {
     o.signal.throwIfAborted();
+    // Everything taken from the rows before they go to a worker thread (which may take their buffer over).
     const times = rowTimes(layout, c.data);
-    const job = c.data.length > 0 ? o.executor.compress({ compressor, parts: [c.data] }) : Promise.resolve(undefined);
+    const nbytes = c.data.length;
+    const job = nbytes > 0 ? o.executor.compress({ compressor, parts: [c.data] }) : Promise.resolve(undefined);
     job.catch(() => undefined);
-    inFlight.push(job.then((frame) => () => saver.saveCompressed({ start: c.start, end: c.end, nbytes: c.data.length, frame, times })));
+    inFlight.push(job.then((frame) => () => saver.saveCompressed({ start: c.start, end: c.end, nbytes, frame, times })));
     if (inFlight.length >= o.threads) await drain();
   }
   while (inFlight.length > 0) await drain();
