@@ -172,6 +172,20 @@ describe('rechunk options', () => {
     expect(only(world.dest).map((d) => d.runId)).toEqual(['012345', '012346']);
   });
 
+  it('an incomplete folder of someone else under the final name is never overwritten; a missing dest_dir is a ConfigError (exit 3)', async () => {
+    const world = rechunkWorld(['target_mb: 1']);
+    addFixture(world.source, 'records_lz4');
+    const folder = only(world.source)[0]!.folderName;
+    fs.mkdirSync(path.join(world.dest, folder));
+    fs.writeFileSync(path.join(world.dest, folder, 'theirs.txt'), 'not daqflow');
+    const summary = await rechunkOnce(world);
+    expect(summary.failed[0]!.reason).toContain(`${folder}: already exists at ${path.join(world.dest, folder)}`);
+    expect(fs.readdirSync(path.join(world.dest, folder))).toEqual(['theirs.txt']);
+    expect(only(world.source)[0]!.state).toBe('complete');
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, ''));
+    await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.dest_dir is not set') });
+  });
+
   it('the rules: raw types get bz2 and the raw target, fast runs zstd, skip_types are copied, blosc is capped', async () => {
     const { pickRule } = await import('../../src/stages/rechunk/rules.js');
     const { rechunkSchema } = await import('../../src/config/schema.js');

@@ -1,5 +1,7 @@
 // Write one dataset's new copy in the destination's `_temp` folder (rechunked, or copied as is), verify it, rename it.
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { DataExistsError } from '../../errors.js';
 import path from 'node:path';
 import { DataCorruptedError } from '../../strax/errors.js';
 import { rechunk as rechunkStream } from '../../strax/chunk/rechunker.js';
@@ -32,6 +34,8 @@ export class VerifyError extends DataCorruptedError {}
 export async function writeCopy(src: StoredDataset, o: WriteOptions): Promise<StoredDataset> {
   const finalPath = path.join(o.destRoot, src.folderName);
   const tempPath = finalPath + TEMP_SUFFIX;
+  // An incomplete folder under the final name is not ours (ours appear complete, by rename): never overwrite it.
+  if (existsSync(finalPath)) throw new DataExistsError(src.folderName, `${finalPath} (incomplete: remove it by hand once you know whose it is)`);
   try {
     const saver = o.rule.action === 'copy' ? await copyFolder(src, tempPath) : await rechunkInto(src, o, o.rule.targetMb, o.rule.compressor);
     o.signal.throwIfAborted();
@@ -70,7 +74,7 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   const saver = await DatasetSaver.open(o.destRoot, {
     runId: md.run_id, dataType: md.data_type, dataKind: md.data_kind, dtype: layout, lineage: md.lineage ?? null,
     lineageHash: src.lineageHash, compressor, chunkTargetSizeMb: targetMb, extra: md.extra,
-  }, { overwrite: 'always' });
+  }, { overwrite: 'never' });
   keepSourceKeys(saver.metadata, md);
   // Chunks are compressed `threads` at a time and saved in order: at most threads + 1 rechunked chunks in memory.
   const inFlight: Promise<() => Promise<unknown>>[] = [];
