@@ -4,8 +4,9 @@ import fs from 'node:fs/promises';
 import { DataExistsError } from '../../errors.js';
 import path from 'node:path';
 import { DataCorruptedError } from '../../strax/errors.js';
-import { rechunk as rechunkStream } from '../../strax/chunk/rechunker.js';
-import { rowTimes } from '../../strax/chunk/bounds.js';
+import { rechunkParts } from '../../strax/chunk/rechunker.js';
+import { rowTimes, type RowTimes } from '../../strax/chunk/bounds.js';
+import type { RecordLayout } from '../../strax/dtype/layout.js';
 import type { CompressorName } from '../../strax/compress/types.js';
 import type { Executor } from '../../strax/engine/executor.js';
 import { layoutOf, readChunks } from '../../strax/storage/chunk-reader.js';
@@ -79,12 +80,12 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   // Chunks are compressed `threads` at a time and saved in order: at most threads + 1 rechunked chunks in memory.
   const inFlight: Promise<() => Promise<unknown>>[] = [];
   const drain = async () => (await inFlight.shift()!)();
-  for await (const c of rechunkStream(readChunks(src), layout, targetMb)) {
+  for await (const c of rechunkParts(readChunks(src), layout, targetMb)) {
     o.signal.throwIfAborted();
-    // Everything taken from the rows before they go to a worker thread (which may take their buffer over).
-    const times = rowTimes(layout, c.data);
-    const nbytes = c.data.length;
-    const job = nbytes > 0 ? o.executor.compress({ compressor, parts: [c.data] }) : Promise.resolve(undefined);
+    // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
+    const times = partsTimes(layout, c.parts);
+    const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
+    const job = nbytes > 0 ? o.executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
     job.catch(() => undefined);
     inFlight.push(job.then((frame) => () => saver.saveCompressed({ start: c.start, end: c.end, nbytes, frame, times })));
     if (inFlight.length >= o.threads) await drain();
@@ -98,6 +99,13 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
     written.end = written.chunks[written.chunks.length - 1]!.end;
   }
   return saver;
+}
+
+/** first/last time and endtime of a chunk held as parts (the first and last non-empty part's rows). */
+function partsTimes(layout: RecordLayout, parts: readonly Uint8Array[]): RowTimes | undefined {
+  const first = rowTimes(layout, parts[0] ?? new Uint8Array(0));
+  const last = rowTimes(layout, parts[parts.length - 1] ?? new Uint8Array(0));
+  return first && last ? { first_time: first.first_time, first_endtime: first.first_endtime, last_time: last.last_time, last_endtime: last.last_endtime } : undefined;
 }
 
 function keepSourceKeys(target: DatasetMetadata, source: DatasetMetadata): void {

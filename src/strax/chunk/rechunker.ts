@@ -9,22 +9,41 @@ export interface Chunk {
   data: Uint8Array;
 }
 
+/** A time range [start, end) whose rows are the concatenation of `parts` (views; nothing copied). */
+export interface PartsChunk {
+  start: bigint;
+  end: bigint;
+  parts: Uint8Array[];
+}
+
 /** strax.DEFAULT_CHUNK_SPLIT_NS: only gaps longer than this may hold a chunk boundary. */
 export const DEFAULT_CHUNK_SPLIT_NS = 1000;
 
-/** `Rechunker.get_splits`: row indices where chunks start (always begins with 0). */
-export function splitIndices(layout: RecordLayout, bytes: Uint8Array, targetSizeMb: number): number[] {
+function assumedRows(layout: RecordLayout, targetSizeMb: number): number {
   const assumed = Math.floor((targetSizeMb * 1e6) / layout.itemsize);
   if (assumed <= 0) throw new RangeError(`rechunk: target ${targetSizeMb} MB is smaller than one ${layout.itemsize}-byte row`);
-  const n = bytes.length / layout.itemsize;
-  const r = timeReader(layout, bytes);
+  return assumed;
+}
+
+/** Row indices i+1 where time[i+1] − max(endtime[0..i]) > 1000 ns, over the rows of `parts` in order. */
+function gapIndices(layout: RecordLayout, parts: readonly Uint8Array[]): number[] {
   const gaps: number[] = [];
-  let maxEnd = n > 0 ? r.endtime(0) : 0n;
-  for (let i = 0; i + 1 < n; i++) {
-    const e = r.endtime(i);
-    if (e > maxEnd) maxEnd = e;
-    if (r.time(i + 1) - maxEnd > BigInt(DEFAULT_CHUNK_SPLIT_NS)) gaps.push(i + 1);
+  let maxEnd: bigint | undefined;
+  let index = 0;
+  for (const part of parts) {
+    const r = timeReader(layout, part);
+    const n = part.length / layout.itemsize;
+    for (let i = 0; i < n; i++, index++) {
+      if (maxEnd !== undefined && r.time(i) - maxEnd > BigInt(DEFAULT_CHUNK_SPLIT_NS)) gaps.push(index);
+      const e = r.endtime(i);
+      if (maxEnd === undefined || e > maxEnd) maxEnd = e;
+    }
   }
+  return gaps;
+}
+
+/** `Rechunker.get_splits` from the gap indices: from 0, the unused gap closest to each previous split + assumed rows. */
+function chooseSplits(gaps: readonly number[], assumed: number): number[] {
   const splits = [0];
   if (gaps.length === 0) return splits;
   while (splits[splits.length - 1]! + assumed < gaps[gaps.length - 1]!) {
@@ -40,70 +59,118 @@ export function splitIndices(layout: RecordLayout, bytes: Uint8Array, targetSize
   return splits;
 }
 
+/** `Rechunker.get_splits`: row indices where chunks start (always begins with 0). */
+export function splitIndices(layout: RecordLayout, bytes: Uint8Array, targetSizeMb: number): number[] {
+  return chooseSplits(gapIndices(layout, [bytes]), assumedRows(layout, targetSizeMb));
+}
+
+/** Cut `parts` after `rows` rows: the left parts and the right parts (the part holding the cut becomes two views). */
+function cutParts(parts: readonly Uint8Array[], rows: number, itemsize: number): [Uint8Array[], Uint8Array[]] {
+  let bytes = rows * itemsize;
+  const left: Uint8Array[] = [];
+  let k = 0;
+  for (; k < parts.length && bytes >= parts[k]!.length; k++) {
+    left.push(parts[k]!);
+    bytes -= parts[k]!.length;
+  }
+  const right = parts.slice(k);
+  if (bytes > 0) {
+    left.push(right[0]!.subarray(0, bytes));
+    right[0] = right[0]!.subarray(bytes);
+  }
+  return [left, right.filter((p) => p.length > 0)];
+}
+
 /**
- * Re-split a stream of contiguous chunks to about `targetSizeMb` each, cutting only in gaps (strax.Rechunker).
- * While the cache holds no more rows than one target, no split index can exist (every gap index is below the row
- * count), so incoming chunks are only collected and concatenated once there are enough rows: the output is the
- * same as strax's, without re-concatenating and re-scanning the cache for every small input chunk.
+ * strax's Rechunker on chunks kept as lists of parts: nothing is concatenated, so a rechunked chunk costs its rows
+ * once. While the cache holds no more rows than one target no split index can exist (every gap index is below the
+ * row count), so the gaps are only looked for once there are enough rows: the same boundaries as strax's, without
+ * re-scanning the cache for every small input chunk.
  */
-export class Rechunker {
-  private parts: Chunk[] = [];
+export class PartsRechunker {
+  private cache: PartsChunk | undefined;
   private rows = 0;
   private readonly assumed: number;
   constructor(
     readonly layout: RecordLayout,
     readonly targetSizeMb: number,
   ) {
-    this.assumed = Math.floor((targetSizeMb * 1e6) / layout.itemsize);
-    if (this.assumed <= 0) throw new RangeError(`rechunk: target ${targetSizeMb} MB is smaller than one ${layout.itemsize}-byte row`);
+    this.assumed = assumedRows(layout, targetSizeMb);
   }
 
-  receive(chunk: Chunk): Chunk[] {
-    const last = this.parts[this.parts.length - 1];
-    if (last && chunk.start !== last.end) throw new RangeError(`rechunk: chunk starting at ${chunk.start} does not follow the previous end ${last.end}`);
-    this.parts.push(chunk);
-    this.rows += chunk.data.length / this.layout.itemsize;
+  receive(chunk: Chunk | PartsChunk): PartsChunk[] {
+    const parts = 'data' in chunk ? [chunk.data] : chunk.parts;
+    const c = this.cache;
+    if (c && chunk.start !== c.end) throw new RangeError(`rechunk: chunk starting at ${chunk.start} does not follow the previous end ${c.end}`);
+    this.cache = { start: c?.start ?? chunk.start, end: chunk.end, parts: [...(c?.parts ?? []), ...parts.filter((p) => p.length > 0)] };
+    this.rows += parts.reduce((a, p) => a + p.length, 0) / this.layout.itemsize;
     if (this.rows <= this.assumed) return [];
-    let c = this.joined();
     const size = this.layout.itemsize;
-    const splits = splitIndices(this.layout, c.data, this.targetSizeMb);
-    const out: Chunk[] = [];
+    let rest = this.cache;
+    const splits = chooseSplits(gapIndices(this.layout, rest.parts), this.assumed);
+    const out: PartsChunk[] = [];
     for (let k = 1; k < splits.length; k++) {
-      const index = splits[k]! - splits[k - 1]!;
-      const r = timeReader(this.layout, c.data);
-      const t = r.time(index) - BigInt(DEFAULT_CHUNK_SPLIT_NS / 2);
-      out.push({ start: c.start, end: t, data: c.data.subarray(0, index * size) });
-      c = { start: t, end: c.end, data: c.data.subarray(index * size) };
+      const [left, right] = cutParts(rest.parts, splits[k]! - splits[k - 1]!, size);
+      const t = timeReader(this.layout, right[0]!).time(0) - BigInt(DEFAULT_CHUNK_SPLIT_NS / 2);
+      out.push({ start: rest.start, end: t, parts: left });
+      rest = { start: t, end: rest.end, parts: right };
     }
-    this.parts = [c];
-    this.rows = c.data.length / size;
+    this.cache = rest;
+    this.rows = rest.parts.reduce((a, p) => a + p.length, 0) / size;
     return out;
   }
 
-  flush(): Chunk[] {
-    const c = this.parts.length ? this.joined() : undefined;
-    this.parts = [];
+  flush(): PartsChunk[] {
+    const c = this.cache;
+    this.cache = undefined;
     this.rows = 0;
     return c ? [c] : [];
   }
+}
 
-  /** The cache as one chunk (a copy only when it has several parts). */
-  private joined(): Chunk {
-    const parts = this.parts;
-    if (parts.length === 1) return parts[0]!;
-    const data = new Uint8Array(parts.reduce((a, p) => a + p.data.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      data.set(p.data, at);
-      at += p.data.length;
-    }
-    return { start: parts[0]!.start, end: parts[parts.length - 1]!.end, data };
+/** One buffer with the parts' rows (the part itself when there is only one). */
+export function joinParts(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const data = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
+  return data;
+}
+
+/** Re-split a stream of contiguous chunks to about `targetSizeMb` each, cutting only in gaps (strax.Rechunker). */
+export class Rechunker {
+  private readonly inner: PartsRechunker;
+  constructor(
+    readonly layout: RecordLayout,
+    readonly targetSizeMb: number,
+  ) {
+    this.inner = new PartsRechunker(layout, targetSizeMb);
+  }
+
+  receive(chunk: Chunk): Chunk[] {
+    return this.inner.receive(chunk).map(joined);
+  }
+
+  flush(): Chunk[] {
+    return this.inner.flush().map(joined);
   }
 }
+
+const joined = (c: PartsChunk): Chunk => ({ start: c.start, end: c.end, data: joinParts(c.parts) });
 
 /** Async form: yields rechunked chunks as soon as they are complete. */
 export async function* rechunk(source: AsyncIterable<Chunk>, layout: RecordLayout, targetSizeMb: number): AsyncGenerator<Chunk> {
   const r = new Rechunker(layout, targetSizeMb);
+  for await (const c of source) yield* r.receive(c);
+  yield* r.flush();
+}
+
+/** Async form on parts: yields rechunked chunks as lists of the input's rows (no concatenation). */
+export async function* rechunkParts(source: AsyncIterable<Chunk>, layout: RecordLayout, targetSizeMb: number): AsyncGenerator<PartsChunk> {
+  const r = new PartsRechunker(layout, targetSizeMb);
   for await (const c of source) yield* r.receive(c);
   yield* r.flush();
 }
