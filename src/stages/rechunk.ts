@@ -38,8 +38,8 @@ interface Pass extends RechunkOptions {
 /**
  * One rechunk pass (the operations manual of this stage, docs/RECHUNK.md):
  * 1. settings: the config's `rechunk` block, overridden by the runs DB's `rechunk` document, then --bypass/--deep-compare;
- * 2. runs: every run with a data folder in `rechunk.source_dir`; full passes skip runs whose every complete source
- *    dataset already has a complete copy in `rechunk.dest_dir`; --incremental goes by the ledger;
+ * 2. runs: every run with a data folder in `rechunk.source_dir`; with keep_source, full passes skip runs whose every
+ *    complete source dataset already has a complete copy in `rechunk.dest_dir`; --incremental goes by the ledger;
  * 3. per run, `max_workers` data types at a time, per data type: pick the rule (rules.ts); write the new copy in the
  *    destination's `_temp` folder (strax's rechunk rule, `max_threads` chunks compressed at a time; or a plain copy);
  *    verify it against the source (rows, bytes, time coverage, continuity, files; deep: every decompressed byte);
@@ -68,14 +68,15 @@ function rechunkPass(o: Pass): Promise<PassSummary> {
     stage: STAGE,
     previewsDryRun: true,
     listSourceRuns: async () => sourceRuns(settings.source_dir),
-    listDestinationRuns: async () => new Set(sourceRuns(settings.source_dir).filter((run) => allCopied(o, run))),
+    // Without keep_source a source dataset next to its complete copy is a swap a crash interrupted: never skipped.
+    listDestinationRuns: async () => new Set(settings.keep_source ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run)) : []),
     processRun: (run, ctx) => rechunkRun(run, o, ctx),
   };
   const { runs, bypass: _bypass, deepCompare: _deep, settings: _settings, executor: _executor, host: _host, ...pass } = o;
   return runPass(work, { ...pass, only: runs, command: STAGE });
 }
 
-/** Every complete source dataset of the run has a complete copy (only possible with keep_source, or a half-done swap). */
+/** Every complete source dataset of the run has a complete copy (with keep_source: the run is done). */
 function allCopied(o: Pass, run: number): boolean {
   const complete = runDatasets(o.settings.source_dir, run).filter((d) => d.state === 'complete');
   return complete.length > 0 && complete.every((d) => copyOf(o, d)?.state === 'complete');

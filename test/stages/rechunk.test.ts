@@ -186,6 +186,30 @@ describe('rechunk options', () => {
     await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.dest_dir is not set') });
   });
 
+  it('finishes the swap a crash interrupted: complete copy and source with no runs-DB entry; a source whose removal began', async () => {
+    const world = rechunkWorld(['target_mb: 1', 'keep_source: true']);
+    addFixture(world.source, 'records_lz4');
+    addFixture(world.source, 'records_empty_chunk_lz4');
+    await withRechunk(world, async (store, base) => {
+      for (const run of [12345, 12346]) await store.upsertRun({ number: run, name: String(run).padStart(6, '0') });
+      await runRechunk({ ...base, mode: 'full' });
+      // The states a crash leaves between the steps: 12345 between removing the old entry and adding the new one,
+      // 12346 after its source's metadata file was removed.
+      const copy = only(world.dest, 'records').find((d) => d.runId === '012345')!;
+      await store.removeData(12345, { type: 'records', location: copy.path }, { by: 'test', reason: 'crash between the two writes' });
+      const half = only(world.source).find((d) => d.runId === '012346')!;
+      fs.rmSync(half.metadataPath!);
+      const config = { ...base.config, rechunk: { ...base.config.rechunk, keep_source: false } };
+      const summary = await runRechunk({ ...base, config, mode: 'full' });
+      expect(summary.done.map((d) => d.run)).toEqual([12345, 12346]);
+      expect(fs.readdirSync(world.source)).toEqual([]);
+      const entries = (await store.getRun(12345))!.data!.filter((e) => e.type === 'records');
+      expect(entries).toEqual([expect.objectContaining({ location: copy.path, compressor: 'zstd' })]);
+      expect((await store.getRun(12346))!.data!.filter((e) => e.type === 'records')).toHaveLength(1);
+      for (const d of only(world.dest)) expect(d.state).toBe('complete');
+    });
+  });
+
   it('the rules: raw types get bz2 and the raw target, fast runs zstd, skip_types are copied, blosc is capped', async () => {
     const { pickRule } = await import('../../src/stages/rechunk/rules.js');
     const { rechunkSchema } = await import('../../src/config/schema.js');
