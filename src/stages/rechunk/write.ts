@@ -1,4 +1,5 @@
 // Write one dataset's new copy in the destination's `_temp` folder (rechunked, or copied as is), verify it, rename it.
+import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { DataExistsError } from '../../errors.js';
@@ -38,11 +39,14 @@ export async function writeCopy(src: StoredDataset, o: WriteOptions): Promise<St
   // An incomplete folder under the final name is not ours (ours appear complete, by rename): never overwrite it.
   if (existsSync(finalPath)) throw new DataExistsError(src.folderName, `${finalPath} (incomplete: remove it by hand once you know whose it is)`);
   try {
-    const saver = o.rule.action === 'copy' ? await copyFolder(src, tempPath) : await rechunkInto(src, o, o.rule.targetMb, o.rule.compressor);
+    // The source's rows are hashed as the rechunk reads them (the deep compare's read of the old copy).
+    const sourceHash = crypto.createHash('sha256');
+    const saver = o.rule.action === 'copy' ? await copyFolder(src, tempPath) : await rechunkInto(src, o, o.rule.targetMb, o.rule.compressor, sourceHash);
+    const sourceDigest = async () => (saver ? sourceHash.digest('hex') : rowsDigest(src, o.signal));
     o.signal.throwIfAborted();
     const temp = inspectDataset(tempPath)!;
     const problems = compareShallow(src.metadata!, temp.metadata!, tempPath);
-    if (problems.length === 0 && o.deepCompare && (await rowsDigest(src, o.signal)) !== (await rowsDigest(temp, o.signal))) {
+    if (problems.length === 0 && o.deepCompare && (await sourceDigest()) !== (await rowsDigest(temp, o.signal))) {
       problems.push('the decompressed rows differ from the source');
     }
     if (problems.length > 0) throw new VerifyError(temp.metadataPath!, `new copy does not match the source: ${problems.join('; ')}`);
@@ -69,7 +73,7 @@ async function copyFolder(src: StoredDataset, tempPath: string): Promise<undefin
  * lineage, lineage_hash, the dtype text, strax_version and unknown keys are kept; chunks and writing times are new.
  * Returns the saver still open: the `_temp` metadata lacks writing_ended until the copy is verified and closed.
  */
-async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number, compressor: CompressorName): Promise<DatasetSaver> {
+async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number, compressor: CompressorName, sourceHash: crypto.Hash): Promise<DatasetSaver> {
   const md = src.metadata!;
   const layout = layoutOf(src);
   const saver = await DatasetSaver.open(o.destRoot, {
@@ -80,7 +84,13 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   // Chunks are compressed `threads` at a time and saved in order: at most threads + 1 rechunked chunks in memory.
   const inFlight: Promise<() => Promise<unknown>>[] = [];
   const drain = async () => (await inFlight.shift()!)();
-  for await (const c of rechunkParts(readChunks(src), layout, targetMb)) {
+  async function* hashed() {
+    for await (const c of readChunks(src)) {
+      sourceHash.update(c.data);
+      yield c;
+    }
+  }
+  for await (const c of rechunkParts(hashed(), layout, targetMb)) {
     o.signal.throwIfAborted();
     // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
     const times = partsTimes(layout, c.parts);
