@@ -7,7 +7,7 @@ import { runPass, type PassOptions, type PassSummary, type RunContext, type RunO
 import { openRunStore, type RunStore } from '../rundb/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
 import { inspectDataset, type StoredDataset } from '../strax/storage/dataset.js';
-import { rawRateMbS, runDatasets, sourceRuns } from './rechunk/datasets.js';
+import { rawRateMbS, runDatasets, runDocRateMbS, sourceRuns } from './rechunk/datasets.js';
 import { pickRule, type Rule } from './rechunk/rules.js';
 import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
 import { register, removeSource } from './rechunk/swap.js';
@@ -99,7 +99,8 @@ async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOut
   const all = runDatasets(o.settings.source_dir, run);
   const writing = all.filter((d) => d.state === 'writing');
   if (writing.length) return { status: 'skipped', reason: `${writing.map((d) => d.folderName).join(', ')} still being written` };
-  const facts = { rateMbS: rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
+  const recorded = runDocRateMbS(await o.store.getRun(run));
+  const facts = { rateMbS: recorded ?? rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
   const limit = pLimit(o.settings.max_workers);
   const results = await Promise.all(all.map((src) => limit(() => oneDataset(src, o, ctx, pickRule(o.settings, src.dataType, facts, o.settings.bypass)).then(
     (line) => ({ src, line, error: undefined as unknown }),

@@ -210,6 +210,16 @@ describe('rechunk options', () => {
     });
   });
 
+  it.each([[60, 'zstd'], [10, 'bz2']] as const)('a run whose document records %d MB/s (high_rate_mb_s 50) gets %s for raw_records', async (avg, compressor) => {
+    const world = rechunkWorld(['raw_target_mb: 1']);
+    addFixture(world.source, 'raw_records_zstd');
+    await withRechunk(world, async (store, base) => {
+      await store.upsertRun({ number: 12345, name: '012345', rate: { tpc: { avg: avg - 5 }, muon_veto: { avg: 5 } } });
+      expect((await runRechunk({ ...base, mode: 'full' })).done).toHaveLength(1);
+      expect(only(world.dest)[0]!.metadata!.compressor).toBe(compressor);
+    });
+  });
+
   it('the rules: raw types get bz2 and the raw target, fast runs zstd, skip_types are copied, blosc is capped', async () => {
     const { pickRule } = await import('../../src/stages/rechunk/rules.js');
     const { rechunkSchema } = await import('../../src/config/schema.js');

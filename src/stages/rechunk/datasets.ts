@@ -42,3 +42,15 @@ export function rawRateMbS(datasets: readonly StoredDataset[], rawTypes: readonl
   if (start === undefined || end === undefined || end <= start) return 0;
   return bytes / 1e6 / (Number(end - start) / 1e9);
 }
+
+/**
+ * The run's data rate as the DAQ recorded it in the run document (restrax's source): the sum of each detector's
+ * `rate.<detector>.avg` in MB/s; undefined when the document has none.
+ */
+export function runDocRateMbS(doc: { [field: string]: unknown } | null): number | undefined {
+  const rate = doc?.rate;
+  if (!rate || typeof rate !== 'object') return undefined;
+  const avgs = Object.values(rate as Record<string, unknown>).map((d) => (d && typeof d === 'object' ? (d as { avg?: unknown }).avg : undefined));
+  const numbers = avgs.filter((a): a is number => typeof a === 'number' && Number.isFinite(a));
+  return numbers.length ? numbers.reduce((a, b) => a + b, 0) : undefined;
+}

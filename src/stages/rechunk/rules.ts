@@ -10,7 +10,7 @@ export type Rule =
   | { action: 'copy'; why: string };
 
 export interface RunFacts {
-  /** Uncompressed MB per second of run time of the run's raw data types. */
+  /** The run's data rate in MB/s: the run document's `rate.<detector>.avg` summed, else the raw data's bytes over its time span. */
   rateMbS: number;
   /** The run's rechunk failed before (this is a retry). */
   failedBefore: boolean;
