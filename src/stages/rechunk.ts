@@ -110,7 +110,7 @@ async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOut
   const failed = results.filter((r) => r.error !== undefined);
   for (const f of failed) ctx.logger.error(`${f.src.folderName}: ${errorMessage(f.error)}`);
   if (failed.length) {
-    throw new Error(`${failed.length} of ${results.length} data types failed (sources kept): ${failed.map((f) => `${f.src.dataType}: ${errorMessage(f.error)}`).join('; ')}`);
+    throw new Error(`${failed.length} of ${results.length} data types failed (their sources are kept): ${failed.map((f) => `${f.src.dataType}: ${errorMessage(f.error)}`).join('; ')}`);
   }
   const done = results.filter((r) => !r.line.startsWith('ignored'));
   if (done.length === 0) return { status: 'skipped', reason: 'no complete dataset to rechunk' };
@@ -142,5 +142,5 @@ async function oneDataset(src: StoredDataset, o: Pass, ctx: RunContext, rule: Ru
   const registered = await register({ store: o.store, run: Number(src.runId), host: o.host }, { type: src.dataType, location: src.path }, copy);
   if (!o.settings.keep_source) await removeSource(src);
   const md = copy.metadata!;
-  return `${what}: ${src.metadata!.chunks.length} → ${md.chunks.length} chunks, ${(src.sizeOnDisk / 1e6).toFixed(1)} → ${(copy.sizeOnDisk / 1e6).toFixed(1)} MB; runs DB ${registered}${o.settings.keep_source ? '; source kept' : ''}`;
+  return `${what}: ${src.metadata!.chunks.length} → ${md.chunks.length} chunks, ${(src.sizeOnDisk / 1e6).toFixed(1)} → ${(copy.sizeOnDisk / 1e6).toFixed(1)} MB; ${registered === 'no run' ? 'run not in the runs DB' : `runs DB entry ${registered}`}${o.settings.keep_source ? '; source kept' : ''}`;
 }

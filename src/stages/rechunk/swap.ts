@@ -1,6 +1,5 @@
 // After the new copy is in place: point the runs DB at it (targeted updates only), then remove the source.
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { RunStore } from '../../rundb/index.js';
 import type { DataEntry } from '../../rundb/types.js';
 import type { StoredDataset } from '../../strax/storage/dataset.js';
@@ -42,7 +41,3 @@ export async function removeSource(src: { path: string; metadataPath?: string })
   await fs.rm(src.path, { recursive: true, force: true });
 }
 
-/** The folder a copy of `src` has under `destRoot`. */
-export function copyPath(destRoot: string, folderName: string): string {
-  return path.join(destRoot, folderName);
-}
