@@ -4,6 +4,9 @@ import type { Argv } from 'yargs';
 import { ConfigError } from '../errors.js';
 import type { PassMode, PassSummary } from '../pass/index.js';
 import { parseRunList } from '../util/validate.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/index.js';
+import { openCommandContext } from './context.js';
 import type { GlobalArgs } from './global-options.js';
 
 export interface PassArgs extends GlobalArgs {
@@ -66,4 +69,34 @@ export function formatPassSummary(s: PassSummary): string {
   const planned = s.dry_run ? `, ${s.planned.length} would change (dry run)` : '';
   lines.push(`${s.stage}: ${s.done.length} done, ${s.failed.length} failed, ${s.skipped.length} skipped${planned}; last contiguous run ${s.last_contiguous_run ?? 'none'}`);
   return lines.join('\n') + '\n';
+}
+
+/** What a pass command hands its stage: config, logger, selection, --dry-run and the progress callbacks. */
+export interface PassCommandRun {
+  config: Config;
+  logger: Logger;
+  mode: PassMode;
+  runs: number[] | undefined;
+  concurrency: number | undefined;
+  dryRun: boolean | undefined;
+  onSelected: (candidates: number) => void;
+  onSettled: (summary: PassSummary) => void;
+}
+
+/** The handler body of a pass command: open the context, run the stage's pass, print the summary, set the outcome. */
+export async function runPassCommand(argv: PassArgs, stage: string, selection: PassSelection, pass: (run: PassCommandRun) => Promise<PassSummary>): Promise<void> {
+  const ctx = await openCommandContext(argv, stage);
+  const progress = passProgress(!argv.json && !argv.quiet && process.stderr.isTTY === true, stage);
+  try {
+    const summary = await pass({
+      config: ctx.config, logger: ctx.logger, mode: selection.mode, runs: selection.runs, concurrency: selection.concurrency,
+      dryRun: argv.dryRun, onSelected: progress.onSelected, onSettled: progress.onSettled,
+    });
+    progress.stop();
+    if (!argv.json && !argv.quiet) process.stdout.write(formatPassSummary(summary));
+    argv.outcome.set({ summary });
+  } finally {
+    progress.stop();
+    await ctx.close();
+  }
 }

@@ -181,6 +181,8 @@ export const migrateSchema = section({
   required_keys: z.array(z.string().min(1)).default([]),
 });
 
+const compressorName = z.enum(['blosc', 'zstd', 'lz4', 'bz2']);
+
 export const rechunkSchema = section({
   source_dir: pathOrNull(),
   dest_dir: pathOrNull(),
@@ -188,12 +190,17 @@ export const rechunkSchema = section({
   target_mb: z.number().positive().default(1500),
   blosc_max_mb: z.number().positive().default(1500),
   raw_types: z.array(z.string()).default(['raw_records', 'raw_records_*']),
-  raw_compressor: z.enum(['blosc', 'zstd', 'lz4', 'bz2']).default('bz2'),
-  compressor: z.enum(['blosc', 'zstd', 'lz4', 'bz2']).default('zstd'),
+  raw_compressor: compressorName.default('bz2'),
+  compressor: compressorName.default('zstd'),
   high_rate_mb_s: z.number().positive().default(50),
+  fast_compressor: compressorName.default('zstd'),
+  rules: z.array(z.strictObject({ data_types: z.array(z.string().min(1)).min(1), target_mb: z.number().positive().optional(), compressor: compressorName.optional() })).default([]),
+  skip_types: z.array(z.string()).default([]),
   deep_compare: z.boolean().default(true),
   bypass: z.boolean().default(false),
+  keep_source: z.boolean().default(false),
   max_workers: positiveInt().default(2),
+  max_threads: positiveInt().default(1),
 });
 
 export const cleanSchema = section({

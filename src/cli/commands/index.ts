@@ -7,6 +7,7 @@ import { fakeDaqCommand } from './fake-daq.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
+import { rechunkCommand } from './rechunk.js';
 import { straxerCommand } from './straxer.js';
 import { submitCommand } from './submit.js';
 
@@ -15,6 +16,7 @@ export const commandModules: CommandModule<any, any>[] = [
   submitCommand,
   importCommand,
   migrateCommand,
+  rechunkCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,

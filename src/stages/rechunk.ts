@@ -1,0 +1,146 @@
+// rechunk: restrax for strax data — merge small chunks, recompress, verify, swap into production, update the runs DB.
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { errorMessage } from '../errors.js';
+import { runPass, type PassOptions, type PassSummary, type RunContext, type RunOutcome, type StageWork } from '../pass/index.js';
+import { openRunStore, type RunStore } from '../rundb/index.js';
+import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
+import { inspectDataset, type StoredDataset } from '../strax/storage/dataset.js';
+import { rawRateMbS, runDatasets, runDocRateMbS, sourceRuns } from './rechunk/datasets.js';
+import { pickRule, type Rule } from './rechunk/rules.js';
+import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
+import { register, removeSource } from './rechunk/swap.js';
+import { compareShallow } from './rechunk/verify.js';
+import { writeCopy } from './rechunk/write.js';
+
+export const STAGE = 'rechunk';
+
+/** The pass harness's options (config, logger, mode, dry run, concurrency, hooks …), plus rechunk's own. */
+export interface RechunkOptions extends Omit<PassOptions, 'store' | 'only' | 'command' | 'random'> {
+  /** Default: opened from the config (and closed) by the pass. */
+  store?: RunStore;
+  /** Only these runs (named on the command line, or --process). */
+  runs?: readonly number[];
+  /** --bypass: move the data without rechunking. */
+  bypass?: boolean;
+  /** --deep-compare: compare every byte even when rechunk.deep_compare is false. */
+  deepCompare?: boolean;
+}
+
+interface Pass extends RechunkOptions {
+  store: RunStore;
+  settings: RechunkSettings;
+  executor: Executor;
+  host: string;
+}
+
+/**
+ * One rechunk pass (the operations manual of this stage, docs/RECHUNK.md):
+ * 1. settings: the config's `rechunk` block, overridden by the runs DB's `rechunk` document, then --bypass/--deep-compare;
+ * 2. runs: every run with a data folder in `rechunk.source_dir`; with keep_source, full passes skip runs whose every
+ *    complete source dataset already has a complete copy in `rechunk.dest_dir`; --incremental goes by the ledger;
+ * 3. per run, `max_workers` data types at a time, per data type: pick the rule (rules.ts); write the new copy in the
+ *    destination's `_temp` folder (strax's rechunk rule, `max_threads` chunks compressed at a time; or a plain copy);
+ *    verify it against the source (rows, bytes, time coverage, continuity, files; deep: every decompressed byte);
+ *    rename it into place; move the runs DB entry to it; remove the source (unless `keep_source`);
+ * 4. a data type that fails leaves its source untouched and fails the run (naming it); the others go on.
+ * A run interrupted anywhere is finished by the next pass: a complete copy is re-checked and the swap completed.
+ */
+export async function runRechunk(options: RechunkOptions): Promise<PassSummary> {
+  const store = options.store ?? (await openRunStore(options.config, { logger: options.logger }));
+  let executor: Executor | undefined;
+  try {
+    const settings = await rechunkSettings(options.config, store, { bypass: options.bypass, deepCompare: options.deepCompare });
+    if (settings.overridden.length) options.logger.info(`rechunk settings overridden: ${settings.overridden.join(', ')}`);
+    executor = settings.max_threads > 1 ? new WorkerExecutor(settings.max_threads, []) : new InlineExecutor(new Map(), []);
+    const host = options.config.host ?? os.hostname();
+    return await rechunkPass({ ...options, store, settings, executor, host });
+  } finally {
+    await executor?.close();
+    if (!options.store) await store.close();
+  }
+}
+
+function rechunkPass(o: Pass): Promise<PassSummary> {
+  const { settings } = o;
+  const work: StageWork = {
+    stage: STAGE,
+    previewsDryRun: true,
+    listSourceRuns: async () => sourceRuns(settings.source_dir),
+    // Without keep_source a source dataset next to its complete copy is a swap a crash interrupted: never skipped.
+    listDestinationRuns: async () => new Set(settings.keep_source ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run)) : []),
+    processRun: (run, ctx) => rechunkRun(run, o, ctx),
+  };
+  const { runs, bypass: _bypass, deepCompare: _deep, settings: _settings, executor: _executor, host: _host, ...pass } = o;
+  return runPass(work, { ...pass, only: runs, command: STAGE });
+}
+
+/** Every complete source dataset of the run has a complete copy (with keep_source: the run is done). */
+function allCopied(o: Pass, run: number): boolean {
+  const complete = runDatasets(o.settings.source_dir, run).filter((d) => d.state === 'complete');
+  return complete.length > 0 && complete.every((d) => copyOf(o, d)?.state === 'complete');
+}
+
+function copyOf(o: Pass, src: StoredDataset): StoredDataset | undefined {
+  return inspectDatasetIfAny(path.join(o.settings.dest_dir, src.folderName));
+}
+
+function inspectDatasetIfAny(folder: string): StoredDataset | undefined {
+  try {
+    return inspectDataset(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOutcome> {
+  const all = runDatasets(o.settings.source_dir, run);
+  const writing = all.filter((d) => d.state === 'writing');
+  if (writing.length) return { status: 'skipped', reason: `${writing.map((d) => d.folderName).join(', ')} still being written` };
+  const recorded = runDocRateMbS(await o.store.getRun(run));
+  const facts = { rateMbS: recorded ?? rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
+  const limit = pLimit(o.settings.max_workers);
+  const results = await Promise.all(all.map((src) => limit(() => oneDataset(src, o, ctx, pickRule(o.settings, src.dataType, facts, o.settings.bypass)).then(
+    (line) => ({ src, line, error: undefined as unknown }),
+    (error: unknown) => ({ src, line: '', error }),
+  ))));
+  for (const r of results) if (r.line) ctx.logger.info(`${r.src.folderName}: ${r.line}`);
+  const failed = results.filter((r) => r.error !== undefined);
+  for (const f of failed) ctx.logger.error(`${f.src.folderName}: ${errorMessage(f.error)}`);
+  if (failed.length) {
+    throw new Error(`${failed.length} of ${results.length} data types failed (their sources are kept): ${failed.map((f) => `${f.src.dataType}: ${errorMessage(f.error)}`).join('; ')}`);
+  }
+  const done = results.filter((r) => !r.line.startsWith('ignored'));
+  if (done.length === 0) return { status: 'skipped', reason: 'no complete dataset to rechunk' };
+  return { status: 'done', detail: `${ctx.dryRun ? 'would rechunk ' : ''}${done.length} data types to ${o.settings.dest_dir}` };
+}
+
+/** One data type: write + verify + rename (unless a complete copy is there), register, remove the source. Returns a log line. */
+async function oneDataset(src: StoredDataset, o: Pass, ctx: RunContext, rule: Rule): Promise<string> {
+  const existing = copyOf(o, src);
+  const copied = existing?.state === 'complete' ? existing : undefined;
+  const what = rule.action === 'copy' ? `copy (${rule.why})` : `${rule.compressor}, ${rule.targetMb} MB chunks (${rule.why})`;
+  if (src.state !== 'complete') {
+    // A source whose removal was interrupted (the copy is complete), or data that is not ours to judge.
+    if (!copied) return `ignored: ${src.state}${src.reason ? ` (${src.reason})` : ''}`;
+    if (ctx.dryRun) return `would finish the swap to ${copied.path}`;
+    await register({ store: o.store, run: Number(src.runId), host: o.host }, { type: src.dataType, location: src.path }, copied);
+    await removeSource(src);
+    return `finished an interrupted swap to ${copied.path}`;
+  }
+  if (ctx.dryRun) return `would ${copied ? 'swap to the existing copy' : 'write'} ${what}`;
+  let copy: StoredDataset;
+  if (copied) {
+    const problems = compareShallow(src.metadata!, copied.metadata!, copied.path);
+    if (problems.length) throw new Error(`${copied.path} exists and does not match the source: ${problems.join('; ')}; remove it or the source`);
+    copy = copied;
+  } else {
+    copy = await writeCopy(src, { destRoot: o.settings.dest_dir, rule, deepCompare: o.settings.deep_compare, executor: o.executor, threads: o.settings.max_threads, signal: ctx.signal });
+  }
+  const registered = await register({ store: o.store, run: Number(src.runId), host: o.host }, { type: src.dataType, location: src.path }, copy);
+  if (!o.settings.keep_source) await removeSource(src);
+  const md = copy.metadata!;
+  return `${what}: ${src.metadata!.chunks.length} → ${md.chunks.length} chunks, ${(src.sizeOnDisk / 1e6).toFixed(1)} → ${(copy.sizeOnDisk / 1e6).toFixed(1)} MB; ${registered === 'no run' ? 'run not in the runs DB' : `runs DB entry ${registered}`}${o.settings.keep_source ? '; source kept' : ''}`;
+}

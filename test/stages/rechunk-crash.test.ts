@@ -1,0 +1,105 @@
+// SIGKILL a real `daqflow rechunk` process at random moments: every dataset always has exactly one complete copy
+// it can be read from (source or new), the runs DB lists at most one copy, and it points at a complete one.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { openRunStore } from '../../src/rundb/index.js';
+import { DataDirectory } from '../../src/strax/storage/data-directory.js';
+import { inspectDataset } from '../../src/strax/storage/dataset.js';
+import { startCli, waitFor } from './import-helpers.js';
+import { rechunkWorld, writeDaqflowDataset, type RechunkWorld } from './rechunk-helpers.js';
+
+const TYPES = ['raw_records', 'records', 'records_he'];
+const KILLS = 30;
+
+async function freshWorld(): Promise<{ world: RechunkWorld; rows: Map<string, Buffer> }> {
+  const world = rechunkWorld(['target_mb: 0.3', 'raw_target_mb: 0.4', 'max_workers: 2', 'max_threads: 2', 'deep_compare: true']);
+  fs.appendFileSync(world.configFile, 'pass:\n  lock_stale_s: 2\n  lock_update_s: 1\n');
+  const rows = new Map<string, Buffer>();
+  const { config } = loadConfig({ configPath: world.configFile, env: {} });
+  const store = await openRunStore(config);
+  await store.upsertRun({ number: 7, name: '000007' });
+  for (const [i, dataType] of TYPES.entries()) {
+    const written = await writeDaqflowDataset(world.source, { runId: '000007', dataType, rows: 6000, rowsPerChunk: 150, seed: i + 1 });
+    rows.set(dataType, Buffer.from(written.rows));
+    const ds = new DataDirectory(world.source).list({ dataType })[0]!;
+    await store.addData(7, { type: dataType, host: 'test-host', location: ds.path, compressor: 'lz4' });
+  }
+  await store.addData(7, { type: 'records', host: 'tape', location: 'rucio://x', note: 'not ours' });
+  await store.close();
+  return { world, rows };
+}
+
+/** The invariants that must hold whenever no rechunk process is running. */
+async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, seen?: Map<string, number>): Promise<{ finished: boolean }> {
+  const { config } = loadConfig({ configPath: world.configFile, env: {} });
+  const store = await openRunStore(config);
+  const doc = (await store.getRun(7))!;
+  await store.close();
+  let finished = true;
+  for (const dataType of TYPES) {
+    const complete = [world.source, world.dest]
+      .flatMap((root) => new DataDirectory(root).list({ dataType }))
+      .filter((d) => d.state === 'complete');
+    expect([dataType, complete.length >= 1]).toEqual([dataType, true]);
+    // Whichever copy is complete holds the original rows.
+    for (const d of complete) expect(Buffer.from(await new DataDirectory(path.dirname(d.path)).readAll(d)).equals(rows.get(dataType)!)).toBe(true);
+    const entries = (doc.data ?? []).filter((e) => e.type === dataType && e.host === 'test-host');
+    expect([dataType, entries.length <= 1]).toEqual([dataType, true]);
+    for (const e of entries) expect([dataType, e.location, inspectDataset(e.location)?.state]).toEqual([dataType, e.location, 'complete']);
+    const where = complete.map((d) => (d.path.startsWith(world.dest) ? 'new' : 'old')).sort().join('+');
+    const leftovers = fs.readdirSync(world.dest).some((n) => n.startsWith(`000007-${dataType}-`) && n.endsWith('_temp')) ? ', _temp' : '';
+    const state = `${where}${leftovers}, ${entries.length ? (entries[0]!.location.startsWith(world.dest) ? 'entry→new' : 'entry→old') : 'no entry'}`;
+    seen?.set(state, (seen.get(state) ?? 0) + 1);
+    const done = complete.length === 1 && complete[0]!.path.startsWith(world.dest) && entries.length === 1 && entries[0]!.location === complete[0]!.path;
+    if (!done || fs.existsSync(path.join(world.source, complete[0]!.folderName))) finished = false;
+  }
+  expect(doc.data!.filter((e) => e.host === 'tape')).toEqual([expect.objectContaining({ location: 'rucio://x', note: 'not ours' })]);
+  return { finished };
+}
+
+/** Wait until the killed holder's lock is older than the stale period, so the next pass takes it over. */
+async function waitLockStale(world: RechunkWorld): Promise<void> {
+  const lock = path.join(world.dir, 'work', 'locks', 'rechunk.lock');
+  await waitFor(() => {
+    const m = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+    return m === undefined || Date.now() - m > 2_300;
+  }, 'the dead pass\'s lock to become stale');
+}
+
+describe('rechunk under SIGKILL', () => {
+  it(`${KILLS} kills at random moments: always one complete copy per dataset, never two registered; the next pass finishes`, async () => {
+    let { world, rows } = await freshWorld();
+    // How long a whole pass takes here, so the kills spread over it (the checks do not depend on where they land).
+    const t0 = Date.now();
+    const whole = await startCli(['rechunk', '--config', world.configFile]).done;
+    expect(whole.code, whole.stderr).toBe(0);
+    expect((await checkInvariants(world, rows)).finished).toBe(true);
+    const span = Date.now() - t0;
+    ({ world, rows } = await freshWorld());
+    let kills = 0;
+    // Where the kills landed, per data type (informational: which states occur depends on the machine's speed).
+    const seen = new Map<string, number>();
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    while (kills < KILLS) {
+      const pass = startCli(['rechunk', '--config', world.configFile]);
+      const delay = 150 + rand() * span;
+      const timer = setTimeout(() => pass.child.kill('SIGKILL'), delay);
+      const result = await pass.done;
+      clearTimeout(timer);
+      if (result.code === null) kills++;
+      else expect([result.code, result.stderr]).toEqual([0, expect.any(String)]);
+      const { finished } = await checkInvariants(world, rows, result.code === null ? seen : undefined);
+      if (result.code === null) await waitLockStale(world);
+      if (finished) ({ world, rows } = await freshWorld());
+    }
+    console.info(`rechunk SIGKILL states seen (per data type): ${[...seen].map(([k, n]) => `${k}: ${n}`).join('; ')}`);
+    // The last world, whatever state the kills left it in, is finished by one more pass.
+    const last = await startCli(['rechunk', '--config', world.configFile]).done;
+    expect(last.code, last.stderr).toBe(0);
+    expect((await checkInvariants(world, rows)).finished).toBe(true);
+    expect(fs.readdirSync(world.dest).filter((n) => n.endsWith('_temp'))).toEqual([]);
+  }, 900_000);
+});
