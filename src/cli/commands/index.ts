@@ -1,5 +1,6 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
+import { autoProcessCommand } from './auto-process.js';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { dbCommand } from './db.js';
@@ -12,6 +13,7 @@ import { submitCommand } from './submit.js';
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
+  autoProcessCommand,
   importCommand,
   fakeDaqCommand,
   dataCommand,

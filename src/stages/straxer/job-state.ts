@@ -21,12 +21,23 @@ export interface JobStateRecorder {
  * The runs DB is where the submitter and later passes look, but it is not needed to process data:
  * if it cannot be reached the job warns and carries on, and the scheduler's record decides later.
  */
-export function jobStateRecorder(config: Config, run: number, logger: Logger, lazy: LazyStore, now: () => Date = () => new Date()): JobStateRecorder {
+export function jobStateRecorder(
+  config: Config,
+  run: number,
+  logger: Logger,
+  lazy: LazyStore,
+  now: () => Date = () => new Date(),
+  /** The claim that owns the run (`--claim`, set by submit): a newer claim's state is never overwritten. */
+  claimId?: string,
+): JobStateRecorder {
   const job = process.env.SLURM_JOB_ID ?? process.env.PBS_JOBID ?? process.env.DAQFLOW_JOB_ID ?? null;
   const update = async (what: string, set: Record<string, unknown>): Promise<void> => {
     try {
-      const doc = await (await lazy.get()).updateStage(run, STAGE, { set, expect: MINE });
-      if (doc === null) logger.warn(`runs DB: run ${run} is not submitted/running there; its ${what} state was not recorded`);
+      const doc = await (await lazy.get()).updateStage(run, STAGE, { set, expect: MINE, ...(claimId ? { expectClaimId: claimId } : {}) });
+      if (doc === null) {
+        const owner = claimId ? ' under this job\'s claim (a newer submission owns it)' : '';
+        logger.warn(`runs DB: run ${run} is not submitted/running there${owner}; its ${what} state was not recorded`);
+      }
     } catch (error) {
       logger.warn(`runs DB: could not record run ${run} as ${what} (${errorMessage(error)}); the scheduler's record will decide`);
     }
