@@ -1,4 +1,6 @@
 // Shared setup of the auto-process tests: a work dir with the local scheduler, fast retries, and runs in the runs DB.
+import fs from 'node:fs';
+import path from 'node:path';
 import { configFromObject } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { openRunStore, stageOf, type RunStore, type RunUpsert, type StageState } from '../../src/rundb/index.js';
@@ -18,19 +20,20 @@ export const FAST_RETRY = { base_delay_s: 0.1, jitter_min: 1, jitter_max: 2, fac
 
 export async function autoSetup(extra: Record<string, unknown> = {}, daqflowCommand: string[] = ['true'], dir = makeTmpDir()): Promise<AutoSetup> {
   const { auto_process: ap, scheduler, ...rest } = extra as { auto_process?: object; scheduler?: object };
-  const { config } = configFromObject(
-    {
-      work_dir: 'work', retry: FAST_RETRY,
-      scheduler: { kind: 'local', daqflow_command: daqflowCommand, poll_interval_s: 1, ...scheduler },
-      auto_process: { min_free_disk_fraction: 0, ...ap },
-      ...rest,
-    },
-    { baseDir: dir, cwd: dir },
-  );
+  const object = {
+    work_dir: 'work', retry: FAST_RETRY,
+    scheduler: { kind: 'local', daqflow_command: daqflowCommand, poll_interval_s: 1, ...scheduler },
+    auto_process: { min_free_disk_fraction: 0, ...ap },
+    ...rest,
+  };
+  // Jobs load the same settings (retry times, paths) from this file.
+  const configFile = path.join(dir, 'config.yaml');
+  fs.writeFileSync(configFile, JSON.stringify(object));
+  const { config } = configFromObject(object, { baseDir: dir, cwd: dir });
   const store = await openRunStore(config);
   return {
     dir, config, store,
-    pass: (over = {}) => runAutoProcess({ config, configFile: null, logger: memoryLogger(), store, handleSignals: false, ...over }),
+    pass: (over = {}) => runAutoProcess({ config, configFile, logger: memoryLogger(), store, handleSignals: false, ...over }),
     state: async (run) => {
       const doc = await store.getRun(run);
       return doc ? stageOf(doc, store.stateField, 'process') : undefined;

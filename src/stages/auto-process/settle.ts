@@ -50,7 +50,9 @@ export async function settleFollowed(f: Followed, deps: SettleDeps): Promise<Run
       reason = `${f.status!.state}: ${reason}`;
       if (!deps.dryRun) await deps.store.updateStage(f.doc.number, PROCESS, { set: { reason, exit_code: f.status!.exitCode ?? null }, expect: ['failed'], ...owner });
     }
-    throw new JobFailedError(`${job} failed (failure ${s.n_failures ?? '?'} of the run): ${reason}`);
+    const n = s.n_failures ?? 0;
+    if (n >= deps.config.auto_process.max_failures) gaveUp(f.doc.number, n, deps);
+    throw new JobFailedError(`${job} failed (failure ${n} of the run): ${reason}`);
   }
   if (IN_FLIGHT.includes(s.state)) {
     const gone = vanished(f, deps.now(), deps.config.auto_process.running_timeout_s);
@@ -74,14 +76,17 @@ async function fail(f: Followed, reason: string, expect: ProcessState[], owner: 
     });
     if (!recorded) throw new JobFailedError(`${reason} (not recorded: the run changed meanwhile)`);
   }
-  if (decision.gaveUp) {
-    deps.gaveUp.push(run);
-    deps.logger.error(`run ${formatRunId(run)} failed ${decision.nFailures} times: giving up, left for a person (daqflow runs retry ${formatRunId(run)})`, {
-      event: 'auto-process.gave-up',
-    });
-  }
+  if (decision.gaveUp) gaveUp(run, decision.nFailures, deps);
   const next = decision.gaveUp ? 'giving up' : `next retry ${decision.nextRetry!.toISOString()}`;
   throw new JobFailedError(`${reason} (failure ${decision.nFailures}, ${next})`);
+}
+
+/** The notification event of a run the policy gave up on: an error line with `event`, and the summary's gave_up list. */
+function gaveUp(run: number, nFailures: number, deps: SettleDeps): void {
+  deps.gaveUp.push(run);
+  deps.logger.error(`run ${formatRunId(run)} failed ${nFailures} times: giving up, left for a person (daqflow runs retry ${formatRunId(run)})`, {
+    event: 'auto-process.gave-up',
+  });
 }
 
 function changedMeanwhile(state: ProcessState): RunOutcome {
