@@ -8,12 +8,14 @@ import { fakeDaqCommand } from './fake-daq.js';
 import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { straxerCommand } from './straxer.js';
+import { runsCommand } from './runs.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
   straxerCommand,
   submitCommand,
   autoProcessCommand,
+  runsCommand,
   importCommand,
   fakeDaqCommand,
   dataCommand,
