@@ -10,7 +10,7 @@ interface AutoProcessArgs extends GlobalArgs {
 
 export const autoProcessCommand: CommandModule<GlobalArgs, AutoProcessArgs> = {
   command: 'auto-process',
-  describe: 'One pass of automatic processing: recover, follow jobs, verify output, retry, submit new runs (for cron)',
+  describe: 'One auto-processing pass (cron): recover, follow jobs, retry, submit',
   builder: (y) =>
     y
       .option('retry-failed', { type: 'boolean', default: false, describe: 'Submit only failed runs, whatever their retry time (below auto_process.max_failures)' })
