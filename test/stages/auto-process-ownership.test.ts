@@ -7,7 +7,7 @@ import { runCli } from '../cli/run-cli.js';
 import { autoSetup, endedRuns } from './auto-process-helpers.js';
 
 describe('job ownership (straxer --job-state --claim)', () => {
-  it('a job of an older claim cannot change the state of a newer one; the owning job can', async () => {
+  it('a job of an older claim neither processes the run nor changes the state of a newer claim; the owning job does', async () => {
     const s = await autoSetup({}, []);
     try {
       await s.store.upsertRuns(endedRuns([99]));
@@ -20,8 +20,9 @@ describe('job ownership (straxer --job-state --claim)', () => {
       const cfg = ['--config', `${s.dir}/config.yaml`];
       // Run 99 has no live data: straxer fails at once and records that failure if the run is its own.
       const stale = runCli(['straxer', '000099', '--target', 'peaks', '--job-state', '--claim', oldClaim, ...cfg], { cwd: s.dir });
-      expect(stale.code).not.toBe(0);
-      expect(stale.stderr).toMatch(/a newer submission owns it/);
+      // It does not even start: its claim no longer owns the run (exit 75, like a busy lock).
+      expect(stale.code).toBe(75);
+      expect(stale.stderr).toMatch(/this job's claim no longer owns the run/);
       expect([(await s.state(99))?.state, (await s.state(99))?.job_id]).toEqual(['submitted', 'new-job']);
       const owner = runCli(['straxer', '000099', '--target', 'peaks', '--job-state', '--claim', newClaim, ...cfg], { cwd: s.dir });
       expect(owner.code).not.toBe(0);
