@@ -92,7 +92,7 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
         const recovered = await recover(store, config, { host, state: 'pass', targets, disk, dryRun: options.dryRun ?? false, now: now(), logger });
         extra.released = recovered.released;
         extra.dead_hosts = recovered.deadHosts;
-        followed = await followAll(store, timed.scheduler, (await inFlight(store)).values());
+        followed = await followAll(store, timed.scheduler, (await inFlight(store)).values(), new Set([host, ...recovered.deadHosts]));
         plan = await planSubmission({ ...options, store, scheduler: timed.scheduler, host, now: now(), disk, followed, extra });
         thisPass.push(...new Set([...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()]));
         return thisPass;

@@ -41,13 +41,16 @@ export function storedRef(state: StageState): JobRef | null {
   };
 }
 
-/** One status call for every job of this scheduler; runs of another scheduler get no status. */
-export async function followAll(store: RunStore, scheduler: Scheduler, docs: Iterable<RunDoc>): Promise<Map<number, Followed>> {
+/**
+ * One status call for every job of this scheduler that this host follows: the runs it submitted (`submitted_by`, else
+ * the recorded host) and those of hosts found dead. Runs of another scheduler get no status.
+ */
+export async function followAll(store: RunStore, scheduler: Scheduler, docs: Iterable<RunDoc>, owners: ReadonlySet<string>): Promise<Map<number, Followed>> {
   const out = new Map<number, Followed>();
   const refs: JobRef[] = [];
   for (const doc of docs) {
     const state = stageOf(doc, store.stateField, PROCESS);
-    if (!state) continue;
+    if (!state || !owners.has(String(state.submitted_by ?? state.host))) continue;
     out.set(doc.number, { doc, state });
     const ref = storedRef(state);
     if (ref && ref.scheduler === scheduler.name && IN_FLIGHT.concat(['failed']).includes(state.state)) refs.push(ref);

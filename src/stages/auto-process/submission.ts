@@ -57,22 +57,27 @@ export async function planSubmission(input: SubmissionInput): Promise<Submission
     return plan;
   }
   const want = Math.min(extra.free_slots, config.auto_process.max_submit_per_pass);
-  const eligible = await eligibleRuns(store, config, { now: input.now, retryFailed: input.retryFailed ?? false, want });
+  // More candidates than slots: runs another host claims first are passed over and the next ones taken.
+  const eligible = await eligibleRuns(store, config, { now: input.now, retryFailed: input.retryFailed ?? false, want: want * 3 });
   const groups = new Map<number, { degraded: Degraded; runs: Planned[] }>();
+  let taken = 0;
   for (const doc of eligible) {
+    if (taken >= want) break;
     const state = stageOf(doc, store.stateField, PROCESS);
     const degraded = degradeFor(config, state?.n_failures ?? 0);
     if (input.dryRun) {
       plan.wouldSubmit.set(doc.number, degraded.targets);
+      taken++;
       continue;
     }
     const previous = state?.state ?? 'pending';
     const claimed = await store.claimRun(doc.number, PROCESS, {
       from: [previous], to: 'claimed', host: input.host, dueBy: input.retryFailed ? undefined : input.now,
       // A new claim starts without the previous job's fields, so recovery never mistakes it for a submitted one.
-      set: { job_id: null, targets: degraded.targets },
+      set: { job_id: null, targets: degraded.targets, submitted_by: input.host },
     });
     if (!claimed) continue;
+    taken++;
     const group = groups.get(degraded.step) ?? { degraded, runs: [] };
     group.runs.push({ run: doc.number, previous, sets: [], claimId: claimIdOf(store, claimed) });
     groups.set(degraded.step, group);
