@@ -132,9 +132,9 @@ describe('auto-process', () => {
   });
 
   it('a job the scheduler does not know and that left no status file counts as failed ("vanished"), never as done', async () => {
-    const s = await setup({ auto_process: { running_timeout_s: 60 } });
+    const s = await setup({ host: 'me', auto_process: { running_timeout_s: 60 } });
     await s.store.upsertRuns(endedRuns([60]));
-    const claimed = await s.store.claimRun(60, 'process', { from: ['pending'], to: 'claimed', host: 'h' });
+    const claimed = await s.store.claimRun(60, 'process', { from: ['pending'], to: 'claimed', host: 'me' });
     expect(claimed).not.toBeNull();
     await s.store.updateStage(60, 'process', {
       set: { state: 'submitted', scheduler: 'local', job_id: '2147480000', targets: ['event_info'], status_file: path.join(s.dir, 'nope.status'), submitted_at: new Date() },
