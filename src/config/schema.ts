@@ -127,6 +127,14 @@ export const autoProcessSchema = section({
   dead_host_s: positiveInt().default(300),
   heartbeat_s: positiveInt().default(10),
   min_free_disk_fraction: z.number().min(0).max(1).default(0.05),
+  max_submit_per_pass: positiveInt().default(50),
+  targets: z.array(z.string().min(1)).nullable().default(null),
+  fallback_targets: z.array(z.string().min(1)).min(1).default(['peak_basics', 'raw_records']),
+  order: z.enum(['newest', 'oldest']).default('newest'),
+  hold_tag: z.string().min(1).default('hold'),
+  require_end: z.boolean().default(true),
+  pause_file: z.string().min(1).default('PAUSE'),
+  coverage_tolerance_s: nonNegative().default(5),
   degrade: z
     .array(
       z.strictObject({

@@ -35,6 +35,8 @@ export interface StraxerOptions {
   recordInRunsDb?: boolean;
   /** This is a batch job: record running → done | failed for the run in the runs DB (`--job-state`). */
   jobState?: boolean;
+  /** With jobState: the claim id that owns the run (set by submit); updates of a run claimed anew are refused. */
+  claimId?: string;
   /** Another straxer holds the run's lock: wait for it instead of exiting 75. */
   wait?: boolean;
   /** Process the run while the DAQ writes it, waiting for ready chunks until THE_END. */
@@ -105,7 +107,7 @@ async function takeRunLock(o: StraxerOptions, signal: AbortSignal): Promise<Stag
 async function straxerWithRunsDb(o: StraxerOptions, signal: AbortSignal): Promise<StraxerSummary> {
   const store = lazyStore(o.config, o.logger);
   const recorder = o.recordInRunsDb === false ? undefined : runsDbRecorder(o.config, o.run, o.logger, store);
-  const jobState = o.jobState ? jobStateRecorder(o.config, Number(o.run), o.logger, store) : undefined;
+  const jobState = o.jobState ? jobStateRecorder(o.config, Number(o.run), o.logger, store, undefined, o.claimId) : undefined;
   const user = o.onProductSaved;
   try {
     await jobState?.start();

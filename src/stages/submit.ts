@@ -10,7 +10,7 @@ import { closeSummary, emptySummary, type PassSummary } from '../pass/summary.js
 import { formatRunId, validateTarget } from '../util/validate.js';
 import type { LineageHashOf } from './submit/existing-output.js';
 import { straxerJobCommand } from './submit/job-command.js';
-import { STAGE, planRuns, type Planned } from './submit/plan.js';
+import { STAGE, claimIdOf, planRuns, type Planned } from './submit/plan.js';
 import { waitAndRecord } from './submit/record-outcomes.js';
 
 export const OUTPUT_EXISTS_MODES = ['raise', 'overwrite', 'associate', 'add'] as const;
@@ -110,11 +110,15 @@ export async function runSubmit(options: SubmitOptions): Promise<SubmitSummary> 
   }
 }
 
-function buildSpecs(options: SubmitOptions, planned: Planned[], targets: string[]): JobSpec[] {
+/** The part of submit's options a job spec needs (auto-process builds its own). */
+export type SpecOptions = Pick<SubmitOptions, 'config' | 'configFile' | 'sets' | 'resources' | 'array'>;
+
+export function buildSpecs(options: SpecOptions, planned: Planned[], targets: readonly string[]): JobSpec[] {
   const { config } = options;
   // Without a config file the job must still find this work dir, wherever the scheduler starts it.
   const baseSets = [...(options.sets ?? []), ...(options.configFile ? [] : [`work_dir=${workPaths(config).workDir}`])];
-  const command = (p: Planned) => straxerJobCommand(config, { run: p.run, targets, configFile: options.configFile, sets: [...baseSets, ...p.sets] });
+  const command = (p: Planned) =>
+    straxerJobCommand(config, { run: p.run, targets, configFile: options.configFile, sets: [...baseSets, ...p.sets], claimId: p.claimId });
   const resources = Object.fromEntries(Object.entries(options.resources ?? {}).filter(([, v]) => v !== undefined && v !== null));
   // glibc keeps freed chunk buffers in per-thread arenas; with this threshold they go back to the system, which keeps
   // a 2-worker straxer near its memory budget on long runs (measured in docs/ENGINE.md). It must be set before start.
@@ -143,16 +147,25 @@ async function claimAll(store: RunStore, planned: Planned[], host: string, summa
     const from: ProcessState[] = force ? ['pending', 'failed', 'done', 'claimed', 'submitted', 'running'] : ['pending', 'failed', 'done'];
     const claimed = await store.claimRun(p.run, STAGE, { from, to: 'claimed', host });
     if (!claimed) summary.skipped.push({ run: p.run, reason: 'claimed by another host or pass first' });
+    else p.claimId = claimIdOf(store, claimed);
   }
 }
 
-async function submitClaimed(
-  options: SubmitOptions,
+/** What submitClaimed reports into: submit's summary, or auto-process's. */
+export type SubmitReport = Pick<SubmitSummary, 'job_ids' | 'submitted' | 'pending'>;
+
+/**
+ * Submit claimed runs and record job id, task and log paths per run. Each run's job carries its claim id and the
+ * record is guarded by it: a newer claim (a --force resubmit) is never overwritten, and a job that already moved its
+ * run to running or done keeps that state while its job id and log paths are still recorded.
+ */
+export async function submitClaimed(
+  options: SpecOptions,
   scheduler: Scheduler,
   store: RunStore,
   claimed: Planned[],
-  targets: string[],
-  summary: SubmitSummary,
+  targets: readonly string[],
+  summary: SubmitReport,
   logger: Logger,
 ): Promise<JobRef[]> {
   if (claimed.length === 0) return [];
@@ -168,7 +181,7 @@ async function submitClaimed(
     } catch (error) {
       // Nothing may stay recorded as claimed for a job that does not exist.
       for (const p of claimed.slice(offset - group.length)) {
-        await store.updateStage(p.run, STAGE, { set: { state: p.previous, reason: `submit failed: ${errorMessage(error)}` }, expect: ['claimed'] });
+        await store.updateStage(p.run, STAGE, { set: { state: p.previous, reason: `submit failed: ${errorMessage(error)}` }, expect: ['claimed'], expectClaimId: p.claimId });
       }
       throw error;
     }
@@ -177,14 +190,14 @@ async function submitClaimed(
     const tasks = ref.tasks ?? [ref];
     for (const [i, p] of group.entries()) {
       const task = tasks[i]!;
-      await store.updateStage(p.run, STAGE, {
-        set: {
-          state: 'submitted', scheduler: scheduler.name, job_id: refKey(task), array_task: task.arrayTaskId ?? null, targets,
-          stdout: task.logPaths.stdout, stderr: task.logPaths.stderr, status_file: task.statusFile ?? null, script: task.script ?? null,
-          reason: null,
-        },
-        expect: ['claimed'],
-      });
+      const job = {
+        scheduler: scheduler.name, job_id: refKey(task), array_task: task.arrayTaskId ?? null, targets: [...targets],
+        stdout: task.logPaths.stdout, stderr: task.logPaths.stderr, status_file: task.statusFile ?? null, script: task.script ?? null,
+        walltime_min: task.walltimeMin ?? null, submitted_at: new Date(),
+      };
+      const recorded = await store.updateStage(p.run, STAGE, { set: { ...job, state: 'submitted', reason: null }, expect: ['claimed'], expectClaimId: p.claimId });
+      // The job was faster than this write: it owns the run already (running, done or failed); keep its state.
+      if (!recorded && p.claimId) await store.updateStage(p.run, STAGE, { set: job, expectClaimId: p.claimId });
       summary.submitted.push({ run: p.run, job_id: ref.jobId, array_task: task.arrayTaskId ?? null, stdout: task.logPaths.stdout, stderr: task.logPaths.stderr });
       summary.pending.push({ run: p.run, duration_s: 0, reason: `submitted as ${scheduler.name} job ${refKey(task)}` });
     }

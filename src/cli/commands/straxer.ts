@@ -16,6 +16,7 @@ interface StraxerArgs extends GlobalArgs {
   fromScratch: boolean;
   listTargets: boolean;
   jobState: boolean;
+  claim?: string;
   wait: boolean;
   follow: boolean;
   followTimeout: number;
@@ -35,6 +36,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
       .option('from-scratch', { type: 'boolean', default: false, describe: 'Ignore stored data and recompute everything' })
       .option('list-targets', { type: 'boolean', default: false, describe: 'List the data types that can be produced' })
       .option('job-state', { type: 'boolean', default: false, describe: 'Batch jobs (set by submit): record running → done | failed in the runs DB' })
+      .option('claim', { type: 'string', describe: 'With --job-state (set by submit): the claim id that owns the run; a newer claim is never overwritten' })
       .option('wait', { type: 'boolean', default: false, describe: 'If another straxer is processing this run, wait for it (default: exit 75 naming it)' })
       .option('follow', { type: 'boolean', default: false, describe: 'Process the run while the DAQ writes it: wait for ready chunks until THE_END' })
       .option('follow-timeout', { type: 'number', default: 300, describe: '--follow: give up when no chunk became ready for this many seconds' })
@@ -68,7 +70,7 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
         summary = await runStraxer({
           run, targets: argv.target ?? ctx.config.processing.targets, config: ctx.config, logger: ctx.logger,
           storageDir: argv.storage, liveDir: argv.live, workers: argv.workers, pluginOptions, fromScratch: argv.fromScratch,
-          onProgress: progress.update, jobState: argv.jobState, wait: argv.wait, follow: argv.follow, followTimeoutS: argv.followTimeout,
+          onProgress: progress.update, jobState: argv.jobState, claimId: validateClaimId(argv.claim), wait: argv.wait, follow: argv.follow, followTimeoutS: argv.followTimeout,
         });
       } finally {
         progress.stop();
@@ -80,3 +82,10 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
     }
   },
 };
+
+/** A claim id is what the runs DB generated (a UUID); anything else on the command line is a usage error. */
+function validateClaimId(claim: string | undefined): string | undefined {
+  if (claim === undefined) return undefined;
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(claim)) throw new ConfigError(`--claim must be a claim id (letters, digits, -), got ${JSON.stringify(claim)}`, { context: { option: 'claim' } });
+  return claim;
+}

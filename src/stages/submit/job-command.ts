@@ -17,6 +17,8 @@ export interface StraxerJobArgs {
   configFile: string | null;
   /** `--set` overrides the job must see too (the submitter's, plus e.g. an `add` storage dir). */
   sets: readonly string[];
+  /** The claim that owns the run: the job's state updates are guarded by it (`straxer --claim`). */
+  claimId?: string;
 }
 
 export function straxerJobCommand(config: Config, args: StraxerJobArgs): string[] {
@@ -28,6 +30,7 @@ export function straxerJobCommand(config: Config, args: StraxerJobArgs): string[
     ...args.targets,
     // The job records running → done | failed in the runs DB itself, so the state is right even if nobody polls.
     '--job-state',
+    ...(args.claimId ? ['--claim', args.claimId] : []),
     ...(args.configFile ? ['--config', args.configFile] : []),
     ...args.sets.flatMap((s) => ['--set', s]),
   ];

@@ -1,6 +1,6 @@
 // submit, step 2: what to do with each requested run — skip it, adopt existing output, or plan a job for it.
 import { workPaths } from '../../config/resolve-paths.js';
-import { stageOf, type ProcessState, type RunStore } from '../../rundb/index.js';
+import { stageOf, type ProcessState, type RunDoc, type RunStore } from '../../rundb/index.js';
 import { formatRunId } from '../../util/validate.js';
 import type { SubmitOptions, SubmitSummary } from '../submit.js';
 import { existingOutput, nextAddDir } from './existing-output.js';
@@ -14,6 +14,14 @@ export interface Planned {
   previous: ProcessState;
   /** Extra `--set`s for this run's job (output_exists_mode overwrite/add). */
   sets: string[];
+  /** The claim this submission holds (set once claimed); the job guards every state update with it. */
+  claimId?: string;
+}
+
+/** The claim_id a claim wrote into the run's stage state. */
+export function claimIdOf(store: RunStore, claimed: RunDoc): string | undefined {
+  const id = stageOf(claimed, store.stateField, STAGE)?.claim_id;
+  return typeof id === 'string' ? id : undefined;
 }
 
 /** Decide per run: skip (in flight, abandoned), associate existing output, or plan a job. Writes nothing except `associate`. */

@@ -1,0 +1,177 @@
+// auto-process through the real local scheduler and the embedded runs DB: selection, limits, recovery, failures.
+// The job payload is set with scheduler.daqflow_command, so these tests do not run the engine
+// (test/stages/auto-process-local.test.ts processes fake-daq runs for real).
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
+
+const open: AutoSetup[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.store.close();
+});
+async function setup(...args: Parameters<typeof autoSetup>): Promise<AutoSetup> {
+  const s = await autoSetup(...args);
+  open.push(s);
+  return s;
+}
+const later = (s: number) => () => new Date(Date.now() + s * 1000);
+
+describe('auto-process', () => {
+  it('submits eligible runs newest first up to the free slots as one array job; never held, abandoned, unended or not-yet-due runs', async () => {
+    const s = await setup({ auto_process: { max_jobs_in_flight: 3 } });
+    await s.store.upsertRuns([
+      ...endedRuns([1, 2, 3, 4, 5]),
+      ...endedRuns([6], { tags: [{ name: 'hold', by: 'x' }] }),
+      { number: 7, name: '000007', start: new Date() },
+    ]);
+    await s.store.upsertRuns(endedRuns([8, 9]));
+    await s.store.updateStage(8, 'process', { set: { state: 'abandoned', reason: 'bad run' } });
+    await s.store.updateStage(9, 'process', { set: { state: 'failed', n_failures: 1, next_retry: new Date(Date.now() + 3_600_000) } });
+    const summary = await s.pass();
+    const a = summary.auto_process;
+    expect(a.submitted.map((x) => x.run)).toEqual([5, 4, 3]);
+    expect(a.job_ids).toHaveLength(1);
+    expect(a.free_slots).toBe(3);
+    expect(summary.pending.map((p) => p.run)).toEqual([3, 4, 5]);
+    for (const run of [3, 4, 5]) {
+      const st = await s.state(run);
+      expect(st?.state).toBe('submitted');
+      expect(st?.job_id).toBe(`${a.job_ids[0]}_${a.submitted.findIndex((x) => x.run === run)}`);
+      expect(st?.targets).toEqual(['event_info']);
+    }
+    for (const run of [1, 2, 6, 7]) expect((await s.state(run))?.state ?? 'pending').toBe('pending');
+    expect((await s.state(8))?.state).toBe('abandoned');
+    expect((await s.state(9))?.state).toBe('failed');
+    // Later passes fill only the slots that jobs ended in the meantime free: never more than 3 in flight.
+    for (let i = 0; i < 3; i++) {
+      const next = await s.pass();
+      expect(next.auto_process.in_flight + next.auto_process.submitted.length).toBeLessThanOrEqual(3);
+      expect(await s.store.countRuns({ stage: 'process', states: ['claimed', 'submitted', 'running'] })).toBeLessThanOrEqual(3);
+    }
+  });
+
+  it('oldest-first order and max_submit_per_pass', async () => {
+    const s = await setup({ auto_process: { order: 'oldest', max_submit_per_pass: 2 } });
+    await s.store.upsertRuns(endedRuns([10, 11, 12]));
+    const summary = await s.pass();
+    expect(summary.auto_process.submitted.map((x) => x.run)).toEqual([10, 11]);
+  });
+
+  it('the pause file, the pause document and a full disk each stop submission; removing them lets the next pass submit', async () => {
+    const s = await setup();
+    await s.store.upsertRuns(endedRuns([20]));
+    const pauseFile = path.join(s.dir, 'work', 'PAUSE');
+    fs.mkdirSync(path.dirname(pauseFile), { recursive: true });
+    fs.writeFileSync(pauseFile, '');
+    let summary = await s.pass();
+    expect(summary.auto_process.blocked).toMatch(/paused: .*PAUSE exists/);
+    expect(summary.auto_process.submitted).toEqual([]);
+    fs.rmSync(pauseFile);
+    await s.store.setConfigDoc('auto_process', { paused: true, reason: 'detector work' });
+    summary = await s.pass();
+    expect(summary.auto_process.blocked).toMatch(/config document auto_process says paused \(detector work\)/);
+    await s.store.setConfigDoc('auto_process', { paused: false });
+    const full = await autoSetup({ auto_process: { min_free_disk_fraction: 1 } }, ['true'], s.dir);
+    open.push(full);
+    summary = await full.pass();
+    expect(summary.auto_process.blocked).toMatch(/% full \(limit 0\.0 %\)/);
+    expect((await s.state(20))?.state ?? 'pending').toBe('pending');
+    expect((await s.store.listMonitorSamples()).at(-1)?.disk_used_fraction).toBeTypeOf('number');
+    summary = await s.pass();
+    expect(summary.auto_process.blocked).toBeNull();
+    expect(summary.auto_process.submitted.map((x) => x.run)).toEqual([20]);
+  });
+
+  it('a job that ends without its output is failed with the reason, retried after its delay with targets reduced per the degrade table, and given up at max_failures', async () => {
+    const s = await setup({ auto_process: { max_failures: 3, degrade: [{ after_failures: 2, drop_targets: ['event*'] }] } });
+    await s.store.upsertRuns(endedRuns([30]));
+    const failures = async (n: number) => ((await s.state(30))?.n_failures ?? 0) >= n && (await s.state(30))?.state === 'failed';
+    const first = await passUntil(s, () => failures(1));
+    expect(first[0]!.auto_process.submitted.map((x) => x.targets)).toEqual([['event_info']]);
+    let st = await s.state(30);
+    expect(st?.reason).toMatch(/completed but its output is incomplete: event_info: not stored complete/);
+    expect(st?.next_retry).toBeInstanceOf(Date);
+    const failedSummary = first.at(-1)!;
+    expect(failedSummary.failed.map((f) => f.run)).toEqual([30]);
+    // Not due yet: a pass right now does not resubmit it.
+    expect((await s.pass({ now: () => new Date((st!.next_retry as Date).getTime() - 50) })).auto_process.submitted).toEqual([]);
+    await passUntil(s, () => failures(2), { now: later(60) });
+    const third = await passUntil(s, () => failures(3), { now: later(60) });
+    expect(third.flatMap((p) => p.auto_process.submitted.map((x) => x.targets))).toEqual([['peak_basics']]);
+    expect(third.at(-1)!.auto_process.gave_up).toEqual([30]);
+    st = await s.state(30);
+    expect(st?.next_retry).toBeNull();
+    // Given up: later passes leave it alone.
+    expect((await s.pass({ now: later(3600) })).auto_process.submitted).toEqual([]);
+  }, 120_000);
+
+  it('a failing job is failed with its exit code and log tail, and n_failures counts', async () => {
+    const s = await setup({}, ['sh', '-c', 'echo "processing blew up" >&2; exit 3', 'sh']);
+    await s.store.upsertRuns(endedRuns([40]));
+    await passUntil(s, async () => (await s.state(40))?.state === 'failed');
+    const st = await s.state(40);
+    expect(st?.reason).toMatch(/^failed: job \S+ \(exit 3\).*processing blew up/);
+    expect(st?.exit_code).toBe(3);
+    expect(String(st?.log_tail)).toMatch(/processing blew up/);
+    expect(st?.n_failures).toBe(1);
+  }, 60_000);
+
+  it('a claim left by a killed pass is released after claim_timeout_s and submitted again; a fresh claim is left alone', async () => {
+    const s = await setup({ auto_process: { claim_timeout_s: 60 } });
+    await s.store.upsertRuns(endedRuns([50, 51]));
+    await s.store.claimRun(50, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
+    await s.store.claimRun(51, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
+    const now = await s.pass();
+    expect(now.auto_process.released).toEqual([]);
+    expect((await s.state(50))?.state).toBe('claimed');
+    const after = await s.pass({ now: later(120) });
+    expect(after.auto_process.released).toEqual([50, 51]);
+    expect(after.auto_process.submitted.map((x) => x.run).sort()).toEqual([50, 51]);
+    expect((await s.state(50))?.state).toBe('submitted');
+  });
+
+  it('a job the scheduler does not know and that left no status file counts as failed ("vanished"), never as done', async () => {
+    const s = await setup({ host: 'me', auto_process: { running_timeout_s: 60 } });
+    await s.store.upsertRuns(endedRuns([60]));
+    const claimed = await s.store.claimRun(60, 'process', { from: ['pending'], to: 'claimed', host: 'me' });
+    expect(claimed).not.toBeNull();
+    await s.store.updateStage(60, 'process', {
+      set: { state: 'submitted', scheduler: 'local', job_id: '2147480000', targets: ['event_info'], status_file: path.join(s.dir, 'nope.status'), submitted_at: new Date() },
+    });
+    const soon = await s.pass();
+    expect(soon.skipped.find((k) => k.run === 60)?.reason).toMatch(/job 2147480000 is unknown/);
+    const late = await s.pass({ now: later(120) });
+    expect(late.failed.map((f) => f.run)).toEqual([60]);
+    const st = await s.state(60);
+    expect(st?.state).toBe('failed');
+    expect(st?.reason).toMatch(/^vanished/);
+  });
+
+  it('--dry-run reports what it would submit and changes nothing', async () => {
+    const s = await setup();
+    await s.store.upsertRuns(endedRuns([70, 71]));
+    const summary = await s.pass({ dryRun: true });
+    expect(summary.planned).toEqual([70, 71]);
+    expect(summary.auto_process.submitted).toEqual([]);
+    expect(await s.state(70)).toBeUndefined();
+    expect(await s.store.listHosts()).toEqual([]);
+  });
+
+  it('--retry-failed takes only failed runs, whatever their retry time', async () => {
+    const s = await setup();
+    await s.store.upsertRuns(endedRuns([80, 81]));
+    await s.store.updateStage(81, 'process', { set: { state: 'failed', n_failures: 1, next_retry: new Date(Date.now() + 3_600_000) } });
+    const summary = await s.pass({ retryFailed: true });
+    expect(summary.auto_process.submitted.map((x) => x.run)).toEqual([81]);
+  });
+
+  it('writes this host heartbeat and marks hosts silent longer than dead_host_s as dead', async () => {
+    const s = await setup({ host: 'alive', auto_process: { dead_host_s: 60 } });
+    await s.store.heartbeat({ host: 'gone', command: 'auto-process', pid: 1, state: 'pass', version: 'x', time: new Date(Date.now() - 3_600_000) });
+    const summary = await s.pass();
+    expect(summary.auto_process.dead_hosts).toEqual(['gone']);
+    const hosts = await s.store.listHosts();
+    expect(hosts.map((h) => [h.host, h.state])).toEqual([['alive', 'pass'], ['gone', 'dead']]);
+  });
+});
