@@ -33,11 +33,13 @@ describe('stage lock', () => {
     await waitForEvents(workLog, 'start', 1);
     holder.child.kill('SIGKILL');
     await holder.done;
-    const killedAt = Date.now();
+    // Staleness counts from the lock folder's mtime, which proper-lockfile sets up to 1 s ahead at acquisition (the
+    // next whole second + 5 ms, its mtime-precision probe): wait from that mtime, not from the kill.
+    const lockMtime = fs.statSync(path.join(workDir, 'locks', 'test-stage.lock')).mtimeMs;
     // Right after the kill the lock is still fresh: a new pass must not steal it.
     const early = await startWorker({ workDir, workLog, runs: [1], staleS: 3, updateS: 1 }).done;
     expect(early.code).toBe(75);
-    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 3500 - Date.now())));
+    await new Promise((r) => setTimeout(r, Math.max(0, lockMtime + 3500 - Date.now())));
     const late = await startWorker({ workDir, workLog, runs: [1], staleS: 3, updateS: 1 }).done;
     expect(late.code).toBe(0);
     expect(late.stderr).toMatch(/took over a stale lock/);
