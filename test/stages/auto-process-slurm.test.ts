@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/util/run.js';
 import { NO_SLURM, ensureSlurm, lockCluster, until } from '../batch/helpers.js';
-import { autoSetup, endedRuns, type AutoSetup } from './auto-process-helpers.js';
+import { FAST_RETRY, autoSetup, endedRuns, type AutoSetup } from './auto-process-helpers.js';
 
 describe.skipIf(NO_SLURM)('auto-process on a real Slurm', () => {
   let releaseCluster: (() => Promise<void>) | undefined;
@@ -21,7 +21,10 @@ describe.skipIf(NO_SLURM)('auto-process on a real Slurm', () => {
 
   it('scancel → failed "cancelled", time limit → failed "timeout", each retried by a later pass', async () => {
     // The payload sleeps far beyond the 1-minute limit: only scancel or the limit ends it.
-    s = await autoSetup({ scheduler: { kind: 'slurm', mem_gb: 0.1, walltime_min: 1 }, auto_process: { max_submit_per_pass: 2 } }, ['sh', '-c', 'sleep 900', 'sh']);
+    // Retries an hour or two after a failure: the passes that wait for the timeout must not resubmit the cancelled run
+    // (with sub-second delays they did, and the final pass then found it in flight); the last pass looks 3 h ahead.
+    const retry = { ...FAST_RETRY, base_delay_s: 3600 };
+    s = await autoSetup({ scheduler: { kind: 'slurm', mem_gb: 0.1, walltime_min: 1 }, auto_process: { max_submit_per_pass: 2 }, retry }, ['sh', '-c', 'sleep 900', 'sh']);
     const setup = s;
     await setup.store.upsertRuns(endedRuns([101, 102]));
     const first = await setup.pass();
@@ -39,9 +42,10 @@ describe.skipIf(NO_SLURM)('auto-process on a real Slurm', () => {
     const st = await setup.state(102);
     expect(st?.reason).toMatch(/^timeout: job /);
     expect(st?.n_failures).toBe(1);
-    // Both are due again after their (sub-second) delay: a later pass resubmits them.
-    const retry = await setup.pass({ now: () => new Date(Date.now() + 60_000) });
-    expect(retry.auto_process.submitted.map((x) => x.run).sort()).toEqual([101, 102]);
-    expect(retry.auto_process.submitted.every((x) => x.job_id !== job(x.run))).toBe(true);
+    expect((await setup.state(101))?.state).toBe('failed');
+    // Both are due again once their delay (1–2 h) has passed: a later pass resubmits them.
+    const later = await setup.pass({ now: () => new Date(Date.now() + 3 * 3_600_000) });
+    expect(later.auto_process.submitted.map((x) => x.run).sort()).toEqual([101, 102]);
+    expect(later.auto_process.submitted.every((x) => x.job_id !== job(x.run))).toBe(true);
   }, 600_000);
 });
