@@ -29,8 +29,10 @@ describe('auto-process on the local scheduler with real straxer jobs', () => {
     s = await autoSetup(
       {
         import: { source_dirs: [path.join(work, 'live_data')], settle_minutes: 0 },
-        // Delays of exactly 0.1 s × 2^n: deterministic growth, seconds in total.
-        retry: { base_delay_s: 0.1, jitter_min: 1, jitter_max: 1, factor: 2, max_exponent: 3, max_failures: 3 },
+        // Delays of exactly 60 s × 2^n on a pass clock that jumps to the next retry (below): deterministic growth, and a
+        // failure is always seen between two passes (with real sub-second delays a pass could resubmit the run it had
+        // just failed, and the failed state was never seen).
+        retry: { base_delay_s: 60, jitter_min: 1, jitter_max: 1, factor: 2, max_exponent: 3, max_failures: 3 },
         scheduler: { daqflow_command: [], local_max_parallel: 2 },
         auto_process: { max_failures: 3, degrade: [{ after_failures: 2, drop_targets: ['event*'] }] },
       },
@@ -41,15 +43,19 @@ describe('auto-process on the local scheduler with real straxer jobs', () => {
     expect(imported.code, imported.stderr).toBe(0);
 
     const delays: number[] = [];
+    let offset = 0;
+    const clock = () => new Date(Date.now() + offset);
     const settled = async () => {
       const states = await Promise.all(runs.map((r) => s!.state(r)));
       const b = states[runs.indexOf(bad)];
       if (b?.state === 'failed' && b.next_retry instanceof Date && b.updated_at instanceof Date && delays.length < (b.n_failures ?? 0)) {
+        // The job itself records its failure and retry time (real clock); the pass clock then jumps just past it.
         delays.push(b.next_retry.getTime() - b.updated_at.getTime());
+        offset = Math.max(offset, b.next_retry.getTime() - Date.now() + 1);
       }
       return states.every((st, i) => (runs[i] === bad ? st?.state === 'failed' && st.n_failures === 3 : st?.state === 'done' && st.verified_at instanceof Date));
     };
-    const passes = await passUntil(s, settled, {}, 300);
+    const passes = await passUntil(s, settled, { now: clock }, 300);
 
     const storage = new DataDirectory(path.join(work, 'strax_data'));
     for (const run of runs.filter((r) => r !== bad)) {
@@ -65,12 +71,13 @@ describe('auto-process on the local scheduler with real straxer jobs', () => {
     expect(final?.next_retry).toBeNull();
     expect(String(final?.reason)).toMatch(/012103/);
     expect(passes.some((p) => p.auto_process.gave_up.includes(bad))).toBe(true);
-    // 0.1 s then 0.2 s: each retry waits longer than the one before.
+    // 60 s then 120 s: each retry waits longer than the one before.
     expect(delays.length).toBeGreaterThanOrEqual(2);
-    expect(delays[1]!).toBeGreaterThan(delays[0]!);
+    expect(Math.abs(delays[0]! - 60_000)).toBeLessThan(1000);
+    expect(Math.abs(delays[1]! - 120_000)).toBeLessThan(1000);
     // Nothing is submitted again once given up, and no good run was ever submitted twice.
     const submissions = passes.flatMap((p) => p.auto_process.submitted.map((x) => x.run));
     for (const run of runs.filter((r) => r !== bad)) expect(submissions.filter((r) => r === run)).toHaveLength(1);
-    expect((await s.pass()).auto_process.submitted).toEqual([]);
+    expect((await s.pass({ now: () => new Date(clock().getTime() + 86_400_000) })).auto_process.submitted).toEqual([]);
   }, 300_000);
 });
