@@ -9,6 +9,7 @@ import { writeFileAtomicSync } from '../../src/util/atomic-write.js';
 import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 import { RUN, cli, makeLiveRun } from '../engine/helpers.js';
 import { makeTmpDir } from '../support/tmp.js';
+import { migrateWorld } from '../stages/migrate/world.js';
 
 /** Every file under `dir` with the SHA-256 of its bytes. */
 function snapshot(dir: string): Record<string, string> {
@@ -68,5 +69,31 @@ describeDisk('disk full (tmpfs)', () => {
     expect(fs.readFileSync(ledger, 'utf8')).toBe('contiguous 12100\n');
     expect(fs.readdirSync(tmpfs.dir).sort()).toEqual(['filler', 'process.ledger']);
     fs.rmSync(filler);
+  });
+
+  it('migrate to a folder archive that fills up: the runs that did not fit fail, no partial object is left, the ledger stays behind them; all archive once there is space', async () => {
+    for (const f of fs.readdirSync(tmpfs.dir)) fs.rmSync(path.join(tmpfs.dir, f), { recursive: true, force: true });
+    tmpfs.resize(1);
+    const world = migrateWorld({ archive: { kind: 'filesystem', path: tmpfs.dir } });
+    await world.addImportedRuns([1, 2, 3, 4], { extraBytes: 300_000 });
+    const sources = snapshot(world.liveDir);
+    const full = await world.cli(['migrate', '--incremental', '--set', 'pass.concurrency=1']);
+    expect(full.code, full.stderr).toBe(1);
+    expect(full.stderr).not.toMatch(/internal error|\n\s+at /);
+    const ledger = world.ledger('migrate')!;
+    const failed = Object.keys(ledger.failed).map(Number);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const run of failed) expect(ledger.failed[String(run)]!.reason).toMatch(/no space left/i);
+    expect(ledger.last_contiguous_run ?? 0).toBeLessThan(Math.min(...failed));
+    // Only whole objects with their MD5 sidecar, and only for the runs that succeeded.
+    const objects = fs.readdirSync(tmpfs.dir).sort();
+    const archived = [1, 2, 3, 4].filter((r) => !failed.includes(r));
+    expect(objects).toEqual(archived.flatMap((r) => [`00000${r}.tar`, `00000${r}.tar.md5`]));
+    expect(snapshot(world.liveDir)).toEqual(sources);
+
+    tmpfs.resize(8);
+    const again = await world.cli(['migrate', '--retry-failed-migrate']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 4, failed: {} });
   });
 });
