@@ -12,7 +12,7 @@ import { openRunStore, stageOf } from '../../src/rundb/index.js';
 import { MongoWireServer } from '../support/mongo-wire-server.js';
 import { startNginx, uniqueFolder, type NginxServer } from '../support/nginx.js';
 import { makeTmpDir } from '../support/tmp.js';
-import { NO_SLURM, SLURM_DIR, ensureSlurm, lockCluster, slurmUp, until } from '../batch/helpers.js';
+import { NO_SLURM, SLURM_DIR, holdCluster, slurmUp, until } from '../batch/helpers.js';
 import { startCli, writeRun } from '../stages/import-helpers.js';
 import { archiveEntry, migrateWorld } from '../stages/migrate/world.js';
 
@@ -171,15 +171,7 @@ describe('the archive server goes away in the middle of a migrate pass', () => {
 });
 
 describe.skipIf(NO_SLURM)('the Slurm controller goes away while auto-process follows and submits jobs', () => {
-  let releaseCluster: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseCluster = await lockCluster();
-    await ensureSlurm();
-  }, 900_000);
-  afterAll(async () => {
-    await ensureSlurm();
-    await releaseCluster?.();
-  }, 300_000);
+  holdCluster({ restartAfter: true });
 
   it('the pass exits 4, no run is failed or left claimed because of it, and after the restart every run is processed once', async () => {
     const dir = makeTmpDir('daqflow-outage-slurm-');
