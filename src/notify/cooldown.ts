@@ -28,9 +28,17 @@ export class Cooldown {
     return new Cooldown(file, sent, cooldownMin * 60_000);
   }
 
-  /** The events with at least one condition this channel has not sent within the cooldown. */
+  /** The events, each cut down to the conditions this channel has not sent within the cooldown; events left empty are dropped. */
   due(channel: string, events: readonly NotifyEvent[], now: Date): NotifyEvent[] {
-    return events.filter((e) => e.keys.some((k) => !this.coolingDown(channel, k, now)));
+    const out: NotifyEvent[] = [];
+    for (const e of events) {
+      const fresh = e.keys.map((k) => !this.coolingDown(channel, k, now));
+      if (e.keys.length === e.items.length) {
+        const keep = e.items.map((_, i) => fresh[i]!);
+        if (keep.some(Boolean)) out.push({ ...e, items: e.items.filter((_, i) => keep[i]), keys: e.keys.filter((_, i) => keep[i]) });
+      } else if (fresh.some(Boolean)) out.push(e);
+    }
+    return out;
   }
 
   private coolingDown(channel: string, key: string, now: Date): boolean {

@@ -1,16 +1,17 @@
 // What a finished (or failed) pass has to tell people: each event names the conditions it stands for, for the cooldown.
 import type { PassSummary } from '../pass/index.js';
+import { formatRunId } from '../util/validate.js';
 import type { DiskUsage } from './disk.js';
 
 export type EventKind = 'stage_error' | 'gave_up' | 'runs_failed' | 'dead_hosts' | 'disk_full';
 
 export interface NotifyEvent {
   kind: EventKind;
-  /** One line for the message. */
+  /** One line for the message; `{n}` stands for the number of items sent. */
   title: string;
   /** Runs (or hosts, folders) the event is about, in order; the message lists the first few. */
   items: string[];
-  /** One cooldown key per condition: an event is sent while any of its keys is not cooling down. */
+  /** One cooldown key per item (or one for an event without items): only items whose key is not cooling down are sent. */
   keys: string[];
 }
 
@@ -42,25 +43,28 @@ export function collectEvents(report: PassReport): NotifyEvent[] {
     const extras = autoProcessExtras(summary);
     const gaveUp = [...new Set([...summary.failed.filter((f) => f.gave_up).map((f) => f.run), ...extras.gaveUp])].sort((a, b) => a - b);
     if (gaveUp.length) {
-      events.push({ kind: 'gave_up', title: `${gaveUp.length} runs reached the failure maximum (left for a person)`, items: gaveUp.map(String), keys: gaveUp.map((r) => `gave_up:${stage}:${r}`) });
+      events.push({ kind: 'gave_up', title: '{n} runs reached the failure maximum (left for a person)', items: gaveUp.map(formatRunId), keys: gaveUp.map((r) => `gave_up:${stage}:${r}`) });
     }
     const failed = summary.failed.filter((f) => !gaveUp.includes(f.run));
     if (failed.length) {
       events.push({
-        kind: 'runs_failed', title: `${failed.length} runs failed`,
-        items: failed.map((f) => `${f.run}: ${f.reason}${f.n_failures ? ` (failure ${f.n_failures})` : ''}`), keys: failed.map((f) => `failed:${stage}:${f.run}`),
+        kind: 'runs_failed', title: '{n} runs failed',
+        items: failed.map((f) => `${formatRunId(f.run)}: ${f.reason}${f.n_failures ? ` (failure ${f.n_failures})` : ''}`), keys: failed.map((f) => `failed:${stage}:${f.run}`),
       });
     }
     if (extras.deadHosts.length) {
-      events.push({ kind: 'dead_hosts', title: `${extras.deadHosts.length} hosts stopped sending heartbeats`, items: extras.deadHosts, keys: extras.deadHosts.map((h) => `dead_host:${h}`) });
+      events.push({ kind: 'dead_hosts', title: '{n} hosts stopped sending heartbeats', items: extras.deadHosts, keys: extras.deadHosts.map((h) => `dead_host:${h}`) });
     }
   }
   const full = report.disks.filter((d) => d.usedFraction > report.maxUsedFraction);
   if (full.length) {
     events.push({
-      kind: 'disk_full', title: `${full.length} data folders are over ${Math.round(report.maxUsedFraction * 100)} % full`,
+      kind: 'disk_full', title: `{n} data folders are over ${Math.round(report.maxUsedFraction * 100)} % full`,
       items: full.map((d) => `${d.dir}: ${(d.usedFraction * 100).toFixed(1)} % used, ${(d.freeBytes / 1e9).toFixed(1)} GB free`), keys: full.map((d) => `disk:${report.host}:${d.dir}`),
     });
   }
   return events;
 }
+
+/** The title with its count filled in. */
+export const titleOf = (e: NotifyEvent): string => e.title.replace('{n}', String(e.items.length));
