@@ -14,6 +14,7 @@ import { currentLineageHashes } from './clean/current-lineage.js';
 import { scanRunFolders, type RunFolder } from './clean/folders.js';
 
 export const STAGE = 'clean';
+const RULE_FIELDS = ['name', 'end', 'data', 'deleted_data'] as const;
 export type { CleanAction } from './clean/clean-run.js';
 
 export interface CleanOptions {
@@ -77,7 +78,8 @@ export async function runClean(options: CleanOptions): Promise<CleanSummary> {
           const inDb = (await store.listRuns({ fields: ['number'], userFilter: false })).map((d) => d.number);
           return [...inDb, ...folders.keys()];
         },
-        processRun: async (run) => cleanRun(run, await store.getRun(run), folders.get(run) ?? [], deps),
+        // Only the fields the rules read: XENONnT run documents carry megabytes of DAQ configuration.
+        processRun: async (run) => cleanRun(run, await store.getRun(run, { fields: RULE_FIELDS }), folders.get(run) ?? [], deps),
       },
       {
         config, logger, mode: options.mode ?? 'full', dryRun, only: options.runs, concurrency: 1, command: 'clean', store: null, now,
