@@ -35,7 +35,7 @@ export function cleanWorld(base: Config, clean: Record<string, unknown> = {}): C
 /** A folder with the given files (random bytes of the given sizes, seeded by name so runs differ). */
 export function makeFolder(dir: string, files: Record<string, number>): string {
   fs.mkdirSync(dir, { recursive: true });
-  for (const [name, size] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), randomBytes(size, dir + name));
+  for (const [name, size] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), randomBytes(size, path.basename(dir) + name));
   return dir;
 }
 
