@@ -54,6 +54,23 @@ describe('notifications', () => {
     expect(mail.body).toContain('  012100: run 12100: malformed YAML (failure 1)\n  012101: run 12101: malformed YAML (failure 1)\n');
   });
 
+  test('STARTTLS: the login and mail go over TLS; a certificate that cannot be verified is refused and logged', async () => {
+    const tlsSmtp = await startSmtp('daq', 'pw-right', { starttls: true });
+    try {
+      const email = { enabled: true, smtp_host: '127.0.0.1', smtp_port: tlsSmtp.port, starttls: 'require', user: 'daq', password: 'pw-right', to: ['shifter@lab.org'] };
+      const unverified = await reportPass({ config: configFor(makeTmpDir(), { email: { ...email, tls_verify: false } }), logger: memoryLogger(), stage: 'import', summary: failedSummary('import', [3]), now: () => T0, statfs: roomyDisk });
+      expect(unverified.sent).toEqual(['email']);
+      expect(tlsSmtp.mails.map((m) => m.secure)).toEqual([true]);
+      const log = memoryLogger();
+      const verified = await reportPass({ config: configFor(makeTmpDir(), { email }), logger: log, stage: 'import', summary: failedSummary('import', [3]), now: () => T0, statfs: roomyDisk });
+      expect(verified.failed).toEqual(['email']);
+      expect(log.messages('error')[0]).toMatch(/^notify: email failed \(.*(self[- ]signed|certificate)/i);
+      expect(tlsSmtp.mails).toHaveLength(1);
+    } finally {
+      await tlsSmtp.close();
+    }
+  });
+
   test('wrong SMTP credentials are logged without the password, and the condition is tried again next pass', async () => {
     const work = makeTmpDir();
     const config = configFor(work, { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: smtp.port, user: 'daq', password: 'pw-wrong', to: ['shifter@lab.org'] } });

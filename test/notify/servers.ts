@@ -8,6 +8,8 @@ export interface ReceivedMail {
   to: string[];
   subject: string;
   body: string;
+  /** The session was upgraded to TLS (STARTTLS) before the mail was sent. */
+  secure: boolean;
 }
 
 /** Headers unfolded and quoted-printable decoded: enough for the plain-text mails nodemailer sends. */
@@ -29,13 +31,16 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** An SMTP server that requires login as user/pass (plain text on 127.0.0.1; no STARTTLS offered). */
-export async function startSmtp(user: string, pass: string): Promise<SmtpSink> {
+/**
+ * An SMTP server that requires login as user/pass. Plain text on 127.0.0.1 by default; with `starttls` it offers
+ * STARTTLS (smtp-server's built-in self-signed certificate) and accepts a login only after the upgrade.
+ */
+export async function startSmtp(user: string, pass: string, options: { starttls?: boolean } = {}): Promise<SmtpSink> {
   const sink: SmtpSink = { port: 0, mails: [], refused: 0, close: async () => {} };
   const server = new SMTPServer({
     authOptional: false,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: !options.starttls,
+    disabledCommands: options.starttls ? [] : ['STARTTLS'],
     logger: false,
     onAuth(auth, _session, cb) {
       if (auth.username === user && auth.password === pass) return cb(null, { user });
@@ -47,7 +52,7 @@ export async function startSmtp(user: string, pass: string): Promise<SmtpSink> {
       stream.on('data', (d: Buffer) => parts.push(d));
       stream.on('end', () => {
         const mail = parseMail(Buffer.concat(parts).toString('utf8'));
-        sink.mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), ...mail });
+        sink.mails.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), secure: session.secure, ...mail });
         cb();
       });
     },
