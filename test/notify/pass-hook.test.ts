@@ -89,4 +89,31 @@ describe('stage passes report after saving their state', () => {
     expect(text).toContain('import could not run (exit 3)');
     expect(text).toContain('ledger is corrupt');
   });
+
+  test('migrate with its archive unmounted reports "could not run" and exits 4', async () => {
+    const w = world(`archive:\n  path: /nonexistent/archive\nnotify:\n  slack:\n    enabled: true\n    webhook_url: ${hook.url}\n`);
+    const before = hook.bodies.length;
+    const r = await startCli(['migrate', '--config', w.configFile]).done;
+    expect(r.code, r.stderr).toBe(4);
+    expect(hook.bodies.length).toBe(before + 1);
+    expect(JSON.parse(hook.bodies.at(-1)!).text).toContain('migrate could not run (exit 4): archive folder /nonexistent/archive is not usable');
+  });
+
+  test('auto-process writes its figures and the runs by processing state to the Prometheus folder', async () => {
+    const prom = path.join(makeTmpDir(), 'prom');
+    const w = world(`metrics:\n  prometheus_dir: ${prom}\n`);
+    expect((await startCli(['import', '--config', w.configFile]).done).code).toBe(1);
+    const r = await startCli(['auto-process', '--config', w.configFile, '--dry-run']).done;
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(path.join(prom, 'daqflow_auto_process.prom'))).toBe(false); // dry runs send no metrics
+    const real = await startCli(['auto-process', '--config', w.configFile, '--set', 'scheduler.daqflow_command=["true"]']).done;
+    expect(real.code, real.stderr).toBe(0);
+    const { samples } = parsePromText(fs.readFileSync(path.join(prom, 'daqflow_auto_process.prom'), 'utf8'));
+    const l = 'stage="auto_process",host="test-host"';
+    // Run 1 was imported and is now submitted; run 2 (its import failed) waits in pending.
+    expect(samples.get(`daqflow_runs_pending{${l}}`)).toBe(1);
+    expect(samples.get(`daqflow_runs_by_state{${l},state="pending"}`)).toBe(1);
+    expect(samples.get(`daqflow_runs_by_state{${l},state="submitted"}`)! + samples.get(`daqflow_runs_by_state{${l},state="running"}`)! + samples.get(`daqflow_runs_by_state{${l},state="done"}`)!).toBe(1);
+    expect(samples.get(`daqflow_runs_by_state{${l},state="failed"}`)).toBe(0);
+  });
 });
