@@ -58,56 +58,75 @@ function candidates(doc: RunDoc | null, folders: readonly RunFolder[], deps: Cle
 }
 
 export async function cleanRun(run: number, doc: RunDoc | null, folders: readonly RunFolder[], deps: CleanRunDeps): Promise<RunOutcome> {
-  const entries: DataEntry[] = [...(doc?.data ?? [])];
-  const done: CleanAction[] = [];
-  const handled = new Set<string>();
-  const record = (c: rules.Candidate, action: CleanAction['action'], reason: string, bytes: number, to?: string) => {
-    const a: CleanAction = { run, rule: c.rule, action, type: c.type, location: c.location, reason, bytes, ...(to ? { quarantined_to: to } : {}) };
-    deps.actions.push(a);
-    if (action !== 'kept') done.push(a);
-    const verb = action === 'kept' ? 'kept' : deps.dryRun ? `would ${action}` : PAST[action];
-    deps.logger[action === 'kept' ? 'debug' : 'info'](`run ${formatRunId(run)}: ${verb} ${c.type} ${c.location} (${c.rule}: ${reason})`);
-  };
-  const apply = async (c: rules.Candidate): Promise<void> => {
-    handled.add(c.location);
-    if (c.action === 'delete') {
-      const guard = lastCopyGuard(entries, c.type, c.location, deps.copies);
-      if (guard) return record(c, 'kept', guard, 0);
-    }
-    const bytes = c.action === 'forget' ? 0 : folderBytes(c.location);
-    const to = deps.dryRun ? undefined : ((await act(c, entries, { run, host: deps.host, store: deps.store, quarantineDir: deps.quarantineDir })) ?? undefined);
-    if (deps.dryRun && c.action !== 'forget') deps.plannedFree.set(c.location, bytes);
-    // Later guards of this run count only what is left.
-    for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.location === c.location && entries[i]!.host === deps.host) entries.splice(i, 1);
-    record(c, c.action, c.reason, bytes, to);
-  };
-  for (const c of candidates(doc, folders, deps)) if (!handled.has(c.location)) await apply(c);
+  const cleaner = new RunCleaner(run, doc, deps);
+  for (const c of candidates(doc, folders, deps)) if (!cleaner.handled.has(c.location)) await cleaner.apply(c);
   const clean = deps.config.clean;
-  if (clean.rules.free_space && clean.min_free_space_gb > 0) {
-    for (const c of rules.freeSpaceCandidates(doc, folders, deps.rules, clean.min_age_days)) {
-      if (handled.has(c.location)) continue;
-      if (!(await needsSpace(c.location, deps))) break;
-      const guard = lastCopyGuard(entries, c.type, c.location, deps.copies);
-      if (guard) {
-        record(c, 'kept', guard, 0);
-        continue;
-      }
-      const copy = await findIdenticalCopy(c.location, c.type, run, entries, deps.archive);
-      if ('problems' in copy) {
-        record(c, 'kept', `no identical copy: ${copy.problems.join('; ')}`, 0);
-        continue;
-      }
-      await apply({ ...c, reason: `${c.reason}; identical copy at ${copy.where}` });
-    }
-  }
-  if (done.length === 0) return { status: 'skipped', reason: 'nothing to clean' };
-  const counts = new Map<string, number>();
-  for (const a of done) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
-  const what = [...counts].map(([a, n]) => `${n} ${a}`).join(', ');
-  return { status: 'done', detail: `${deps.dryRun ? 'would ' : ''}${what}: ${done.map((a) => `${a.rule} ${path.basename(a.location)}`).join(', ')}` };
+  if (clean.rules.free_space && clean.min_free_space_gb > 0) await cleaner.freeSpace(rules.freeSpaceCandidates(doc, folders, deps.rules, clean.min_age_days));
+  return cleaner.outcome();
 }
 
-/** Is the file system of `location` still below clean.min_free_space_gb (counting what this dry run would have freed)? */
+/** One run's clean: what is left of its entries (for the guard), what was handled, what was done. */
+class RunCleaner {
+  readonly handled = new Set<string>();
+  private readonly entries: DataEntry[];
+  private readonly done: CleanAction[] = [];
+
+  constructor(private readonly run: number, doc: RunDoc | null, private readonly deps: CleanRunDeps) {
+    this.entries = [...(doc?.data ?? [])];
+  }
+
+  async apply(c: rules.Candidate): Promise<void> {
+    const { deps } = this;
+    this.handled.add(c.location);
+    if (c.action === 'delete') {
+      const guard = lastCopyGuard(this.entries, c.type, c.location, deps.copies);
+      if (guard) return this.record(c, 'kept', guard, 0);
+    }
+    const bytes = c.action === 'forget' ? 0 : folderBytes(c.location);
+    const to = deps.dryRun ? null : await act(c, this.entries, { run: this.run, host: deps.host, store: deps.store, quarantineDir: deps.quarantineDir });
+    if (deps.dryRun && c.action !== 'forget') deps.plannedFree.set(c.location, bytes);
+    // Later guards of this run count only what is left.
+    for (let i = this.entries.length - 1; i >= 0; i--) if (this.entries[i]!.location === c.location && this.entries[i]!.host === deps.host) this.entries.splice(i, 1);
+    this.record(c, c.action, c.reason, bytes, to ?? undefined);
+  }
+
+  /** Oldest data first while the disk is below the target; each copy only with an identical copy elsewhere. */
+  async freeSpace(candidates: readonly rules.Candidate[]): Promise<void> {
+    for (const c of candidates) {
+      if (this.handled.has(c.location)) continue;
+      if (!(await needsSpace(c.location, this.deps))) return;
+      const guard = lastCopyGuard(this.entries, c.type, c.location, this.deps.copies);
+      if (guard) {
+        this.record(c, 'kept', guard, 0);
+        continue;
+      }
+      const copy = await findIdenticalCopy(c.location, c.type, this.run, this.entries, this.deps.archive);
+      if ('problems' in copy) this.record(c, 'kept', `no identical copy: ${copy.problems.join('; ')}`, 0);
+      else await this.apply({ ...c, reason: `${c.reason}; identical copy at ${copy.where}` });
+    }
+  }
+
+  outcome(): RunOutcome {
+    if (this.done.length === 0) return { status: 'skipped', reason: 'nothing to clean' };
+    const counts = new Map<string, number>();
+    for (const a of this.done) counts.set(a.action, (counts.get(a.action) ?? 0) + 1);
+    const what = [...counts].map(([a, n]) => `${n} ${a}`).join(', ');
+    return { status: 'done', detail: `${this.deps.dryRun ? 'would ' : ''}${what}: ${this.done.map((a) => `${a.rule} ${path.basename(a.location)}`).join(', ')}` };
+  }
+
+  private record(c: rules.Candidate, action: CleanAction['action'], reason: string, bytes: number, to?: string): void {
+    const a: CleanAction = { run: this.run, rule: c.rule, action, type: c.type, location: c.location, reason, bytes, ...(to ? { quarantined_to: to } : {}) };
+    this.deps.actions.push(a);
+    if (action !== 'kept') this.done.push(a);
+    const verb = action === 'kept' ? 'kept' : this.deps.dryRun ? `would ${action}` : PAST[action];
+    this.deps.logger[action === 'kept' ? 'debug' : 'info'](`run ${formatRunId(this.run)}: ${verb} ${c.type} ${c.location} (${c.rule}: ${reason})`);
+  }
+}
+
+/**
+ * Is the file system of `location` still below clean.min_free_space_gb? A dry run adds what it would have freed so far
+ * (on any of the data folders: an estimate when they are on different disks).
+ */
 async function needsSpace(location: string, deps: CleanRunDeps): Promise<boolean> {
   const { freeBytes } = await deps.statfs(path.dirname(location));
   let planned = 0;
