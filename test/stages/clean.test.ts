@@ -43,8 +43,11 @@ for (const backend of [sqliteBackend, wireBackend] as Backend[]) {
       await world.insertRaw({ number: 4, name: '000004', end: ago(48), data: [live(l4), rucioRaw(4), straxenRaw(4)], ...processState('done') });
       await world.insertRaw({ number: 5, name: '000005', end: ago(48), data: [live(l5), rucioRaw(5, 'transferring'), straxenRaw(5)], ...processState('done', { verified_at: ago(40) }) });
 
+      const othersBefore = (await world.readRawEntries(1, 'data')).slice(1);
       const summary = await clean();
       expect(fs.existsSync(l1)).toBe(false);
+      // Other software's entries are untouched, in their stored form (BSON bytes in MongoDB): a targeted update, no rewrite.
+      expect(await world.readRawEntries(1, 'data')).toEqual(othersBefore);
       for (const kept of [l2, l3, l4, l5]) expect(fs.existsSync(kept), kept).toBe(true);
       expect(await locations(1)).toEqual([straxenRaw(1).location, 'UC_DALI_USERDISK']);
       const [moved] = await deleted(1);
