@@ -14,7 +14,7 @@ import { currentLineageHashes } from './clean/current-lineage.js';
 import { scanRunFolders, type RunFolder } from './clean/folders.js';
 
 export const STAGE = 'clean';
-const RULE_FIELDS = ['name', 'end', 'data', 'deleted_data'] as const;
+
 export type { CleanAction } from './clean/clean-run.js';
 
 export interface CleanOptions {
@@ -60,7 +60,7 @@ export async function runClean(options: CleanOptions): Promise<CleanSummary> {
       config, logger, store: dryRun ? null : store, host, dryRun,
       rules: {
         host, stateField: store.stateField, now: now(), liveMinAgeH: config.clean.live_min_age_hours, abandonedMinAgeH: config.clean.abandoned_min_age_hours,
-        unregisteredMinAgeH: config.clean.unregistered_min_age_hours, currentLineage: currentLineage ?? new Map(),
+        unregisteredMinAgeH: config.clean.unregistered_min_age_hours, currentLineage: currentLineage ?? new Map()
       },
       copies: { host, isRaw: rawMatcher(config.clean.raw_types), minRawCopies: config.clean.min_raw_copies },
       quarantineDir: paths.quarantineDir,
@@ -68,6 +68,9 @@ export async function runClean(options: CleanOptions): Promise<CleanSummary> {
       archive: () => (archive === undefined ? (archive = openArchiveOrNull(config, logger)) : archive),
       actions: [], plannedFree: new Map(),
     };
+    // Only the fields the rules read (the store adds its state field and rundb.legacy_state's): XENONnT run documents
+    // carry megabytes of DAQ configuration.
+    const ruleFields = ['name', 'end', 'data', 'deleted_data'];
     let folders = new Map<number, RunFolder[]>();
     const summary = await runPass(
       {
@@ -78,8 +81,7 @@ export async function runClean(options: CleanOptions): Promise<CleanSummary> {
           const inDb = (await store.listRuns({ fields: ['number'], userFilter: false })).map((d) => d.number);
           return [...inDb, ...folders.keys()];
         },
-        // Only the fields the rules read: XENONnT run documents carry megabytes of DAQ configuration.
-        processRun: async (run) => cleanRun(run, await store.getRun(run, { fields: RULE_FIELDS }), folders.get(run) ?? [], deps),
+        processRun: async (run) => cleanRun(run, await store.getRun(run, { fields: ruleFields }), folders.get(run) ?? [], deps),
       },
       {
         config, logger, mode: options.mode ?? 'full', dryRun, only: options.runs, concurrency: 1, command: 'clean', store: null, now,

@@ -61,6 +61,22 @@ for (const backend of [sqliteBackend, wireBackend] as Backend[]) {
       expect(summary.done.map((d) => d.run)).toEqual([1]);
     });
 
+    test('a run bootstrax processed (rundb.legacy_state) counts as done and verified while daqflow has no state for it', async () => {
+      const legacyWorld = await backend.world({ legacy_state: { field: 'bootstrax.state' } });
+      try {
+        const legacyStore = await legacyWorld.open();
+        const lw = cleanWorld(legacyWorld.config);
+        const l1 = liveFolder(lw, 1), l2 = liveFolder(lw, 2);
+        const live = (dir: string) => ({ type: 'live', host: HOST, location: dir });
+        await legacyWorld.insertRaw({ number: 1, name: '000001', end: ago(48), bootstrax: { state: 'done', host: 'eb2' }, data: [live(l1), rucioRaw(1), straxenRaw(1)] });
+        await legacyWorld.insertRaw({ number: 2, name: '000002', end: ago(48), bootstrax: { state: 'failed', host: 'eb2' }, data: [live(l2), rucioRaw(2), straxenRaw(2)] });
+        await runClean({ config: lw.config, logger: memoryLogger(), store: legacyStore, dryRun: false, handleSignals: false, currentLineage: new Map() });
+        expect([fs.existsSync(l1), fs.existsSync(l2)]).toEqual([false, true]);
+      } finally {
+        await legacyWorld.cleanup();
+      }
+    });
+
     test('abandoned runs lose this host\'s copies that exist elsewhere, never the last one', async () => {
       const peaklets = dataset(w, 6, 'peaklets', 'newhash');
       const events = dataset(w, 6, 'event_info', 'aaaa');

@@ -1,7 +1,7 @@
 // The clean rules, each a pure function of one run's document, its folders on disk and the settings: what it would remove.
 import fs from 'node:fs';
 import path from 'node:path';
-import { stageOf, type DataEntry, type RunDoc } from '../../rundb/index.js';
+import { stageOf, type DataEntry, type RunDoc, type StageState } from '../../rundb/index.js';
 import type { RunFolder } from './folders.js';
 
 export type RuleName = 'live_done' | 'abandoned' | 'outdated_lineage' | 'missing_files' | 'unregistered' | 'free_space' | 'unfinished';
@@ -24,6 +24,16 @@ export interface RuleContext {
   unregisteredMinAgeH: number;
   /** The lineage hash the configured processing gives each data type (types it does not produce are absent). */
   currentLineage: ReadonlyMap<string, string>;
+}
+
+/**
+ * The run's processing state. The runs DB fills in a legacy state (rundb.legacy_state, e.g. bootstrax.state, marked
+ * with `legacy`) while daqflow has none; bootstrax checks its output before `done`, so a legacy `done` counts as verified.
+ */
+function processOf(doc: RunDoc, ctx: RuleContext): { state: string; verified: boolean; since: Date | string | undefined } | null {
+  const p: StageState | undefined = stageOf(doc, ctx.stateField, 'process');
+  if (!p) return null;
+  return { state: p.state, verified: Boolean(p.verified_at) || (typeof p.legacy === 'string' && p.state === 'done'), since: p.updated_at };
 }
 
 export const BY = 'daqflow clean';
@@ -71,8 +81,8 @@ export function unregistered(doc: RunDoc | null, folders: readonly RunFolder[], 
 
 export function liveDone(doc: RunDoc | null, folders: readonly RunFolder[], ctx: RuleContext): Candidate[] {
   if (!doc) return [];
-  const p = stageOf(doc, ctx.stateField, 'process');
-  if (p?.state !== 'done' || !p.verified_at) return [];
+  const p = processOf(doc, ctx);
+  if (p?.state !== 'done' || !p.verified) return [];
   const age = hoursSince(doc.end, ctx.now);
   if (age === null || age < ctx.liveMinAgeH) return [];
   return ownCopies(doc, folders, ctx.host)
@@ -82,9 +92,9 @@ export function liveDone(doc: RunDoc | null, folders: readonly RunFolder[], ctx:
 
 export function abandoned(doc: RunDoc | null, folders: readonly RunFolder[], ctx: RuleContext): Candidate[] {
   if (!doc) return [];
-  const p = stageOf(doc, ctx.stateField, 'process');
+  const p = processOf(doc, ctx);
   if (p?.state !== 'abandoned') return [];
-  const age = hoursSince(p.updated_at ?? doc.end, ctx.now);
+  const age = hoursSince(p.since ?? doc.end, ctx.now);
   if (age === null || age < ctx.abandonedMinAgeH) return [];
   return ownCopies(doc, folders, ctx.host).map((c) => ({ rule: 'abandoned', action: 'delete', type: c.type, location: c.location, reason: `run abandoned ${age.toFixed(0)} h ago` }));
 }
