@@ -1,6 +1,7 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
 import { autoProcessCommand } from './auto-process.js';
+import { cleanCommand } from './clean.js';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { dbCommand } from './db.js';
@@ -21,6 +22,7 @@ export const commandModules: CommandModule<any, any>[] = [
   importCommand,
   migrateCommand,
   rechunkCommand,
+  cleanCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,
