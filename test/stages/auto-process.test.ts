@@ -4,6 +4,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeTmpDir } from '../support/tmp.js';
+import { waitFor } from './import-helpers.js';
 import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
 
 const open: AutoSetup[] = [];
@@ -105,6 +107,26 @@ describe('auto-process', () => {
     // Given up: later passes leave it alone.
     expect((await s.pass({ now: later(3600) })).auto_process.submitted).toEqual([]);
   }, 120_000);
+
+  it('a degrade step with a compressor makes the resubmitted job write with it (processing.compressor); earlier steps keep the configured one', async () => {
+    const argsLog = path.join(makeTmpDir(), 'args.log');
+    // The job payload appends its straxer arguments, one job per line.
+    const s = await setup(
+      { auto_process: { degrade: [{ after_failures: 1, drop_targets: ['event*'] }, { after_failures: 3, drop_targets: [], compressor: 'lz4' }] } },
+      ['sh', '-c', 'echo "$*" >> "$0"', argsLog],
+    );
+    await s.store.upsertRuns(endedRuns([35, 36, 37]));
+    await s.store.updateStage(36, 'process', { set: { state: 'failed', n_failures: 1, next_retry: new Date(0) } });
+    await s.store.updateStage(37, 'process', { set: { state: 'failed', n_failures: 3, next_retry: new Date(0) } });
+    const summary = await s.pass();
+    expect(summary.auto_process.submitted.map((x) => [x.run, x.targets])).toEqual([[37, ['peak_basics']], [36, ['peak_basics']], [35, ['event_info']]]);
+    const lines = () => (fs.existsSync(argsLog) ? fs.readFileSync(argsLog, 'utf8').trim().split('\n') : []);
+    await waitFor(() => lines().length === 3, 'the three jobs to log their arguments');
+    const byRun = new Map(lines().map((l) => [l.split(' ')[1], l]));
+    expect(byRun.get('000037')).toMatch(/--set processing\.compressor=lz4( |$)/);
+    expect(byRun.get('000036')).not.toMatch(/processing\.compressor/);
+    expect(byRun.get('000035')).not.toMatch(/processing\.compressor/);
+  }, 60_000);
 
   it('a failing job is failed with its exit code and log tail, and n_failures counts', async () => {
     const s = await setup({}, ['sh', '-c', 'echo "processing blew up" >&2; exit 3', 'sh']);
