@@ -17,7 +17,7 @@ import { claimSet, stageUpdateDoc } from './mongo-updates.js';
 import { bulkUpsert, integralNumber, isDuplicateKey, UPSERT_CHUNK, upsertUpdate } from './mongo-upsert.js';
 import { assertRunNumber, BadDocReporter } from './run-doc.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, RunStoreOptions, StageUpdate, UpsertResult } from './store.js';
-import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
+import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunTag, type RunUpsert } from './types.js';
 import type { UserFilter } from './user-filter.js';
 
 export { redactUri } from './redact.js';
@@ -156,6 +156,26 @@ export class MongoRunStore implements RunStore {
   async removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]> {
     assertRunNumber(number);
     return moveDataEntries(this.dataOps(number, 'removeData'), match, info, this.now());
+  }
+
+  async addTag(number: number, tag: RunTag): Promise<boolean> {
+    assertRunNumber(number);
+    const tags = storedName(this.fields, 'tags');
+    const opts = { maxTimeMS: this.maxTimeMS };
+    // A run without tags (absent or null, where $push would fail) gets the list; otherwise a guarded $push.
+    const first = await this.guard('addTag', () => this.runs.updateOne({ ...this.byNumber(number), [tags]: null }, { $set: { [tags]: [tag] } }, opts));
+    if (first.modifiedCount > 0) return true;
+    const filter = { ...this.byNumber(number), [`${tags}.name`]: { $ne: tag.name } };
+    const result = await this.guard('addTag', () => this.runs.updateOne(filter, { $push: { [tags]: tag } } as Document, opts));
+    return result.modifiedCount > 0;
+  }
+
+  async removeTag(number: number, name: string): Promise<boolean> {
+    assertRunNumber(number);
+    const tags = storedName(this.fields, 'tags');
+    const filter = { ...this.byNumber(number), [`${tags}.name`]: name };
+    const result = await this.guard('removeTag', () => this.runs.updateOne(filter, { $pull: { [tags]: { name } } } as Document, { maxTimeMS: this.maxTimeMS }));
+    return result.modifiedCount > 0;
   }
 
   async heartbeat(beat: Heartbeat): Promise<void> {

@@ -13,7 +13,7 @@ import { selectRunsSql } from './sqlite-query.js';
 import { openSqlite, sqliteError } from './sqlite-schema.js';
 import { getConfigRow, listHostRows, listMonitorRows, putConfigRow, putHeartbeat, putMonitorSample } from './sqlite-side.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, StageUpdate, UpsertResult } from './store.js';
-import { stageOf, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
+import { stageOf, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunTag, type RunUpsert } from './types.js';
 
 export interface SqliteRunStoreOptions {
   path: string;
@@ -29,6 +29,11 @@ export interface SqliteRunStoreOptions {
   logger?: Logger;
   now?: () => Date;
 }
+
+/** The `name` of a json_each element of `tags` (null for elements that are not objects). */
+const TAG_NAME = `(CASE json_each.type WHEN 'object' THEN json_extract(json_each.value, '$.name') END)`;
+/** A tag named by the parameter `param` exists in the row's tags. */
+const tagNamed = (param: string) => `SELECT 1 FROM json_each(runs.doc, '$.tags') WHERE ${TAG_NAME} = ${param}`;
 
 interface Row {
   number: number;
@@ -163,6 +168,21 @@ export class SqliteRunStore implements RunStore {
       this.save(run);
       return moved;
     });
+  }
+
+  async addTag(number: number, tag: RunTag): Promise<boolean> {
+    assertRunNumber(number);
+    // One statement: appended only when no tag of that name is there (tags absent or null start a new list).
+    const sql = `UPDATE runs SET doc = json_set(doc, '$.tags', json_insert(CASE json_type(doc, '$.tags') WHEN 'array' THEN json_extract(doc, '$.tags') ELSE '[]' END, '$[#]', json(?)))
+      WHERE number = ? AND coalesce(json_type(doc, '$.tags'), 'null') IN ('array', 'null') AND NOT EXISTS (${tagNamed('?')})`;
+    return this.write('addTag', () => this.stmt(sql).run(encodeDoc(tag), number, tag.name).changes > 0);
+  }
+
+  async removeTag(number: number, name: string): Promise<boolean> {
+    assertRunNumber(number);
+    const sql = `UPDATE runs SET doc = json_set(doc, '$.tags', (SELECT json_group_array(value) FROM json_each(runs.doc, '$.tags') WHERE ${TAG_NAME} IS NOT @name))
+      WHERE number = @number AND EXISTS (${tagNamed('@name')})`;
+    return this.write('removeTag', () => this.stmt(sql).run({ number, name }).changes > 0);
   }
 
   async heartbeat(beat: Heartbeat): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   MonitorSample,
   ProcessState,
   RunDoc,
+  RunTag,
   RunUpsert,
   StageFields,
 } from './types.js';
@@ -114,6 +115,13 @@ export interface RunStore {
   addData(number: number, entry: DataEntry): Promise<RunDoc | null>;
   /** Moves matching data entries to `deleted_data` (with at, by, reason) in one write; returns what was moved. */
   removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]>;
+  /**
+   * Adds `tag` to the run's tags unless a tag of the same name is there, in one targeted write (other tags and
+   * concurrent changes are untouched); false when the run does not exist or already has such a tag.
+   */
+  addTag(number: number, tag: RunTag): Promise<boolean>;
+  /** Removes every tag named `name` in one targeted write; false when the run does not exist or has no such tag. */
+  removeTag(number: number, name: string): Promise<boolean>;
   /** Upserts the heartbeat of (host, command); `time` defaults to now. */
   heartbeat(beat: Heartbeat): Promise<void>;
   /** Every host heartbeat (optionally only those seen since a time), ordered by host and command. */

@@ -426,6 +426,42 @@ for (const backend of BACKENDS) {
         expect(Object.keys(run).filter((k) => k.startsWith('by')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `by${i}`).sort());
       });
 
+      test('addTag / removeTag change only the named tag, in place: other software\'s tags stay byte for byte, none is duplicated', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(12100, { tags: [{ name: 'blinded', user: 'daq', n: w!.int64(3) }, { name: 'hold', user: 'ops', date: T0 }, { name: 'bad_pmt' }] }));
+        await w!.insertRaw(xenonRun(12101, { tags: undefined }));
+        const before = await w!.readRawEntries(12100, 'tags');
+        expect(await store.addTag(12100, { name: 'hold', user: 'me' })).toBe(false);
+        expect(await store.removeTag(12100, 'hold')).toBe(true);
+        expect(await store.removeTag(12100, 'hold')).toBe(false);
+        expect(await w!.readRawEntries(12100, 'tags')).toEqual([before[0], before[2]]);
+        expect(await store.addTag(12100, { name: 'hold', user: 'me', date: minutes(5) })).toBe(true);
+        const after = await w!.readRawEntries(12100, 'tags');
+        expect(after.slice(0, 2)).toEqual([before[0], before[2]]);
+        expect((await store.getRun(12100))!.tags).toEqual([{ name: 'blinded', user: 'daq', n: 3 }, { name: 'bad_pmt' }, { name: 'hold', user: 'me', date: minutes(5) }]);
+        // A run without tags gets its first one; a run that does not exist is reported, not created.
+        expect(await store.addTag(12101, { name: 'hold' })).toBe(true);
+        expect((await store.getRun(12101))!.tags).toEqual([{ name: 'hold' }]);
+        expect(await store.addTag(99999, { name: 'hold' })).toBe(false);
+        expect(await store.removeTag(99999, 'hold')).toBe(false);
+        expect(await store.getRun(99999)).toBeNull();
+      });
+
+      test('concurrent addTag / removeTag on one run from 10 store instances: no change is lost', async () => {
+        const first = await open();
+        await w!.insertRaw(xenonRun(7, { tags: Array.from({ length: 10 }, (_, i) => ({ name: `old${i}`, user: 'daq' })) }));
+        const stores = [first, ...(await Promise.all(Array.from({ length: 9 }, () => w!.open({ now: () => T0 }))))];
+        backend.setLatency?.({ minMs: 0, maxMs: 10 });
+        try {
+          await Promise.all(stores.flatMap((s, i) => [s.addTag(7, { name: `new${i}`, user: `op${i}` }), s.removeTag(7, `old${i}`), s.addTag(7, { name: 'hold', user: `op${i}` })]));
+        } finally {
+          backend.setLatency?.(null);
+        }
+        const tags = (await first.getRun(7))!.tags!.map((t) => t.name);
+        expect(tags.filter((n) => n === 'hold')).toHaveLength(1);
+        expect(tags.filter((n) => n !== 'hold').sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
+      });
+
       test('concurrent addData on one run from 10 store instances: every entry is there exactly once', async () => {
         const first = await open();
         await seed(first, [5]);
