@@ -79,12 +79,11 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
     };
     let followed = new Map<number, Followed>();
     let plan: SubmissionPlan = { submitted: new Map(), wouldSubmit: new Map() };
-    // The harness's `only`: filled by listSourceRuns with this pass's runs, so the harness takes exactly these and its
-    // own retry times never hold one back (the runs DB's next_retry already decided).
-    const thisPass: number[] = [];
     const work: StageWork = {
       stage: STAGE,
       previewsDryRun: true,
+      // The runs DB decided (next_retry, claims): the harness takes exactly this pass's runs; its ledger only records.
+      selectsRuns: true,
       listSourceRuns: async () => {
         const disk = diskSample(workPaths(config).writeDir);
         extra.disk_used_fraction = disk.used_fraction;
@@ -94,11 +93,8 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
         extra.dead_hosts = recovered.deadHosts;
         followed = await followAll(store, timed.scheduler, (await inFlight(store)).values(), new Set([host, ...recovered.deadHosts]));
         plan = await planSubmission({ ...options, store, scheduler: timed.scheduler, host, now: now(), disk, followed, extra });
-        thisPass.push(...new Set([...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()]));
-        return thisPass;
+        return [...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()];
       },
-      // Nothing is skipped as "already done": what to do was decided from the runs DB above.
-      listDestinationRuns: async () => new Set(),
       processRun: (run, ctx) => processRun(run, ctx),
     };
     const deps = (ctx: RunContext): SettleDeps => ({ config, store, host, now, dryRun: ctx.dryRun, logger: ctx.logger, random: options.random, gaveUp: extra.gave_up });
@@ -112,7 +108,7 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
     if (!config.auto_process.enabled) extra.blocked = 'auto_process.enabled is false';
     const summary = await runPass(config.auto_process.enabled ? work : { ...work, listSourceRuns: async () => [] }, {
       config, logger, mode: 'full', dryRun: options.dryRun, store, command: 'auto-process', now, random: options.random,
-      hooks: options.hooks, handleSignals: options.handleSignals, only: thisPass,
+      hooks: options.hooks, handleSignals: options.handleSignals,
     });
     extra.scheduler_s = Math.round(timed.seconds() * 1000) / 1000;
     return { ...summary, auto_process: extra };
