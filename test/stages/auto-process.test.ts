@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createScheduler } from '../../src/batch/index.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { waitFor } from './import-helpers.js';
 import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
@@ -196,4 +197,25 @@ describe('auto-process', () => {
     const hosts = await s.store.listHosts();
     expect(hosts.map((h) => [h.host, h.state])).toEqual([['alive', 'pass'], ['gone', 'dead']]);
   });
+
+  it('refreshes the heartbeat every heartbeat_s while a pass runs, so a slow pass never looks like a dead host', async () => {
+    const s = await setup({ host: 'slow', auto_process: { heartbeat_s: 1 } });
+    await s.store.upsertRuns(endedRuns([90]));
+    const local = await createScheduler(s.config.scheduler, {});
+    const beat = async () => (await s.store.listHosts()).find((h) => h.host === 'slow')?.time.getTime();
+    // A scheduler that answers only once the pass's heartbeat has been refreshed after the first one.
+    const slow = Object.create(local) as typeof local;
+    slow.submit = async (spec) => {
+      const first = await beat();
+      expect(first).toBeTypeOf('number');
+      const deadline = Date.now() + 30_000;
+      while ((await beat()) === first) {
+        if (Date.now() > deadline) throw new Error('the heartbeat was not refreshed within 30 s of a 1 s heartbeat_s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return local.submit(spec);
+    };
+    const summary = await s.pass({ schedulerImpl: slow });
+    expect(summary.auto_process.submitted.map((x) => x.run)).toEqual([90]);
+  }, 60_000);
 });
