@@ -142,15 +142,18 @@ describe('auto-process', () => {
 
   it('a claim left by a killed pass is released after claim_timeout_s and submitted again; a fresh claim is left alone', async () => {
     const s = await setup({ auto_process: { claim_timeout_s: 60 } });
-    await s.store.upsertRuns(endedRuns([50, 51]));
+    await s.store.upsertRuns(endedRuns([50, 51, 52]));
     await s.store.claimRun(50, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
     await s.store.claimRun(51, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
+    // A `submit --force` claim keeps the previous job's id: it must not make the claim look submitted forever.
+    await s.store.updateStage(52, 'process', { set: { state: 'done', scheduler: 'local', job_id: '2147480001' } });
+    await s.store.claimRun(52, 'process', { from: ['done'], to: 'claimed', host: 'killed-host' });
     const now = await s.pass();
     expect(now.auto_process.released).toEqual([]);
     expect((await s.state(50))?.state).toBe('claimed');
     const after = await s.pass({ now: later(120) });
-    expect(after.auto_process.released).toEqual([50, 51]);
-    expect(after.auto_process.submitted.map((x) => x.run).sort()).toEqual([50, 51]);
+    expect(after.auto_process.released).toEqual([50, 51, 52]);
+    expect(after.auto_process.submitted.map((x) => x.run).sort()).toEqual([50, 51, 52]);
     expect((await s.state(50))?.state).toBe('submitted');
   });
 

@@ -82,7 +82,9 @@ export async function recover(
   const claimed = await store.listRuns({ stage: PROCESS, states: ['claimed'], userFilter: false, fields: ['number'] });
   for (const doc of claimed) {
     const state = stageOf(doc, store.stateField, PROCESS);
-    if (!state || state.job_id || typeof state.claim_id !== 'string') continue;
+    // A job id left from an earlier job (submit --force keeps it) does not make a stale claim live: every claim is
+    // released by its age alone, and a job of a released claim refuses to start (its claim no longer owns the run).
+    if (!state || typeof state.claim_id !== 'string') continue;
     const since = state.updated_at instanceof Date ? state.updated_at.getTime() : 0;
     if (now.getTime() - since <= ap.claim_timeout_s * 1000) continue;
     const reason = `released: claimed by ${state.host ?? 'an unknown host'} at ${new Date(since).toISOString()} and never submitted`;

@@ -74,7 +74,7 @@ export async function planSubmission(input: SubmissionInput): Promise<Submission
     const claimed = await store.claimRun(doc.number, PROCESS, {
       from: [previous], to: 'claimed', host: input.host, dueBy: input.retryFailed ? undefined : input.now,
       // A new claim starts without the previous job's fields, so recovery never mistakes it for a submitted one.
-      set: { job_id: null, targets: degraded.targets, submitted_by: input.host },
+      set: { job_id: null, job_self: null, submitted_at: null, targets: degraded.targets, submitted_by: input.host },
     });
     if (!claimed) continue;
     taken++;
