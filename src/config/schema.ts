@@ -209,6 +209,7 @@ export const rechunkSchema = section({
   keep_source: z.boolean().default(false),
   max_workers: positiveInt().default(2),
   max_threads: positiveInt().default(1),
+  stale_writing_h: z.number().positive().default(6),
 });
 
 export const cleanSchema = section({

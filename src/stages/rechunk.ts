@@ -7,7 +7,7 @@ import { runPass, type PassOptions, type PassSummary, type RunContext, type RunO
 import { openRunStore, type RunStore } from '../rundb/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
 import { inspectDataset, type StoredDataset } from '../strax/storage/dataset.js';
-import { rawRateMbS, runDatasets, runDocRateMbS, sourceRuns } from './rechunk/datasets.js';
+import { rawRateMbS, runDatasets, runDocRateMbS, sourceRuns, staleWriting } from './rechunk/datasets.js';
 import { pickRule, type Rule } from './rechunk/rules.js';
 import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
 import { register, removeSource } from './rechunk/swap.js';
@@ -96,9 +96,14 @@ function inspectDatasetIfAny(folder: string): StoredDataset | undefined {
 }
 
 async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOutcome> {
-  const all = runDatasets(o.settings.source_dir, run);
-  const writing = all.filter((d) => d.state === 'writing');
+  const found = runDatasets(o.settings.source_dir, run);
+  const now = Date.now();
+  const stale = found.filter((d) => staleWriting(d, o.settings.stale_writing_h, now));
+  const writing = found.filter((d) => d.state === 'writing' && !stale.includes(d));
   if (writing.length) return { status: 'skipped', reason: `${writing.map((d) => d.folderName).join(', ')} still being written` };
+  // A dead writer's leftovers are reported and left where they are (not ours to remove); the rest of the run goes on.
+  for (const d of stale) ctx.logger.warn(`${path.basename(d.path)}: unchanged for more than ${o.settings.stale_writing_h} h (rechunk.stale_writing_h): its writer died; left in place, not rechunked — remove it once you know whose it is`);
+  const all = found.filter((d) => !stale.includes(d));
   const recorded = runDocRateMbS(await o.store.getRun(run));
   const facts = { rateMbS: recorded ?? rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
   const limit = pLimit(o.settings.max_workers);
@@ -113,8 +118,9 @@ async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOut
     throw new Error(`${failed.length} of ${results.length} data types failed (their sources are kept): ${failed.map((f) => `${f.src.dataType}: ${errorMessage(f.error)}`).join('; ')}`);
   }
   const done = results.filter((r) => !r.line.startsWith('ignored'));
-  if (done.length === 0) return { status: 'skipped', reason: 'no complete dataset to rechunk' };
-  return { status: 'done', detail: `${ctx.dryRun ? 'would rechunk ' : ''}${done.length} data types to ${o.settings.dest_dir}` };
+  const leftovers = stale.length ? `; ${stale.length} stale unfinished dataset(s) left in place: ${stale.map((d) => path.basename(d.path)).join(', ')}` : '';
+  if (done.length === 0) return { status: 'skipped', reason: `no complete dataset to rechunk${leftovers}` };
+  return { status: 'done', detail: `${ctx.dryRun ? 'would rechunk ' : ''}${done.length} data types to ${o.settings.dest_dir}${leftovers}` };
 }
 
 /** One data type: write + verify + rename (unless a complete copy is there), register, remove the source. Returns a log line. */

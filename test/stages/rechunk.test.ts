@@ -186,6 +186,34 @@ describe('rechunk options', () => {
     await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.dest_dir is not set') });
   });
 
+  it('a dead writer\'s unfinished dataset (unchanged for stale_writing_h) is reported and left in place while the run\'s complete datasets are rechunked; a live one holds the run back', async () => {
+    const world = rechunkWorld(['target_mb: 1', 'stale_writing_h: 1']);
+    await writeDaqflowDataset(world.source, { runId: '000101', dataType: 'records', rows: 2000, rowsPerChunk: 200 });
+    await writeDaqflowDataset(world.source, { runId: '000102', dataType: 'records', rows: 2000, rowsPerChunk: 200 });
+    // Unfinished writes (the saver never closed): 101's writer died two hours ago, 102's is at work.
+    const unfinished = async (runId: string) => {
+      const saver = await new DataDirectory(world.source).save({ runId, dataType: 'peaks', dtype: "[('time', '<i8'), ('length', '<i4'), ('dt', '<i2')]", lineage: { peaks: ['P', '0', {}] }, compressor: 'lz4' });
+      await saver.save({ start: 0n, end: 10n, data: new Uint8Array(0) });
+      return only(world.source, 'peaks').find((d) => d.runId === runId)!;
+    };
+    const dead = await unfinished('000101');
+    const live = await unfinished('000102');
+    expect([dead.state, live.state, path.basename(dead.path)]).toEqual(['writing', 'writing', `${dead.folderName}_temp`]);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const f of [dead.path, ...fs.readdirSync(dead.path).map((n) => path.join(dead.path, n))]) fs.utimesSync(f, twoHoursAgo, twoHoursAgo);
+    const deadFiles = fs.readdirSync(dead.path).sort();
+    const logger = memoryLogger();
+    const summary = await rechunkOnce(world, { logger });
+    expect(summary.done.map((d) => d.run)).toEqual([101]);
+    expect(summary.done[0]!.detail).toMatch(new RegExp(`1 data types to .*; 1 stale unfinished dataset\\(s\\) left in place: ${dead.folderName}_temp$`));
+    expect(logger.messages('warn')).toContainEqual(expect.stringMatching(new RegExp(`${dead.folderName}_temp: unchanged for more than 1 h .*left in place`)));
+    expect(summary.skipped).toEqual([{ run: 102, reason: `${live.folderName} still being written` }]);
+    expect(only(world.dest).map((d) => [d.runId, d.dataType, d.state])).toEqual([['000101', 'records', 'complete']]);
+    // The dead writer's folder is exactly as it was; 102 keeps its complete source until its writer finishes.
+    expect(fs.readdirSync(dead.path).sort()).toEqual(deadFiles);
+    expect(only(world.source).filter((d) => d.runId === '000102').map((d) => d.state).sort()).toEqual(['complete', 'writing']);
+  });
+
   it('finishes the swap a crash interrupted: complete copy and source with no runs-DB entry; a source whose removal began', async () => {
     const world = rechunkWorld(['target_mb: 1', 'keep_source: true']);
     addFixture(world.source, 'records_lz4');
