@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { DataExistsError } from '../../errors.js';
 import path from 'node:path';
 import { DataCorruptedError } from '../../strax/errors.js';
-import { rechunkParts } from '../../strax/chunk/rechunker.js';
+import { rechunkParts, type PartsChunk } from '../../strax/chunk/rechunker.js';
 import { rowTimes, type RowTimes } from '../../strax/chunk/bounds.js';
 import type { RecordLayout } from '../../strax/dtype/layout.js';
 import type { CompressorName } from '../../strax/compress/types.js';
@@ -90,14 +90,16 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
       yield c;
     }
   }
-  for await (const c of rechunkParts(hashed(), layout, targetMb)) {
+  // A hand-written loop, not for-await: a suspended async function keeps the registers of its last iteration, so the
+  // previous output chunk (its rows and its frame) stayed reachable while the next one was read — one target of rows
+  // and one frame more at the peak. The chunk is handed over and forgotten before the next one is awaited.
+  const chunks = rechunkParts(hashed(), layout, targetMb);
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done) break;
     o.signal.throwIfAborted();
-    // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
-    const times = partsTimes(layout, c.parts);
-    const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
-    const job = nbytes > 0 ? o.executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
-    job.catch(() => undefined);
-    inFlight.push(job.then((frame) => () => saver.saveCompressed({ start: c.start, end: c.end, nbytes, frame, times })));
+    inFlight.push(compressChunk(next.value, layout, compressor, o.executor, saver));
+    next.value = undefined as never;
     if (inFlight.length >= o.threads) await drain();
   }
   while (inFlight.length > 0) await drain();
@@ -109,6 +111,17 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
     written.end = written.chunks[written.chunks.length - 1]!.end;
   }
   return saver;
+}
+
+/** Compress one rechunked chunk; resolves to the step that saves it (called in chunk order). */
+function compressChunk(c: PartsChunk, layout: RecordLayout, compressor: CompressorName, executor: Executor, saver: DatasetSaver): Promise<() => Promise<unknown>> {
+  // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
+  const { start, end } = c;
+  const times = partsTimes(layout, c.parts);
+  const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
+  const job = nbytes > 0 ? executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
+  job.catch(() => undefined);
+  return job.then((frame) => () => saver.saveCompressed({ start, end, nbytes, frame, times }));
 }
 
 /** first/last time and endtime of a chunk held as parts (the first and last non-empty part's rows). */
