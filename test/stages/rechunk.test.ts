@@ -172,7 +172,7 @@ describe('rechunk options', () => {
     expect(only(world.dest).map((d) => d.runId)).toEqual(['012345', '012346']);
   });
 
-  it('an incomplete folder of someone else under the final name is never overwritten; a missing dest_dir is a ConfigError (exit 3)', async () => {
+  it('an incomplete folder of someone else under the final name is never overwritten; keep_source in place is a ConfigError (exit 3)', async () => {
     const world = rechunkWorld(['target_mb: 1']);
     addFixture(world.source, 'records_lz4');
     const folder = only(world.source)[0]!.folderName;
@@ -182,8 +182,33 @@ describe('rechunk options', () => {
     expect(summary.failed[0]!.reason).toContain(`${folder}: already exists at ${path.join(world.dest, folder)}`);
     expect(fs.readdirSync(path.join(world.dest, folder))).toEqual(['theirs.txt']);
     expect(only(world.source)[0]!.state).toBe('complete');
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, '  keep_source: true\n'));
+    await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.keep_source needs a separate rechunk.dest_dir') });
+  });
+
+  it('in place (no dest_dir): each dataset is replaced by its rechunked copy under the same name, the runs DB entry updated in place; later passes leave it alone', async () => {
+    const world = rechunkWorld(['target_mb: 1', 'skip_types: [records_he]']);
     fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, ''));
-    await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.dest_dir is not set') });
+    const { rows } = await writeDaqflowDataset(world.source, { runId: '000201', dataType: 'records', rows: 3000, rowsPerChunk: 100 });
+    await writeDaqflowDataset(world.source, { runId: '000201', dataType: 'records_he', rows: 300, rowsPerChunk: 100 });
+    const before = only(world.source, 'records')[0]!;
+    await withRechunk(world, async (store, base) => {
+      await store.upsertRun({ number: 201, name: '000201' });
+      await store.addData(201, { type: 'records', host: 'test-host', location: before.path, compressor: 'lz4', n_chunks: before.metadata!.chunks.length });
+      const summary = await runRechunk({ ...base, mode: 'full' });
+      expect(summary.done.map((d) => d.run)).toEqual([201]);
+      const after = only(world.source, 'records')[0]!;
+      expect([after.path, after.state, after.metadata!.compressor, after.metadata!.chunks.length]).toEqual([before.path, 'complete', 'zstd', 1]);
+      expect(Buffer.from(await new DataDirectory(world.source).readAll(after)).equals(Buffer.from(rows))).toBe(true);
+      expect(only(world.source, 'records_he')[0]!.metadata!.compressor).toBe('lz4');
+      // Nothing left in staging; one entry, at the same place, describing the new copy.
+      expect(fs.readdirSync(path.join(world.source, '.daqflow-rechunk'))).toEqual([]);
+      const entries = (await store.getRun(201))!.data!.filter((e) => e.type === 'records');
+      expect(entries).toEqual([expect.objectContaining({ location: before.path, compressor: 'zstd', n_chunks: 1 })]);
+      const again = await runRechunk({ ...base, mode: 'full' });
+      expect([again.done, again.failed]).toEqual([[], []]);
+      expect(only(world.source, 'records')[0]!.metadata!.writing_ended).toEqual(after.metadata!.writing_ended);
+    });
   });
 
   it('a dead writer\'s unfinished dataset (unchanged for stale_writing_h) is reported and left in place while the run\'s complete datasets are rechunked; a live one holds the run back', async () => {

@@ -1,7 +1,7 @@
 // What a run has in the source folder: its datasets by state, and the facts (data rate) the rules depend on.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { StoredDataset } from '../../strax/storage/dataset.js';
+import { inspectDataset, type StoredDataset } from '../../strax/storage/dataset.js';
 import { DataDirectory } from '../../strax/storage/data-directory.js';
 import { globMatcher } from '../../util/glob.js';
 
@@ -84,4 +84,14 @@ function newestChangeMs(folder: string): number {
     newest = Number.POSITIVE_INFINITY;
   }
   return newest;
+}
+
+/** The dataset in `folder`, or undefined when there is no such folder. */
+export function inspectDatasetIfAny(folder: string): StoredDataset | undefined {
+  try {
+    return inspectDataset(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

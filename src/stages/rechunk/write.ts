@@ -13,6 +13,7 @@ import type { Executor } from '../../strax/engine/executor.js';
 import { layoutOf, readChunks } from '../../strax/storage/chunk-reader.js';
 import { inspectDataset, type StoredDataset } from '../../strax/storage/dataset.js';
 import type { DatasetMetadata } from '../../strax/storage/metadata.js';
+import type { PyJson } from '../../strax/json/values.js';
 import { TEMP_SUFFIX } from '../../strax/storage/names.js';
 import { DatasetSaver } from '../../strax/storage/saver.js';
 import type { Rule } from './rules.js';
@@ -27,6 +28,8 @@ export interface WriteOptions {
   /** Chunks compressed at the same time (rechunk.max_threads). */
   threads: number;
   signal: AbortSignal;
+  /** Top-level metadata keys added to the new copy (in place: the mark that it was rechunked). */
+  mark?: Record<string, PyJson>;
 }
 
 /** A new copy failed its check against the source; the `_temp` folder is removed and the source stays as it is. */
@@ -78,7 +81,7 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   const layout = layoutOf(src);
   const saver = await DatasetSaver.open(o.destRoot, {
     runId: md.run_id, dataType: md.data_type, dataKind: md.data_kind, dtype: layout, lineage: md.lineage ?? null,
-    lineageHash: src.lineageHash, compressor, chunkTargetSizeMb: targetMb, extra: md.extra,
+    lineageHash: src.lineageHash, compressor, chunkTargetSizeMb: targetMb, extra: { ...md.extra, ...(o.mark ?? {}) },
   }, { overwrite: 'never' });
   keepSourceKeys(saver.metadata, md);
   // Chunks are compressed `threads` at a time and saved in order: at most threads + 1 rechunked chunks in memory.
