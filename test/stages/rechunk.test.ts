@@ -211,6 +211,35 @@ describe('rechunk options', () => {
     });
   });
 
+  it('in place, a swap cut between its two renames is repaired first: the staged new copy put in place, or the old one back', async () => {
+    const world = rechunkWorld(['target_mb: 1']);
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, ''));
+    const staging = path.join(world.source, '.daqflow-rechunk');
+    fs.mkdirSync(staging);
+    const rows = new Map<string, Uint8Array>();
+    for (const [run, seed] of [['000301', 1], ['000302', 2]] as const) {
+      rows.set(run, (await writeDaqflowDataset(world.source, { runId: run, dataType: 'records', rows: 1000, rowsPerChunk: 100, seed })).rows);
+      const ds = only(world.source, 'records').find((d) => d.runId === run)!;
+      // 301: the new copy was complete in staging; 302: it was not written yet. Then rename 1 (old → .old), then the kill.
+      if (run === '000301') fs.cpSync(ds.path, path.join(staging, ds.folderName), { recursive: true });
+      fs.renameSync(ds.path, path.join(staging, `${ds.folderName}.old`));
+    }
+    expect(only(world.source)).toEqual([]);
+    const logger = memoryLogger();
+    const summary = await rechunkOnce(world, { logger });
+    expect(summary.done.map((d) => d.run)).toEqual([301, 302]);
+    expect(logger.messages('warn')).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^000301-records-\w+: finished an interrupted swap in place/),
+      expect.stringMatching(/^000302-records-\w+: put the old copy back/),
+    ]));
+    for (const [run, data] of rows) {
+      const ds = only(world.source, 'records').find((d) => d.runId === run)!;
+      expect([ds.state, ds.metadata!.compressor]).toEqual(['complete', 'zstd']);
+      expect(Buffer.from(await new DataDirectory(world.source).readAll(ds)).equals(Buffer.from(data))).toBe(true);
+    }
+    expect(fs.readdirSync(staging)).toEqual([]);
+  });
+
   it('a dead writer\'s unfinished dataset (unchanged for stale_writing_h) is reported and left in place while the run\'s complete datasets are rechunked; a live one holds the run back', async () => {
     const world = rechunkWorld(['target_mb: 1', 'stale_writing_h: 1']);
     await writeDaqflowDataset(world.source, { runId: '000101', dataType: 'records', rows: 2000, rowsPerChunk: 200 });
