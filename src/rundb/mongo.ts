@@ -135,6 +135,22 @@ export class MongoRunStore implements RunStore {
   }
 
   async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
+    const { filter, doc } = this.stageWrite(number, stage, update);
+    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
+  }
+
+  async updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const ops = updates.map((u) => {
+      const { filter, doc } = this.stageWrite(u.number, stage, u.update);
+      return { updateOne: { filter, update: doc } };
+    });
+    const result = await this.guard('updateStages', () => this.runs.bulkWrite(ops, { ordered: false, maxTimeMS: this.maxTimeMS }));
+    return result.matchedCount;
+  }
+
+  /** The filter (run, state and claim guards) and update document of one stage update. */
+  private stageWrite(number: number, stage: string, update: StageUpdate): { filter: Document; doc: Document } {
     assertRunNumber(number);
     validateQuery({ stage, states: update.expect });
     const base = `${this.stateField}.${stage}`;
@@ -142,7 +158,7 @@ export class MongoRunStore implements RunStore {
     const filter: Document = this.byNumber(number);
     if (update.expect) Object.assign(filter, stageStateFilter(this.stateField, stage, update.expect, this.legacy));
     if (update.expectClaimId !== undefined) filter[`${base}.claim_id`] = update.expectClaimId;
-    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
+    return { filter, doc };
   }
 
   async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {

@@ -132,14 +132,25 @@ export class SqliteRunStore implements RunStore {
   async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
     assertRunNumber(number);
     validateQuery({ stage, states: update.expect });
-    return this.write('updateStage', () => {
-      const run = this.loadRun(number);
-      if (!run || (update.expect && !stateMatches(this.seen(run), this.stateField, stage, update.expect))) return null;
-      if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
-      applyStageUpdate(run, this.stateField, stage, update, this.now());
-      this.save(run);
-      return this.pick(run, SUMMARY_FIELDS);
-    });
+    return this.write('updateStage', () => this.applyUpdate(number, stage, update));
+  }
+
+  async updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number> {
+    for (const u of updates) {
+      assertRunNumber(u.number);
+      validateQuery({ stage, states: u.update.expect });
+    }
+    return this.write('updateStages', () => updates.filter((u) => this.applyUpdate(u.number, stage, u.update) !== null).length);
+  }
+
+  /** One guarded stage update inside the caller's transaction; null when the run is missing or a guard fails. */
+  private applyUpdate(number: number, stage: string, update: StageUpdate): RunDoc | null {
+    const run = this.loadRun(number);
+    if (!run || (update.expect && !stateMatches(this.seen(run), this.stateField, stage, update.expect))) return null;
+    if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
+    applyStageUpdate(run, this.stateField, stage, update, this.now());
+    this.save(run);
+    return this.pick(run, SUMMARY_FIELDS);
   }
 
   async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {

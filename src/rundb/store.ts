@@ -109,6 +109,12 @@ export interface RunStore {
   /** Updates `<state_field>.<stage>`; null when the run does not exist or the `expect` guard did not hold. */
   updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null>;
   /**
+   * Many updateStage calls in one round trip (one transaction in sqlite, one unordered bulk write in MongoDB), each with
+   * its own guards; returns how many runs matched their guards. Which ones did is not reported: a caller that needs to
+   * know repeats the single updates when the count falls short (guarded updates are safe to repeat).
+   */
+  updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number>;
+  /**
    * Adds a data entry, or sets its fields on the entry with the same (type, host, location); null when the run does not
    * exist. The returned run holds number, name, the state field and, in `data`, only that entry as stored.
    */

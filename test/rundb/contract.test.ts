@@ -241,6 +241,25 @@ for (const backend of BACKENDS) {
         expect(stageStateOf(run!, store.stateField, 'migrate')).toBe('pending');
       });
 
+      test('updateStages applies many guarded updates in one call and counts those whose guards held', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4]);
+        const claims = new Map<number, string>();
+        for (const n of [1, 2, 3]) claims.set(n, stageOf((await store.claimRun(n, 'process', { from: ['pending'], to: 'claimed', host: 'h' }))!, store.stateField, 'process')!.claim_id as string);
+        await store.updateStage(2, 'process', { set: { state: 'running' } });
+        const submitted = (n: number, claimId: string) => ({ number: n, update: { set: { state: 'submitted' as const, job_id: `j${n}` }, expect: ['claimed' as const], expectClaimId: claimId } });
+        // 1 holds; 2 is running now; 3 carries another claim id; 4 was never claimed; 99 does not exist.
+        const n = await store.updateStages('process', [submitted(1, claims.get(1)!), submitted(2, claims.get(2)!), submitted(3, 'other'), submitted(4, 'x'), submitted(99, 'x')]);
+        expect(n).toBe(1);
+        const state = async (r: number) => stageOf((await store.getRun(r))!, store.stateField, 'process');
+        expect(await state(1)).toMatchObject({ state: 'submitted', job_id: 'j1', claim_id: claims.get(1) });
+        expect(await state(2)).toMatchObject({ state: 'running' });
+        expect((await state(2))!.job_id).toBeUndefined();
+        expect(await state(3)).toMatchObject({ state: 'claimed' });
+        expect(await state(4)).toBeUndefined();
+        expect(await store.updateStages('process', [])).toBe(0);
+      });
+
       test('updateStage with an expect guard changes nothing when the state differs', async () => {
         const store = await open();
         await seed(store, [1]);
