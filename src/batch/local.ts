@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
+import { pidAlive } from '../util/pid-alive.js';
 import { BaseScheduler, type RenderedJob, type SchedulerOptions } from './base.js';
 import type { JobFiles } from './job-files.js';
 import { directive, type Directive, type ScriptDialect } from './script.js';
@@ -90,12 +91,7 @@ export class LocalScheduler extends BaseScheduler {
   /** The runner is alive when its pid answers and (where /proc exists) its command line names our script. */
   private runnerAlive(ref: JobRef): boolean {
     const pid = Number(ref.jobId);
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    try {
-      process.kill(pid, 0);
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    if (!pidAlive(pid)) return false;
     try {
       const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       return ref.script === undefined || cmdline.includes(ref.script);

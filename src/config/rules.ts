@@ -30,6 +30,15 @@ const lockTimes: Rule = ({ pass }, { warnings }) => {
   }
 };
 
+const heartbeatTimes: Rule = ({ auto_process: ap }, { warnings }) => {
+  if (ap.dead_host_s < 3 * ap.heartbeat_s) {
+    warnings.push({
+      path: ['auto_process', 'dead_host_s'],
+      message: `should be at least 3 × auto_process.heartbeat_s (${3 * ap.heartbeat_s}) and longer than the cron interval; otherwise a live host can be marked dead`,
+    });
+  }
+};
+
 const rundbConnection: Rule = ({ rundb }, { errors }) => {
   if (rundb.backend === 'mongo' && rundb.uri === null && rundb.uri_file === null) {
     errors.push({ path: ['rundb', 'uri'], message: 'rundb.backend is mongo, so set rundb.uri or rundb.uri_file' });
@@ -116,7 +125,7 @@ const writeDirListed: Rule = ({ storage }, { warnings }) => {
   }
 };
 
-const RULES: Rule[] = [jitterOrder, lockTimes, rundbConnection, processingCommand, archiveTarget, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
+const RULES: Rule[] = [jitterOrder, lockTimes, heartbeatTimes, rundbConnection, processingCommand, archiveTarget, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
 
 export function checkRules(config: Config, context: RuleContext = { written: new Set(Object.keys(config)) }): RuleReport {
   const report: RuleReport = { errors: [], warnings: [] };

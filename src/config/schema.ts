@@ -124,7 +124,7 @@ export const autoProcessSchema = section({
   window_days: z.number().positive().nullable().default(null),
   claim_timeout_s: positiveInt().default(60),
   running_timeout_s: positiveInt().default(120),
-  dead_host_s: positiveInt().default(300),
+  dead_host_s: positiveInt().default(1800),
   heartbeat_s: positiveInt().default(10),
   min_free_disk_fraction: z.number().min(0).max(1).default(0.05),
   max_submit_per_pass: positiveInt().default(50),
@@ -209,6 +209,7 @@ export const rechunkSchema = section({
   keep_source: z.boolean().default(false),
   max_workers: positiveInt().default(2),
   max_threads: positiveInt().default(1),
+  stale_writing_h: z.number().positive().default(6),
 });
 
 export const cleanSchema = section({

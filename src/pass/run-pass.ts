@@ -29,6 +29,13 @@ export interface StageWork {
   processRun: ProcessRun;
   /** The stage honours `context.dryRun`: a dry run calls processRun to report what would change (else it only plans). */
   previewsDryRun?: boolean;
+  /**
+   * The stage decides itself which runs this pass works on (auto-process reads them from the runs DB): exactly the runs
+   * listSourceRuns returns are processed, whatever the ledger's done marks and retry times say, and no ledger-failed
+   * run outside that list; `pass.batch_size` does not cut the list (the stage sets its own limits). Outcomes are
+   * recorded as usual.
+   */
+  selectsRuns?: boolean;
 }
 
 export interface PassOptions {
@@ -82,7 +89,7 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
     const destinationRuns = options.mode === 'full' && work.listDestinationRuns ? await work.listDestinationRuns() : undefined;
     const selection = selectCandidates({
       mode: options.mode, ledger: ledger.ledger, sourceRuns, destinationRuns, now: now(), stage: work.stage,
-      only: options.only ? new Set(options.only) : undefined, batchSize: options.config.pass.batch_size,
+      only: options.only ? new Set(options.only) : undefined, batchSize: options.config.pass.batch_size, stageSelected: work.selectsRuns,
     });
     summary.candidates = selection.candidates.length;
     summary.skipped.push(...selection.waiting);

@@ -29,10 +29,15 @@ export interface SelectionInput {
   now: Date;
   /** At most this many candidates per pass, lowest run numbers first (0 = no cap). */
   batchSize?: number;
+  /** The stage chose the runs itself (StageWork.selectsRuns): every source run is a candidate, nothing else is. */
+  stageSelected?: boolean;
 }
 
 export function selectCandidates(input: SelectionInput): Selection {
   const { ledger, now, mode } = input;
+  if (input.stageSelected) {
+    return { candidates: input.sourceRuns.map((run) => ({ run, nFailuresBefore: ledger.failure(run)?.n_failures ?? 0 })), waiting: [] };
+  }
   const candidates: Candidate[] = [];
   const waiting: Selection['waiting'] = [];
   const consider = (run: number, includeUndone: boolean): void => {

@@ -21,6 +21,7 @@ export {
   type DataEntry,
   type DeletedDataEntry,
   type RunDoc,
+  type RunTag,
   type RunUpsert,
   type Heartbeat,
   type HostDoc,

@@ -17,7 +17,7 @@ import { claimSet, stageUpdateDoc } from './mongo-updates.js';
 import { bulkUpsert, integralNumber, isDuplicateKey, UPSERT_CHUNK, upsertUpdate } from './mongo-upsert.js';
 import { assertRunNumber, BadDocReporter } from './run-doc.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, RunStoreOptions, StageUpdate, UpsertResult } from './store.js';
-import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
+import { DEFAULT_STAGES, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunTag, type RunUpsert } from './types.js';
 import type { UserFilter } from './user-filter.js';
 
 export { redactUri } from './redact.js';
@@ -135,6 +135,22 @@ export class MongoRunStore implements RunStore {
   }
 
   async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
+    const { filter, doc } = this.stageWrite(number, stage, update);
+    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
+  }
+
+  async updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    const ops = updates.map((u) => {
+      const { filter, doc } = this.stageWrite(u.number, stage, u.update);
+      return { updateOne: { filter, update: doc } };
+    });
+    const result = await this.guard('updateStages', () => this.runs.bulkWrite(ops, { ordered: false, maxTimeMS: this.maxTimeMS }));
+    return result.matchedCount;
+  }
+
+  /** The filter (run, state and claim guards) and update document of one stage update. */
+  private stageWrite(number: number, stage: string, update: StageUpdate): { filter: Document; doc: Document } {
     assertRunNumber(number);
     validateQuery({ stage, states: update.expect });
     const base = `${this.stateField}.${stage}`;
@@ -142,7 +158,7 @@ export class MongoRunStore implements RunStore {
     const filter: Document = this.byNumber(number);
     if (update.expect) Object.assign(filter, stageStateFilter(this.stateField, stage, update.expect, this.legacy));
     if (update.expectClaimId !== undefined) filter[`${base}.claim_id`] = update.expectClaimId;
-    return this.toRun(await this.guard('updateStage', () => this.runs.findOneAndUpdate(filter, doc, this.writeOpts())));
+    return { filter, doc };
   }
 
   async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {
@@ -156,6 +172,26 @@ export class MongoRunStore implements RunStore {
   async removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]> {
     assertRunNumber(number);
     return moveDataEntries(this.dataOps(number, 'removeData'), match, info, this.now());
+  }
+
+  async addTag(number: number, tag: RunTag): Promise<boolean> {
+    assertRunNumber(number);
+    const tags = storedName(this.fields, 'tags');
+    const opts = { maxTimeMS: this.maxTimeMS };
+    // A run without tags (absent or null, where $push would fail) gets the list; otherwise a guarded $push.
+    const first = await this.guard('addTag', () => this.runs.updateOne({ ...this.byNumber(number), [tags]: null }, { $set: { [tags]: [tag] } }, opts));
+    if (first.modifiedCount > 0) return true;
+    const filter = { ...this.byNumber(number), [`${tags}.name`]: { $ne: tag.name } };
+    const result = await this.guard('addTag', () => this.runs.updateOne(filter, { $push: { [tags]: tag } } as Document, opts));
+    return result.modifiedCount > 0;
+  }
+
+  async removeTag(number: number, name: string): Promise<boolean> {
+    assertRunNumber(number);
+    const tags = storedName(this.fields, 'tags');
+    const filter = { ...this.byNumber(number), [`${tags}.name`]: name };
+    const result = await this.guard('removeTag', () => this.runs.updateOne(filter, { $pull: { [tags]: { name } } } as Document, { maxTimeMS: this.maxTimeMS }));
+    return result.modifiedCount > 0;
   }
 
   async heartbeat(beat: Heartbeat): Promise<void> {

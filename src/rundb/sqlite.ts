@@ -13,7 +13,7 @@ import { selectRunsSql } from './sqlite-query.js';
 import { openSqlite, sqliteError } from './sqlite-schema.js';
 import { getConfigRow, listHostRows, listMonitorRows, putConfigRow, putHeartbeat, putMonitorSample } from './sqlite-side.js';
 import type { ClaimNextOptions, ClaimOptions, DataMatch, RunQuery, RunStore, StageUpdate, UpsertResult } from './store.js';
-import { stageOf, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunUpsert } from './types.js';
+import { stageOf, type ConfigDoc, type DataEntry, type DeletedDataEntry, type Heartbeat, type HostDoc, type MonitorSample, type RunDoc, type RunTag, type RunUpsert } from './types.js';
 
 export interface SqliteRunStoreOptions {
   path: string;
@@ -29,6 +29,11 @@ export interface SqliteRunStoreOptions {
   logger?: Logger;
   now?: () => Date;
 }
+
+/** The `name` of a json_each element of `tags` (null for elements that are not objects). */
+const TAG_NAME = `(CASE json_each.type WHEN 'object' THEN json_extract(json_each.value, '$.name') END)`;
+/** A tag named by the parameter `param` exists in the row's tags. */
+const tagNamed = (param: string) => `SELECT 1 FROM json_each(runs.doc, '$.tags') WHERE ${TAG_NAME} = ${param}`;
 
 interface Row {
   number: number;
@@ -127,14 +132,25 @@ export class SqliteRunStore implements RunStore {
   async updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null> {
     assertRunNumber(number);
     validateQuery({ stage, states: update.expect });
-    return this.write('updateStage', () => {
-      const run = this.loadRun(number);
-      if (!run || (update.expect && !stateMatches(this.seen(run), this.stateField, stage, update.expect))) return null;
-      if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
-      applyStageUpdate(run, this.stateField, stage, update, this.now());
-      this.save(run);
-      return this.pick(run, SUMMARY_FIELDS);
-    });
+    return this.write('updateStage', () => this.applyUpdate(number, stage, update));
+  }
+
+  async updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number> {
+    for (const u of updates) {
+      assertRunNumber(u.number);
+      validateQuery({ stage, states: u.update.expect });
+    }
+    return this.write('updateStages', () => updates.filter((u) => this.applyUpdate(u.number, stage, u.update) !== null).length);
+  }
+
+  /** One guarded stage update inside the caller's transaction; null when the run is missing or a guard fails. */
+  private applyUpdate(number: number, stage: string, update: StageUpdate): RunDoc | null {
+    const run = this.loadRun(number);
+    if (!run || (update.expect && !stateMatches(this.seen(run), this.stateField, stage, update.expect))) return null;
+    if (update.expectClaimId !== undefined && stageOf(run, this.stateField, stage)?.claim_id !== update.expectClaimId) return null;
+    applyStageUpdate(run, this.stateField, stage, update, this.now());
+    this.save(run);
+    return this.pick(run, SUMMARY_FIELDS);
   }
 
   async addData(number: number, entry: DataEntry): Promise<RunDoc | null> {
@@ -163,6 +179,21 @@ export class SqliteRunStore implements RunStore {
       this.save(run);
       return moved;
     });
+  }
+
+  async addTag(number: number, tag: RunTag): Promise<boolean> {
+    assertRunNumber(number);
+    // One statement: appended only when no tag of that name is there (tags absent or null start a new list).
+    const sql = `UPDATE runs SET doc = json_set(doc, '$.tags', json_insert(CASE json_type(doc, '$.tags') WHEN 'array' THEN json_extract(doc, '$.tags') ELSE '[]' END, '$[#]', json(?)))
+      WHERE number = ? AND coalesce(json_type(doc, '$.tags'), 'null') IN ('array', 'null') AND NOT EXISTS (${tagNamed('?')})`;
+    return this.write('addTag', () => this.stmt(sql).run(encodeDoc(tag), number, tag.name).changes > 0);
+  }
+
+  async removeTag(number: number, name: string): Promise<boolean> {
+    assertRunNumber(number);
+    const sql = `UPDATE runs SET doc = json_set(doc, '$.tags', (SELECT json_group_array(value) FROM json_each(runs.doc, '$.tags') WHERE ${TAG_NAME} IS NOT @name))
+      WHERE number = @number AND EXISTS (${tagNamed('@name')})`;
+    return this.write('removeTag', () => this.stmt(sql).run({ number, name }).changes > 0);
   }
 
   async heartbeat(beat: Heartbeat): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   MonitorSample,
   ProcessState,
   RunDoc,
+  RunTag,
   RunUpsert,
   StageFields,
 } from './types.js';
@@ -108,12 +109,25 @@ export interface RunStore {
   /** Updates `<state_field>.<stage>`; null when the run does not exist or the `expect` guard did not hold. */
   updateStage(number: number, stage: string, update: StageUpdate): Promise<RunDoc | null>;
   /**
+   * Many updateStage calls in one round trip (one transaction in sqlite, one unordered bulk write in MongoDB), each with
+   * its own guards; returns how many runs matched their guards. Which ones did is not reported: a caller that needs to
+   * know repeats the single updates when the count falls short (guarded updates are safe to repeat).
+   */
+  updateStages(stage: string, updates: readonly { number: number; update: StageUpdate }[]): Promise<number>;
+  /**
    * Adds a data entry, or sets its fields on the entry with the same (type, host, location); null when the run does not
    * exist. The returned run holds number, name, the state field and, in `data`, only that entry as stored.
    */
   addData(number: number, entry: DataEntry): Promise<RunDoc | null>;
   /** Moves matching data entries to `deleted_data` (with at, by, reason) in one write; returns what was moved. */
   removeData(number: number, match: DataMatch, info: { by: string; reason: string }): Promise<DeletedDataEntry[]>;
+  /**
+   * Adds `tag` to the run's tags unless a tag of the same name is there, in one targeted write (other tags and
+   * concurrent changes are untouched); false when the run does not exist or already has such a tag.
+   */
+  addTag(number: number, tag: RunTag): Promise<boolean>;
+  /** Removes every tag named `name` in one targeted write; false when the run does not exist or has no such tag. */
+  removeTag(number: number, name: string): Promise<boolean>;
   /** Upserts the heartbeat of (host, command); `time` defaults to now. */
   heartbeat(beat: Heartbeat): Promise<void>;
   /** Every host heartbeat (optionally only those seen since a time), ordered by host and command. */

@@ -60,7 +60,7 @@ export interface RunDoc {
   end?: Date;
   mode?: string;
   source?: string;
-  tags?: Array<{ name: string; [field: string]: unknown }>;
+  tags?: RunTag[];
   files?: Array<{ name: string; size?: number; md5?: string; [field: string]: unknown }>;
   run_record?: Record<string, unknown>;
   data?: DataEntry[];
@@ -111,4 +111,10 @@ export function stageOf(run: RunDoc, stateField: string, stage: string): StageSt
 /** The process state of a stage; a run without the sub-document is pending. */
 export function stageStateOf(run: RunDoc, stateField: string, stage: string): ProcessState {
   return stageOf(run, stateField, stage)?.state ?? 'pending';
+}
+
+/** One entry of a run's `tags` (straxen and the DAQ write `{name, user, date}`). */
+export interface RunTag {
+  name: string;
+  [field: string]: unknown;
 }

@@ -9,7 +9,7 @@ import { openRunStore, type RunStore } from '../rundb/index.js';
 import { STAGE } from './auto-process/constants.js';
 import { settleFollowed, type SettleDeps } from './auto-process/settle.js';
 import { followAll, inFlight, type Followed } from './auto-process/follow.js';
-import { diskSample, recover } from './auto-process/recovery.js';
+import { diskSample, keepHeartbeat, recover } from './auto-process/recovery.js';
 import { planSubmission, type SubmissionPlan } from './auto-process/submission.js';
 
 export { STAGE } from './auto-process/constants.js';
@@ -55,7 +55,7 @@ export interface AutoProcessSummary extends PassSummary {
 
 /**
  * One auto-process pass (the operations manual of this stage):
- * 1. recovery: heartbeat and monitor sample, hosts silent for dead_host_s marked dead, runs claimed and never
+ * 1. recovery: heartbeat (refreshed every heartbeat_s until the pass ends) and monitor sample, hosts silent for dead_host_s marked dead, runs claimed and never
  *    submitted for claim_timeout_s put back to pending (recovery.ts);
  * 2. follow: every run in flight is re-adopted through its recorded job and the scheduler asked once for all (follow.ts);
  * 3. select and limit: unless paused or the disk is full, the eligible runs best first, at most the free slots of
@@ -77,28 +77,27 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
       scheduler: scheduler.name, blocked: null, in_flight: 0, free_slots: 0, disk_used_fraction: 0, job_ids: [], submitted: [],
       released: [], dead_hosts: [], gave_up: [], scheduler_s: 0,
     };
+    let stopHeartbeat = (): void => {};
     let followed = new Map<number, Followed>();
     let plan: SubmissionPlan = { submitted: new Map(), wouldSubmit: new Map() };
-    // The harness's `only`: filled by listSourceRuns with this pass's runs, so the harness takes exactly these and its
-    // own retry times never hold one back (the runs DB's next_retry already decided).
-    const thisPass: number[] = [];
     const work: StageWork = {
       stage: STAGE,
       previewsDryRun: true,
+      // The runs DB decided (next_retry, claims): the harness takes exactly this pass's runs; its ledger only records.
+      selectsRuns: true,
       listSourceRuns: async () => {
         const disk = diskSample(workPaths(config).writeDir);
         extra.disk_used_fraction = disk.used_fraction;
         const targets = config.auto_process.targets ?? config.processing.targets;
-        const recovered = await recover(store, config, { host, state: 'pass', targets, disk, dryRun: options.dryRun ?? false, now: now(), logger });
+        const beat = { host, state: 'pass', targets, disk };
+        const recovered = await recover(store, config, { ...beat, dryRun: options.dryRun ?? false, now: now(), logger });
+        if (!options.dryRun) stopHeartbeat = keepHeartbeat(store, config, beat, now, logger);
         extra.released = recovered.released;
         extra.dead_hosts = recovered.deadHosts;
         followed = await followAll(store, timed.scheduler, (await inFlight(store)).values(), new Set([host, ...recovered.deadHosts]));
         plan = await planSubmission({ ...options, store, scheduler: timed.scheduler, host, now: now(), disk, followed, extra });
-        thisPass.push(...new Set([...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()]));
-        return thisPass;
+        return [...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()];
       },
-      // Nothing is skipped as "already done": what to do was decided from the runs DB above.
-      listDestinationRuns: async () => new Set(),
       processRun: (run, ctx) => processRun(run, ctx),
     };
     const deps = (ctx: RunContext): SettleDeps => ({ config, store, host, now, dryRun: ctx.dryRun, logger: ctx.logger, random: options.random, gaveUp: extra.gave_up });
@@ -110,10 +109,15 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
       return settleFollowed(followed.get(run)!, deps(ctx));
     };
     if (!config.auto_process.enabled) extra.blocked = 'auto_process.enabled is false';
-    const summary = await runPass(config.auto_process.enabled ? work : { ...work, listSourceRuns: async () => [] }, {
-      config, logger, mode: 'full', dryRun: options.dryRun, store, command: 'auto-process', now, random: options.random,
-      hooks: options.hooks, handleSignals: options.handleSignals, only: thisPass,
-    });
+    let summary: PassSummary;
+    try {
+      summary = await runPass(config.auto_process.enabled ? work : { ...work, listSourceRuns: async () => [] }, {
+        config, logger, mode: 'full', dryRun: options.dryRun, store, command: 'auto-process', now, random: options.random,
+        hooks: options.hooks, handleSignals: options.handleSignals,
+      });
+    } finally {
+      stopHeartbeat();
+    }
     extra.scheduler_s = Math.round(timed.seconds() * 1000) / 1000;
     return { ...summary, auto_process: extra };
   } finally {

@@ -6,8 +6,9 @@ import { errorMessage } from '../errors.js';
 import { runPass, type PassOptions, type PassSummary, type RunContext, type RunOutcome, type StageWork } from '../pass/index.js';
 import { openRunStore, type RunStore } from '../rundb/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
-import { inspectDataset, type StoredDataset } from '../strax/storage/dataset.js';
-import { rawRateMbS, runDatasets, runDocRateMbS, sourceRuns } from './rechunk/datasets.js';
+import type { StoredDataset } from '../strax/storage/dataset.js';
+import { inspectDatasetIfAny, rawRateMbS, runDatasets, runDocRateMbS, sourceRuns, staleWriting } from './rechunk/datasets.js';
+import { IN_PLACE_MARK, isRechunkedInPlace, parkedRuns, repair, swapInPlace, type InPlace } from './rechunk/in-place.js';
 import { pickRule, type Rule } from './rechunk/rules.js';
 import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
 import { register, removeSource } from './rechunk/swap.js';
@@ -67,38 +68,41 @@ function rechunkPass(o: Pass): Promise<PassSummary> {
   const work: StageWork = {
     stage: STAGE,
     previewsDryRun: true,
-    listSourceRuns: async () => sourceRuns(settings.source_dir),
+    // In place, a run whose only dataset is mid-swap has no folder in the source: its parked old copy lists it.
+    listSourceRuns: async () => [...sourceRuns(settings.source_dir), ...(settings.in_place ? parkedRuns(settings.dest_dir) : [])],
     // Without keep_source a source dataset next to its complete copy is a swap a crash interrupted: never skipped.
-    listDestinationRuns: async () => new Set(settings.keep_source ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run)) : []),
+    listDestinationRuns: async () => new Set(settings.keep_source || settings.in_place ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run)) : []),
     processRun: (run, ctx) => rechunkRun(run, o, ctx),
   };
   const { runs, bypass: _bypass, deepCompare: _deep, settings: _settings, executor: _executor, host: _host, ...pass } = o;
   return runPass(work, { ...pass, only: runs, command: STAGE });
 }
 
-/** Every complete source dataset of the run has a complete copy (with keep_source: the run is done). */
+/** Every complete source dataset of the run has a complete copy (with keep_source), or was rechunked in place: the run is done. */
 function allCopied(o: Pass, run: number): boolean {
   const complete = runDatasets(o.settings.source_dir, run).filter((d) => d.state === 'complete');
-  return complete.length > 0 && complete.every((d) => copyOf(o, d)?.state === 'complete');
+  const copied = (d: StoredDataset) => (o.settings.in_place ? isRechunkedInPlace(d) : copyOf(o, d)?.state === 'complete');
+  return complete.length > 0 && complete.every(copied);
+}
+
+function inPlaceOf(o: Pass): InPlace {
+  return { sourceDir: o.settings.source_dir, staging: o.settings.dest_dir, store: o.store, host: o.host };
 }
 
 function copyOf(o: Pass, src: StoredDataset): StoredDataset | undefined {
   return inspectDatasetIfAny(path.join(o.settings.dest_dir, src.folderName));
 }
 
-function inspectDatasetIfAny(folder: string): StoredDataset | undefined {
-  try {
-    return inspectDataset(folder);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
 async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOutcome> {
-  const all = runDatasets(o.settings.source_dir, run);
-  const writing = all.filter((d) => d.state === 'writing');
+  if (o.settings.in_place && !ctx.dryRun) for (const line of await repair(inPlaceOf(o), run)) ctx.logger.warn(line);
+  const found = runDatasets(o.settings.source_dir, run);
+  const now = Date.now();
+  const stale = found.filter((d) => staleWriting(d, o.settings.stale_writing_h, now));
+  const writing = found.filter((d) => d.state === 'writing' && !stale.includes(d));
   if (writing.length) return { status: 'skipped', reason: `${writing.map((d) => d.folderName).join(', ')} still being written` };
+  // A dead writer's leftovers are reported and left where they are (not ours to remove); the rest of the run goes on.
+  for (const d of stale) ctx.logger.warn(`${path.basename(d.path)}: unchanged for more than ${o.settings.stale_writing_h} h (rechunk.stale_writing_h): its writer died; left in place, not rechunked — remove it once you know whose it is`);
+  const all = found.filter((d) => !stale.includes(d));
   const recorded = runDocRateMbS(await o.store.getRun(run));
   const facts = { rateMbS: recorded ?? rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
   const limit = pLimit(o.settings.max_workers);
@@ -113,16 +117,22 @@ async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOut
     throw new Error(`${failed.length} of ${results.length} data types failed (their sources are kept): ${failed.map((f) => `${f.src.dataType}: ${errorMessage(f.error)}`).join('; ')}`);
   }
   const done = results.filter((r) => !r.line.startsWith('ignored'));
-  if (done.length === 0) return { status: 'skipped', reason: 'no complete dataset to rechunk' };
-  return { status: 'done', detail: `${ctx.dryRun ? 'would rechunk ' : ''}${done.length} data types to ${o.settings.dest_dir}` };
+  const leftovers = stale.length ? `; ${stale.length} stale unfinished dataset(s) left in place: ${stale.map((d) => path.basename(d.path)).join(', ')}` : '';
+  if (done.length === 0) return { status: 'skipped', reason: `no complete dataset to rechunk${leftovers}` };
+  return { status: 'done', detail: `${ctx.dryRun ? 'would rechunk ' : ''}${done.length} data types to ${o.settings.dest_dir}${leftovers}` };
 }
 
 /** One data type: write + verify + rename (unless a complete copy is there), register, remove the source. Returns a log line. */
 async function oneDataset(src: StoredDataset, o: Pass, ctx: RunContext, rule: Rule): Promise<string> {
+  const what = rule.action === 'copy' ? `copy (${rule.why})` : `${rule.compressor}, ${rule.targetMb} MB chunks (${rule.why})`;
+  if (o.settings.in_place) {
+    if (src.state !== 'complete') return `ignored: ${src.state}${src.reason ? ` (${src.reason})` : ''}`;
+    if (isRechunkedInPlace(src)) return 'ignored: already rechunked in place';
+    if (rule.action === 'copy') return `ignored: ${what} — nothing to do in place`;
+  }
   const existing = copyOf(o, src);
   const copied = existing?.state === 'complete' ? existing : undefined;
-  const what = rule.action === 'copy' ? `copy (${rule.why})` : `${rule.compressor}, ${rule.targetMb} MB chunks (${rule.why})`;
-  if (src.state !== 'complete') {
+  if (src.state !== 'complete' && !o.settings.in_place) {
     // A source whose removal was interrupted (the copy is complete), or data that is not ours to judge.
     if (!copied) return `ignored: ${src.state}${src.reason ? ` (${src.reason})` : ''}`;
     if (ctx.dryRun) return `would finish the swap to ${copied.path}`;
@@ -137,7 +147,13 @@ async function oneDataset(src: StoredDataset, o: Pass, ctx: RunContext, rule: Ru
     if (problems.length) throw new Error(`${copied.path} exists and does not match the source: ${problems.join('; ')}; remove it or the source`);
     copy = copied;
   } else {
-    copy = await writeCopy(src, { destRoot: o.settings.dest_dir, rule, deepCompare: o.settings.deep_compare, executor: o.executor, threads: o.settings.max_threads, signal: ctx.signal });
+    const mark = o.settings.in_place ? { [IN_PLACE_MARK]: { at: new Date().toISOString(), host: o.host } } : undefined;
+    copy = await writeCopy(src, { destRoot: o.settings.dest_dir, rule, deepCompare: o.settings.deep_compare, executor: o.executor, threads: o.settings.max_threads, signal: ctx.signal, mark });
+  }
+  if (o.settings.in_place) {
+    const outcome = await swapInPlace(inPlaceOf(o), src, copy);
+    const md = copy.metadata!;
+    return `${what}, in place: ${src.metadata!.chunks.length} → ${md.chunks.length} chunks, ${(src.sizeOnDisk / 1e6).toFixed(1)} → ${(copy.sizeOnDisk / 1e6).toFixed(1)} MB; runs DB entry ${outcome}`;
   }
   const registered = await register({ store: o.store, run: Number(src.runId), host: o.host }, { type: src.dataType, location: src.path }, copy);
   if (!o.settings.keep_source) await removeSource(src);

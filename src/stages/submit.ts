@@ -188,16 +188,25 @@ export async function submitClaimed(
     refs.push(ref);
     summary.job_ids.push(ref.jobId);
     const tasks = ref.tasks ?? [ref];
-    for (const [i, p] of group.entries()) {
+    const jobs = group.map((p, i) => {
       const task = tasks[i]!;
-      const job = {
+      return {
         scheduler: scheduler.name, job_id: refKey(task), array_task: task.arrayTaskId ?? null, targets: [...targets],
         stdout: task.logPaths.stdout, stderr: task.logPaths.stderr, status_file: task.statusFile ?? null, script: task.script ?? null,
         walltime_min: task.walltimeMin ?? null, submitted_at: new Date(),
       };
-      const recorded = await store.updateStage(p.run, STAGE, { set: { ...job, state: 'submitted', reason: null }, expect: ['claimed'], expectClaimId: p.claimId });
-      // The job was faster than this write: it owns the run already (running, done or failed); keep its state.
-      if (!recorded && p.claimId) await store.updateStage(p.run, STAGE, { set: job, expectClaimId: p.claimId });
+    });
+    // One round trip for the whole array job; only when some run was not `claimed` any more (its job was faster than
+    // this write and owns it: running, done or failed) is each run recorded alone, keeping the state the job set.
+    const recorded = await store.updateStages(STAGE, group.map((p, i) => ({ number: p.run, update: { set: { ...jobs[i]!, state: 'submitted', reason: null }, expect: ['claimed'], expectClaimId: p.claimId } })));
+    if (recorded < group.length) {
+      for (const [i, p] of group.entries()) {
+        const done = await store.updateStage(p.run, STAGE, { set: { ...jobs[i]!, state: 'submitted', reason: null }, expect: ['claimed'], expectClaimId: p.claimId });
+        if (!done && p.claimId) await store.updateStage(p.run, STAGE, { set: jobs[i]!, expectClaimId: p.claimId });
+      }
+    }
+    for (const [i, p] of group.entries()) {
+      const task = tasks[i]!;
       summary.submitted.push({ run: p.run, job_id: ref.jobId, array_task: task.arrayTaskId ?? null, stdout: task.logPaths.stdout, stderr: task.logPaths.stderr });
       summary.pending.push({ run: p.run, duration_s: 0, reason: `submitted as ${scheduler.name} job ${refKey(task)}` });
     }

@@ -92,6 +92,12 @@ describe('loadConfig problems', () => {
     expect(load('pass:\n  concurrency: 2\n').warnings).toEqual([]);
   });
 
+  it('warns when a host could be marked dead while it is alive (dead_host_s under 3 × heartbeat_s)', () => {
+    expect(load('auto_process:\n  heartbeat_s: 60\n  dead_host_s: 120\n').warnings).toEqual([
+      'config.yaml: auto_process.dead_host_s: should be at least 3 × auto_process.heartbeat_s (180) and longer than the cron interval; otherwise a live host can be marked dead',
+    ]);
+  });
+
   it('is a ConfigError with exit code 3', () => {
     const error = configErrorOf(() => load('pass: 3\n'));
     expect(error).toBeInstanceOf(ConfigError);

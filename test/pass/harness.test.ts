@@ -84,6 +84,27 @@ describe('the pass harness', () => {
     expect(named.failed.map((f) => [f.run, f.n_failures])).toEqual([[5, 2]]);
   });
 
+  it('a stage that selects its runs itself gets exactly them: ledger done marks and retry times do not filter, batch_size does not cut', async () => {
+    const dir = makeTmpDir();
+    const { config } = configFromObject({ work_dir: 'work', host: 'test-host', pass: { batch_size: 1 } }, { baseDir: dir, cwd: dir });
+    const logger = memoryLogger();
+    // The ledger: 1 done, 5 and 6 failed with their retries far ahead.
+    await runPass(work([1, 5, 6], async (run) => (run === 1 ? { status: 'done' } : Promise.reject(new Error('broken')))), { config: { ...config, pass: { ...config.pass, batch_size: 0 } }, logger, mode: 'full', handleSignals: false, now: () => new Date('2026-11-21T06:00:00Z') });
+    const seen: [number, number][] = [];
+    const selecting = work([1, 5, 7], async (run, ctx) => {
+      seen.push([run, ctx.attempt]);
+      return { status: 'done' };
+    }, { selectsRuns: true });
+    const summary = await runPass(selecting, { config, logger, mode: 'full', handleSignals: false, now: () => new Date('2026-11-21T06:00:01Z') });
+    expect(seen.sort((a, b) => a[0] - b[0])).toEqual([[1, 1], [5, 2], [7, 1]]);
+    expect(summary.done.map((d) => d.run)).toEqual([1, 5, 7]);
+    expect(summary.skipped).toEqual([]);
+    // Run 6 was not listed: left as it was.
+    const ledger = Ledger.load(`${config.work_dir}/state`, 'unit');
+    expect(ledger.failure(6)?.n_failures).toBe(1);
+    expect(ledger.failure(5)).toBeUndefined();
+  });
+
   it('lock scope none takes no lock and records nothing; a dry run of a previewing stage calls it with dryRun and records nothing', async () => {
     const { config, logger } = setup();
     const none = await runPass(work([1, 2], async () => ({ status: 'done' }), { lock: 'none' }), { config, logger, mode: 'full', handleSignals: false });

@@ -241,6 +241,25 @@ for (const backend of BACKENDS) {
         expect(stageStateOf(run!, store.stateField, 'migrate')).toBe('pending');
       });
 
+      test('updateStages applies many guarded updates in one call and counts those whose guards held', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4]);
+        const claims = new Map<number, string>();
+        for (const n of [1, 2, 3]) claims.set(n, stageOf((await store.claimRun(n, 'process', { from: ['pending'], to: 'claimed', host: 'h' }))!, store.stateField, 'process')!.claim_id as string);
+        await store.updateStage(2, 'process', { set: { state: 'running' } });
+        const submitted = (n: number, claimId: string) => ({ number: n, update: { set: { state: 'submitted' as const, job_id: `j${n}` }, expect: ['claimed' as const], expectClaimId: claimId } });
+        // 1 holds; 2 is running now; 3 carries another claim id; 4 was never claimed; 99 does not exist.
+        const n = await store.updateStages('process', [submitted(1, claims.get(1)!), submitted(2, claims.get(2)!), submitted(3, 'other'), submitted(4, 'x'), submitted(99, 'x')]);
+        expect(n).toBe(1);
+        const state = async (r: number) => stageOf((await store.getRun(r))!, store.stateField, 'process');
+        expect(await state(1)).toMatchObject({ state: 'submitted', job_id: 'j1', claim_id: claims.get(1) });
+        expect(await state(2)).toMatchObject({ state: 'running' });
+        expect((await state(2))!.job_id).toBeUndefined();
+        expect(await state(3)).toMatchObject({ state: 'claimed' });
+        expect(await state(4)).toBeUndefined();
+        expect(await store.updateStages('process', [])).toBe(0);
+      });
+
       test('updateStage with an expect guard changes nothing when the state differs', async () => {
         const store = await open();
         await seed(store, [1]);
@@ -424,6 +443,42 @@ for (const backend of BACKENDS) {
         expect(await first.countRuns()).toBe(3);
         const run = (await first.getRun(777))!;
         expect(Object.keys(run).filter((k) => k.startsWith('by')).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `by${i}`).sort());
+      });
+
+      test('addTag / removeTag change only the named tag, in place: other software\'s tags stay byte for byte, none is duplicated', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(12100, { tags: [{ name: 'blinded', user: 'daq', n: w!.int64(3) }, { name: 'hold', user: 'ops', date: T0 }, { name: 'bad_pmt' }] }));
+        await w!.insertRaw(xenonRun(12101, { tags: undefined }));
+        const before = await w!.readRawEntries(12100, 'tags');
+        expect(await store.addTag(12100, { name: 'hold', user: 'me' })).toBe(false);
+        expect(await store.removeTag(12100, 'hold')).toBe(true);
+        expect(await store.removeTag(12100, 'hold')).toBe(false);
+        expect(await w!.readRawEntries(12100, 'tags')).toEqual([before[0], before[2]]);
+        expect(await store.addTag(12100, { name: 'hold', user: 'me', date: minutes(5) })).toBe(true);
+        const after = await w!.readRawEntries(12100, 'tags');
+        expect(after.slice(0, 2)).toEqual([before[0], before[2]]);
+        expect((await store.getRun(12100))!.tags).toEqual([{ name: 'blinded', user: 'daq', n: 3 }, { name: 'bad_pmt' }, { name: 'hold', user: 'me', date: minutes(5) }]);
+        // A run without tags gets its first one; a run that does not exist is reported, not created.
+        expect(await store.addTag(12101, { name: 'hold' })).toBe(true);
+        expect((await store.getRun(12101))!.tags).toEqual([{ name: 'hold' }]);
+        expect(await store.addTag(99999, { name: 'hold' })).toBe(false);
+        expect(await store.removeTag(99999, 'hold')).toBe(false);
+        expect(await store.getRun(99999)).toBeNull();
+      });
+
+      test('concurrent addTag / removeTag on one run from 10 store instances: no change is lost', async () => {
+        const first = await open();
+        await w!.insertRaw(xenonRun(7, { tags: Array.from({ length: 10 }, (_, i) => ({ name: `old${i}`, user: 'daq' })) }));
+        const stores = [first, ...(await Promise.all(Array.from({ length: 9 }, () => w!.open({ now: () => T0 }))))];
+        backend.setLatency?.({ minMs: 0, maxMs: 10 });
+        try {
+          await Promise.all(stores.flatMap((s, i) => [s.addTag(7, { name: `new${i}`, user: `op${i}` }), s.removeTag(7, `old${i}`), s.addTag(7, { name: 'hold', user: `op${i}` })]));
+        } finally {
+          backend.setLatency?.(null);
+        }
+        const tags = (await first.getRun(7))!.tags!.map((t) => t.name);
+        expect(tags.filter((n) => n === 'hold')).toHaveLength(1);
+        expect(tags.filter((n) => n !== 'hold').sort()).toEqual(Array.from({ length: 10 }, (_, i) => `new${i}`).sort());
       });
 
       test('concurrent addData on one run from 10 store instances: every entry is there exactly once', async () => {

@@ -1,6 +1,7 @@
 // `daqflow runs …` as a real process on the same runs DB as auto-process passes: each action changes what the next pass does.
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { applyAction } from '../../src/stages/auto-process/operator.js';
 import { runCli } from '../cli/run-cli.js';
 import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
 
@@ -63,4 +64,17 @@ describe('daqflow runs', () => {
     expect((await s.state(6))?.state).toBe('failed');
     expect(runs(s, 'show', '404').stderr).toMatch(/run 000404 is not in the runs DB/);
   }, 60_000);
+
+  it('hold and release change only the hold tag, even while other software adds and removes tags at the same moment', async () => {
+    const s = await autoSetup();
+    open.push(s);
+    await s.store.upsertRuns(endedRuns([8], { tags: [{ name: 'blinded', user: 'daq' }, { name: 'gone', user: 'daq' }] }));
+    // The DAQ's tag writes race each operator action (same process: they interleave at every await).
+    const others = (i: number) => [s.store.addTag(8, { name: `daq${i}`, user: 'daq' }), s.store.removeTag(8, i === 0 ? 'gone' : `daq${i - 1}`)];
+    await Promise.all([applyAction(s.store, s.config, 8, 'hold', null), ...others(0)]);
+    expect((await s.store.getRun(8))?.tags?.map((t) => t.name).sort()).toEqual(['blinded', 'daq0', 'hold']);
+    await Promise.all([applyAction(s.store, s.config, 8, 'release', null), ...others(1)]);
+    expect((await s.store.getRun(8))?.tags?.map((t) => t.name).sort()).toEqual(['blinded', 'daq1']);
+    expect((await s.state(8))?.history).toEqual([expect.objectContaining({ action: 'hold' }), expect.objectContaining({ action: 'release' })]);
+  });
 });

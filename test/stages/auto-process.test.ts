@@ -4,6 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createScheduler } from '../../src/batch/index.js';
+import { makeTmpDir } from '../support/tmp.js';
+import { waitFor } from './import-helpers.js';
 import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
 
 const open: AutoSetup[] = [];
@@ -106,6 +109,26 @@ describe('auto-process', () => {
     expect((await s.pass({ now: later(3600) })).auto_process.submitted).toEqual([]);
   }, 120_000);
 
+  it('a degrade step with a compressor makes the resubmitted job write with it (processing.compressor); earlier steps keep the configured one', async () => {
+    const argsLog = path.join(makeTmpDir(), 'args.log');
+    // The job payload appends its straxer arguments, one job per line.
+    const s = await setup(
+      { auto_process: { degrade: [{ after_failures: 1, drop_targets: ['event*'] }, { after_failures: 3, drop_targets: [], compressor: 'lz4' }] } },
+      ['sh', '-c', 'echo "$*" >> "$0"', argsLog],
+    );
+    await s.store.upsertRuns(endedRuns([35, 36, 37]));
+    await s.store.updateStage(36, 'process', { set: { state: 'failed', n_failures: 1, next_retry: new Date(0) } });
+    await s.store.updateStage(37, 'process', { set: { state: 'failed', n_failures: 3, next_retry: new Date(0) } });
+    const summary = await s.pass();
+    expect(summary.auto_process.submitted.map((x) => [x.run, x.targets])).toEqual([[37, ['peak_basics']], [36, ['peak_basics']], [35, ['event_info']]]);
+    const lines = () => (fs.existsSync(argsLog) ? fs.readFileSync(argsLog, 'utf8').trim().split('\n') : []);
+    await waitFor(() => lines().length === 3, 'the three jobs to log their arguments');
+    const byRun = new Map(lines().map((l) => [l.split(' ')[1], l]));
+    expect(byRun.get('000037')).toMatch(/--set processing\.compressor=lz4( |$)/);
+    expect(byRun.get('000036')).not.toMatch(/processing\.compressor/);
+    expect(byRun.get('000035')).not.toMatch(/processing\.compressor/);
+  }, 60_000);
+
   it('a failing job is failed with its exit code and log tail, and n_failures counts', async () => {
     const s = await setup({}, ['sh', '-c', 'echo "processing blew up" >&2; exit 3', 'sh']);
     await s.store.upsertRuns(endedRuns([40]));
@@ -119,15 +142,18 @@ describe('auto-process', () => {
 
   it('a claim left by a killed pass is released after claim_timeout_s and submitted again; a fresh claim is left alone', async () => {
     const s = await setup({ auto_process: { claim_timeout_s: 60 } });
-    await s.store.upsertRuns(endedRuns([50, 51]));
+    await s.store.upsertRuns(endedRuns([50, 51, 52]));
     await s.store.claimRun(50, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
     await s.store.claimRun(51, 'process', { from: ['pending'], to: 'claimed', host: 'killed-host' });
+    // A `submit --force` claim keeps the previous job's id: it must not make the claim look submitted forever.
+    await s.store.updateStage(52, 'process', { set: { state: 'done', scheduler: 'local', job_id: '2147480001' } });
+    await s.store.claimRun(52, 'process', { from: ['done'], to: 'claimed', host: 'killed-host' });
     const now = await s.pass();
     expect(now.auto_process.released).toEqual([]);
     expect((await s.state(50))?.state).toBe('claimed');
     const after = await s.pass({ now: later(120) });
-    expect(after.auto_process.released).toEqual([50, 51]);
-    expect(after.auto_process.submitted.map((x) => x.run).sort()).toEqual([50, 51]);
+    expect(after.auto_process.released).toEqual([50, 51, 52]);
+    expect(after.auto_process.submitted.map((x) => x.run).sort()).toEqual([50, 51, 52]);
     expect((await s.state(50))?.state).toBe('submitted');
   });
 
@@ -174,4 +200,25 @@ describe('auto-process', () => {
     const hosts = await s.store.listHosts();
     expect(hosts.map((h) => [h.host, h.state])).toEqual([['alive', 'pass'], ['gone', 'dead']]);
   });
+
+  it('refreshes the heartbeat every heartbeat_s while a pass runs, so a slow pass never looks like a dead host', async () => {
+    const s = await setup({ host: 'slow', auto_process: { heartbeat_s: 1 } });
+    await s.store.upsertRuns(endedRuns([90]));
+    const local = await createScheduler(s.config.scheduler, {});
+    const beat = async () => (await s.store.listHosts()).find((h) => h.host === 'slow')?.time.getTime();
+    // A scheduler that answers only once the pass's heartbeat has been refreshed after the first one.
+    const slow = Object.create(local) as typeof local;
+    slow.submit = async (spec) => {
+      const first = await beat();
+      expect(first).toBeTypeOf('number');
+      const deadline = Date.now() + 30_000;
+      while ((await beat()) === first) {
+        if (Date.now() > deadline) throw new Error('the heartbeat was not refreshed within 30 s of a 1 s heartbeat_s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return local.submit(spec);
+    };
+    const summary = await s.pass({ schedulerImpl: slow });
+    expect(summary.auto_process.submitted.map((x) => x.run)).toEqual([90]);
+  }, 60_000);
 });

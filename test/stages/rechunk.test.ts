@@ -172,7 +172,7 @@ describe('rechunk options', () => {
     expect(only(world.dest).map((d) => d.runId)).toEqual(['012345', '012346']);
   });
 
-  it('an incomplete folder of someone else under the final name is never overwritten; a missing dest_dir is a ConfigError (exit 3)', async () => {
+  it('an incomplete folder of someone else under the final name is never overwritten; keep_source in place is a ConfigError (exit 3)', async () => {
     const world = rechunkWorld(['target_mb: 1']);
     addFixture(world.source, 'records_lz4');
     const folder = only(world.source)[0]!.folderName;
@@ -182,8 +182,90 @@ describe('rechunk options', () => {
     expect(summary.failed[0]!.reason).toContain(`${folder}: already exists at ${path.join(world.dest, folder)}`);
     expect(fs.readdirSync(path.join(world.dest, folder))).toEqual(['theirs.txt']);
     expect(only(world.source)[0]!.state).toBe('complete');
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, '  keep_source: true\n'));
+    await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.keep_source needs a separate rechunk.dest_dir') });
+  });
+
+  it('in place (no dest_dir): each dataset is replaced by its rechunked copy under the same name, the runs DB entry updated in place; later passes leave it alone', async () => {
+    const world = rechunkWorld(['target_mb: 1', 'skip_types: [records_he]']);
     fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, ''));
-    await expect(rechunkOnce(world)).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('rechunk.dest_dir is not set') });
+    const { rows } = await writeDaqflowDataset(world.source, { runId: '000201', dataType: 'records', rows: 3000, rowsPerChunk: 100 });
+    await writeDaqflowDataset(world.source, { runId: '000201', dataType: 'records_he', rows: 300, rowsPerChunk: 100 });
+    const before = only(world.source, 'records')[0]!;
+    await withRechunk(world, async (store, base) => {
+      await store.upsertRun({ number: 201, name: '000201' });
+      await store.addData(201, { type: 'records', host: 'test-host', location: before.path, compressor: 'lz4', n_chunks: before.metadata!.chunks.length });
+      const summary = await runRechunk({ ...base, mode: 'full' });
+      expect(summary.done.map((d) => d.run)).toEqual([201]);
+      const after = only(world.source, 'records')[0]!;
+      expect([after.path, after.state, after.metadata!.compressor, after.metadata!.chunks.length]).toEqual([before.path, 'complete', 'zstd', 1]);
+      expect(Buffer.from(await new DataDirectory(world.source).readAll(after)).equals(Buffer.from(rows))).toBe(true);
+      expect(only(world.source, 'records_he')[0]!.metadata!.compressor).toBe('lz4');
+      // Nothing left in staging; one entry, at the same place, describing the new copy.
+      expect(fs.readdirSync(path.join(world.source, '.daqflow-rechunk'))).toEqual([]);
+      const entries = (await store.getRun(201))!.data!.filter((e) => e.type === 'records');
+      expect(entries).toEqual([expect.objectContaining({ location: before.path, compressor: 'zstd', n_chunks: 1 })]);
+      const again = await runRechunk({ ...base, mode: 'full' });
+      expect([again.done, again.failed]).toEqual([[], []]);
+      expect(only(world.source, 'records')[0]!.metadata!.writing_ended).toEqual(after.metadata!.writing_ended);
+    });
+  });
+
+  it('in place, a swap cut between its two renames is repaired first: the staged new copy put in place, or the old one back', async () => {
+    const world = rechunkWorld(['target_mb: 1']);
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(/  dest_dir: .*\n/, ''));
+    const staging = path.join(world.source, '.daqflow-rechunk');
+    fs.mkdirSync(staging);
+    const rows = new Map<string, Uint8Array>();
+    for (const [run, seed] of [['000301', 1], ['000302', 2]] as const) {
+      rows.set(run, (await writeDaqflowDataset(world.source, { runId: run, dataType: 'records', rows: 1000, rowsPerChunk: 100, seed })).rows);
+      const ds = only(world.source, 'records').find((d) => d.runId === run)!;
+      // 301: the new copy was complete in staging; 302: it was not written yet. Then rename 1 (old → .old), then the kill.
+      if (run === '000301') fs.cpSync(ds.path, path.join(staging, ds.folderName), { recursive: true });
+      fs.renameSync(ds.path, path.join(staging, `${ds.folderName}.old`));
+    }
+    expect(only(world.source)).toEqual([]);
+    const logger = memoryLogger();
+    const summary = await rechunkOnce(world, { logger });
+    expect(summary.done.map((d) => d.run)).toEqual([301, 302]);
+    expect(logger.messages('warn')).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^000301-records-\w+: finished an interrupted swap in place/),
+      expect.stringMatching(/^000302-records-\w+: put the old copy back/),
+    ]));
+    for (const [run, data] of rows) {
+      const ds = only(world.source, 'records').find((d) => d.runId === run)!;
+      expect([ds.state, ds.metadata!.compressor]).toEqual(['complete', 'zstd']);
+      expect(Buffer.from(await new DataDirectory(world.source).readAll(ds)).equals(Buffer.from(data))).toBe(true);
+    }
+    expect(fs.readdirSync(staging)).toEqual([]);
+  });
+
+  it('a dead writer\'s unfinished dataset (unchanged for stale_writing_h) is reported and left in place while the run\'s complete datasets are rechunked; a live one holds the run back', async () => {
+    const world = rechunkWorld(['target_mb: 1', 'stale_writing_h: 1']);
+    await writeDaqflowDataset(world.source, { runId: '000101', dataType: 'records', rows: 2000, rowsPerChunk: 200 });
+    await writeDaqflowDataset(world.source, { runId: '000102', dataType: 'records', rows: 2000, rowsPerChunk: 200 });
+    // Unfinished writes (the saver never closed): 101's writer died two hours ago, 102's is at work.
+    const unfinished = async (runId: string) => {
+      const saver = await new DataDirectory(world.source).save({ runId, dataType: 'peaks', dtype: "[('time', '<i8'), ('length', '<i4'), ('dt', '<i2')]", lineage: { peaks: ['P', '0', {}] }, compressor: 'lz4' });
+      await saver.save({ start: 0n, end: 10n, data: new Uint8Array(0) });
+      return only(world.source, 'peaks').find((d) => d.runId === runId)!;
+    };
+    const dead = await unfinished('000101');
+    const live = await unfinished('000102');
+    expect([dead.state, live.state, path.basename(dead.path)]).toEqual(['writing', 'writing', `${dead.folderName}_temp`]);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    for (const f of [dead.path, ...fs.readdirSync(dead.path).map((n) => path.join(dead.path, n))]) fs.utimesSync(f, twoHoursAgo, twoHoursAgo);
+    const deadFiles = fs.readdirSync(dead.path).sort();
+    const logger = memoryLogger();
+    const summary = await rechunkOnce(world, { logger });
+    expect(summary.done.map((d) => d.run)).toEqual([101]);
+    expect(summary.done[0]!.detail).toMatch(new RegExp(`1 data types to .*; 1 stale unfinished dataset\\(s\\) left in place: ${dead.folderName}_temp$`));
+    expect(logger.messages('warn')).toContainEqual(expect.stringMatching(new RegExp(`${dead.folderName}_temp: unchanged for more than 1 h .*left in place`)));
+    expect(summary.skipped).toEqual([{ run: 102, reason: `${live.folderName} still being written` }]);
+    expect(only(world.dest).map((d) => [d.runId, d.dataType, d.state])).toEqual([['000101', 'records', 'complete']]);
+    // The dead writer's folder is exactly as it was; 102 keeps its complete source until its writer finishes.
+    expect(fs.readdirSync(dead.path).sort()).toEqual(deadFiles);
+    expect(only(world.source).filter((d) => d.runId === '000102').map((d) => d.state).sort()).toEqual(['complete', 'writing']);
   });
 
   it('finishes the swap a crash interrupted: complete copy and source with no runs-DB entry; a source whose removal began', async () => {

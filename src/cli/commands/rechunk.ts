@@ -1,4 +1,4 @@
-// `daqflow rechunk`: restrax for strax data — merge, recompress, verify and swap datasets into the production folder.
+// `daqflow rechunk`: restrax for strax data — merge, recompress, verify and swap datasets into the production folder or in place.
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global-options.js';
 import { passOptions, passSelection, runPassCommand, type PassArgs } from '../pass-command.js';
@@ -11,7 +11,7 @@ interface RechunkArgs extends PassArgs {
 
 export const rechunkCommand: CommandModule<GlobalArgs, RechunkArgs> = {
   command: 'rechunk [runs..]',
-  describe: 'Rechunk and recompress strax data into the production folder (restrax), verify, swap, update the runs DB',
+  describe: 'Rechunk and recompress strax data into the production folder, or in place without rechunk.dest_dir (restrax), verify, swap, update the runs DB',
   builder: (y) =>
     passOptions(y, 'rechunk')
       .option('process', { type: 'string', requiresArg: true, describe: 'Only this run (same as giving it as the runs argument)' })

@@ -1,5 +1,5 @@
 // auto-process, step 4: re-adopt in-flight jobs from the runs DB, ask the scheduler about all of them at once, settle each.
-import { isSuccess, isTerminal, type JobRef, type JobStatus, type Scheduler, type SchedulerName } from '../../batch/index.js';
+import { isSuccess, isTerminal, refKey, type JobRef, type JobStatus, type Scheduler, type SchedulerName } from '../../batch/index.js';
 import type { Config } from '../../config/schema.js';
 import { RetryPolicy } from '../../pass/retry.js';
 import { stageOf, type ProcessState, type RunDoc, type RunStore, type StageState } from '../../rundb/index.js';
@@ -28,16 +28,28 @@ export async function inFlight(store: RunStore): Promise<Map<number, RunDoc>> {
   return found;
 }
 
-/** The job reference stored with a run's processing state (parent id and task for array tasks). */
+/**
+ * The job reference stored with a run's processing state (parent id and task for array tasks): the one submit recorded,
+ * else the one the job recorded about itself when it started (`job_self`: the submitter was killed before recording).
+ */
 export function storedRef(state: StageState): JobRef | null {
-  if (typeof state.job_id !== 'string' || typeof state.scheduler !== 'string') return null;
-  const task = typeof state.array_task === 'number' ? state.array_task : undefined;
-  const jobId = task === undefined ? state.job_id : state.job_id.slice(0, state.job_id.length - `_${task}`.length);
+  if (typeof state.job_id === 'string' && typeof state.scheduler === 'string') return refOf(state, state.walltime_min);
+  const self = state.job_self;
+  if (self && typeof self === 'object' && typeof (self as StageState).job_id === 'string' && typeof (self as StageState).scheduler === 'string') {
+    return refOf(self as StageState, undefined);
+  }
+  return null;
+}
+
+function refOf(fields: Record<string, unknown>, walltimeMin: unknown): JobRef {
+  const jobIdText = String(fields.job_id);
+  const task = typeof fields.array_task === 'number' ? fields.array_task : undefined;
+  const jobId = task === undefined ? jobIdText : jobIdText.slice(0, jobIdText.length - `_${task}`.length);
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
-    scheduler: state.scheduler as SchedulerName, jobId, ...(task === undefined ? {} : { arrayTaskId: task }),
-    statusFile: str(state.status_file), logPaths: { stdout: str(state.stdout) ?? '', stderr: str(state.stderr) ?? '' },
-    ...(typeof state.walltime_min === 'number' ? { walltimeMin: state.walltime_min } : {}),
+    scheduler: fields.scheduler as SchedulerName, jobId, ...(task === undefined ? {} : { arrayTaskId: task }),
+    statusFile: str(fields.status_file), logPaths: { stdout: str(fields.stdout) ?? '', stderr: str(fields.stderr) ?? '' },
+    ...(typeof walltimeMin === 'number' ? { walltimeMin } : {}),
   };
 }
 
@@ -47,18 +59,18 @@ export function storedRef(state: StageState): JobRef | null {
  */
 export async function followAll(store: RunStore, scheduler: Scheduler, docs: Iterable<RunDoc>, owners: ReadonlySet<string>): Promise<Map<number, Followed>> {
   const out = new Map<number, Followed>();
-  const refs: JobRef[] = [];
+  const refs = new Map<number, JobRef>();
   for (const doc of docs) {
     const state = stageOf(doc, store.stateField, PROCESS);
     if (!state || !owners.has(String(state.submitted_by ?? state.host))) continue;
     out.set(doc.number, { doc, state });
     const ref = storedRef(state);
-    if (ref && ref.scheduler === scheduler.name && IN_FLIGHT.concat(['failed']).includes(state.state)) refs.push(ref);
+    if (ref && ref.scheduler === scheduler.name && IN_FLIGHT.concat(['failed']).includes(state.state)) refs.set(doc.number, ref);
   }
-  const statuses = refs.length ? await scheduler.status(refs) : new Map<string, JobStatus>();
-  for (const f of out.values()) {
-    const status = typeof f.state.job_id === 'string' ? statuses.get(f.state.job_id) : undefined;
-    if (status) f.status = status;
+  const statuses = refs.size ? await scheduler.status([...refs.values()]) : new Map<string, JobStatus>();
+  for (const [run, ref] of refs) {
+    const status = statuses.get(refKey(ref));
+    if (status) out.get(run)!.status = status;
   }
   return out;
 }
@@ -76,10 +88,10 @@ export const jobSucceeded = (f: Followed): boolean => f.status !== undefined && 
 /** The failure reason: the scheduler's state first (cancelled, timeout …), exit code, and the log's last lines. */
 export function failureReason(f: Followed, isVanished: boolean): string {
   const s = f.status;
-  if (isVanished || !s) return `vanished: job ${f.state.job_id ?? '?'} is unknown to the scheduler and left no status file`;
+  if (isVanished || !s) return `vanished: job ${jobName(f.state)} is unknown to the scheduler and left no status file`;
   const exit = s.exitCode !== undefined ? ` (exit ${s.exitCode})` : '';
   const tail = s.logTail ? `: ${s.logTail.trim().split('\n').slice(-3).join(' | ')}` : '';
-  return `${s.state}: job ${f.state.job_id}${exit}${s.reason ? `, ${s.reason}` : ''}${tail}`;
+  return `${s.state}: job ${jobName(f.state)}${exit}${s.reason ? `, ${s.reason}` : ''}${tail}`;
 }
 
 /** A run the job recorded failed after the scheduler killed it: whether its reason should name the scheduler's state. */
@@ -90,4 +102,10 @@ export function needsSchedulerReason(f: Followed): boolean {
 /** Retry policy of auto-process: the shared formula, with auto_process.max_failures as the limit. */
 export function autoRetryPolicy(config: Config, random?: () => number): RetryPolicy {
   return new RetryPolicy({ ...config.retry, max_failures: config.auto_process.max_failures }, random);
+}
+
+/** The job's id for messages: the one submit recorded, else the one the job recorded about itself. */
+export function jobName(state: StageState): string {
+  const ref = storedRef(state);
+  return ref ? refKey(ref) : '(none recorded)';
 }

@@ -84,10 +84,9 @@ function stateChange(action: RunAction, from: ProcessState, run: number, reason:
   }
 }
 
-/** hold/release: adds or removes the hold tag, keeping every other tag as it is. */
+/** hold/release: adds or removes the hold tag in one targeted write; every other tag, and tags others add meanwhile, stay. */
 async function setHold(store: RunStore, config: Config, doc: RunDoc, hold: boolean, by: string): Promise<void> {
   const name = config.auto_process.hold_tag;
-  const tags = (doc.tags ?? []).filter((t) => t?.name !== name);
-  if (hold) tags.push({ name, user: by, date: new Date() });
-  await store.upsertRun({ number: doc.number, tags });
+  if (hold) await store.addTag(doc.number, { name, user: by, date: new Date() });
+  else await store.removeTag(doc.number, name);
 }

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../log/index.js';
 import { packageVersion } from '../../cli/package-info.js';
-import { stageOf, type RunStore } from '../../rundb/index.js';
+import { errorMessage } from '../../errors.js';
+import { stageOf, type Heartbeat, type RunStore } from '../../rundb/index.js';
 import { formatRunId } from '../../util/validate.js';
 import { PROCESS } from './constants.js';
 
@@ -25,6 +26,28 @@ export function diskSample(dir: string): DiskSample {
   return { path: dir, used_fraction: total > 0 ? 1 - free / total : 0, free_bytes: free };
 }
 
+type BeatInfo = { host: string; state: string; targets: readonly string[]; disk: DiskSample };
+
+function heartbeatOf(info: BeatInfo, time: Date): Heartbeat {
+  return {
+    host: info.host, command: COMMAND, pid: process.pid, state: info.state, version: packageVersion(), targets: [...info.targets],
+    disk_used_fraction: info.disk.used_fraction, disk_free_bytes: info.disk.free_bytes, time,
+  };
+}
+
+/**
+ * Refreshes this host's heartbeat every `auto_process.heartbeat_s` while a pass runs, so a long pass (a slow scheduler,
+ * many submissions) is never taken for a dead host by the others; returns the function that stops it. A failed refresh
+ * is logged and the next one tried.
+ */
+export function keepHeartbeat(store: RunStore, config: Config, info: BeatInfo, now: () => Date, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    store.heartbeat(heartbeatOf(info, now())).catch((error: unknown) => logger.warn(`heartbeat refresh failed: ${errorMessage(error)}`));
+  }, config.auto_process.heartbeat_s * 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export interface Recovery {
   deadHosts: string[];
   released: number[];
@@ -44,10 +67,7 @@ export async function recover(
   const { auto_process: ap } = config;
   const { host, now, dryRun, logger } = info;
   if (!dryRun) {
-    await store.heartbeat({
-      host, command: COMMAND, pid: process.pid, state: info.state, version: packageVersion(), targets: [...info.targets],
-      disk_used_fraction: info.disk.used_fraction, disk_free_bytes: info.disk.free_bytes, time: now,
-    });
+    await store.heartbeat(heartbeatOf(info, now));
     await store.addMonitorSample({ host, command: COMMAND, time: now, disk_path: info.disk.path, disk_used_fraction: info.disk.used_fraction, disk_free_bytes: info.disk.free_bytes });
   }
   const deadHosts: string[] = [];
@@ -62,7 +82,9 @@ export async function recover(
   const claimed = await store.listRuns({ stage: PROCESS, states: ['claimed'], userFilter: false, fields: ['number'] });
   for (const doc of claimed) {
     const state = stageOf(doc, store.stateField, PROCESS);
-    if (!state || state.job_id || typeof state.claim_id !== 'string') continue;
+    // A job id left from an earlier job (submit --force keeps it) does not make a stale claim live: every claim is
+    // released by its age alone, and a job of a released claim refuses to start (its claim no longer owns the run).
+    if (!state || typeof state.claim_id !== 'string') continue;
     const since = state.updated_at instanceof Date ? state.updated_at.getTime() : 0;
     if (now.getTime() - since <= ap.claim_timeout_s * 1000) continue;
     const reason = `released: claimed by ${state.host ?? 'an unknown host'} at ${new Date(since).toISOString()} and never submitted`;

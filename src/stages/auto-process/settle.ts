@@ -4,9 +4,10 @@ import type { Logger } from '../../log/index.js';
 import { workPaths } from '../../config/resolve-paths.js';
 import type { RunOutcome } from '../../pass/index.js';
 import type { ProcessState, RunStore, StageUpdate } from '../../rundb/index.js';
+import { pidAlive } from '../../util/pid-alive.js';
 import { formatRunId } from '../../util/validate.js';
 import { PROCESS } from './constants.js';
-import { autoRetryPolicy, failureReason, jobEnded, jobSucceeded, needsSchedulerReason, vanished, type Followed } from './follow.js';
+import { autoRetryPolicy, failureReason, jobEnded, jobName, jobSucceeded, needsSchedulerReason, storedRef, vanished, type Followed } from './follow.js';
 import { verifyTargets } from './verify.js';
 
 export interface SettleDeps {
@@ -30,7 +31,7 @@ export async function settleFollowed(f: Followed, deps: SettleDeps): Promise<Run
   const s = f.state;
   // Every write is guarded by the claim that owns the run: a newer submission's state is never overwritten.
   const owner: Pick<StageUpdate, 'expectClaimId'> = typeof s.claim_id === 'string' ? { expectClaimId: s.claim_id } : {};
-  const job = `job ${s.job_id ?? '(none recorded)'}`;
+  const job = `job ${jobName(s)}`;
   if (s.state === 'done' || (IN_FLIGHT.includes(s.state) && jobSucceeded(f))) {
     const targets = Array.isArray(s.targets) ? s.targets.map(String) : [];
     const check = verifyTargets(workPaths(deps.config).storageDirs, f.doc, targets, deps.config.auto_process.coverage_tolerance_s, deps.host);
@@ -57,6 +58,14 @@ export async function settleFollowed(f: Followed, deps: SettleDeps): Promise<Run
   if (IN_FLIGHT.includes(s.state)) {
     const gone = vanished(f, deps.now(), deps.config.auto_process.running_timeout_s);
     if (jobEnded(f) || gone) return fail(f, failureReason(f, gone), [s.state], owner, deps);
+    if (!storedRef(s)) {
+      // No job recorded by anyone (a straxer --job-state run outside a batch job): its process is all there is to check.
+      const where = typeof s.pid === 'number' ? `pid ${s.pid} on ${String(s.host)}` : 'an unknown process';
+      if (s.host === deps.host && typeof s.pid === 'number' && !pidAlive(s.pid)) {
+        return fail(f, `vanished: no job was recorded for it and its process (${where}) is gone`, [s.state], owner, deps);
+      }
+      return { status: 'skipped', reason: `${s.state} with no job recorded (${where}); if that process is dead: daqflow runs fail ${formatRunId(f.doc.number)} --reason …` };
+    }
     return { status: 'skipped', reason: `${job} is ${f.status?.state ?? `${s.state} (not known to this host's scheduler)`}` };
   }
   return { status: 'skipped', reason: `its processing state is ${s.state} now: nothing to follow` };
@@ -92,3 +101,4 @@ function gaveUp(run: number, nFailures: number, deps: SettleDeps): void {
 function changedMeanwhile(state: ProcessState): RunOutcome {
   return { status: 'skipped', reason: `its processing state changed from ${state} meanwhile (another pass or a newer job owns it)` };
 }
+

@@ -74,7 +74,7 @@ export async function planSubmission(input: SubmissionInput): Promise<Submission
     const claimed = await store.claimRun(doc.number, PROCESS, {
       from: [previous], to: 'claimed', host: input.host, dueBy: input.retryFailed ? undefined : input.now,
       // A new claim starts without the previous job's fields, so recovery never mistakes it for a submitted one.
-      set: { job_id: null, targets: degraded.targets, submitted_by: input.host },
+      set: { job_id: null, job_self: null, submitted_at: null, targets: degraded.targets, submitted_by: input.host },
     });
     if (!claimed) continue;
     taken++;
@@ -86,7 +86,9 @@ export async function planSubmission(input: SubmissionInput): Promise<Submission
     const report: SubmitReport = { job_ids: [], submitted: [], pending: [] };
     const walltimeMin = Math.round(config.scheduler.walltime_min * degraded.walltimeFactor);
     const resources = { walltimeMin, ...(degraded.cpus ? { cpus: degraded.cpus } : {}) };
-    await submitClaimed({ config, configFile: input.configFile, sets: input.sets, resources, array: true }, input.scheduler, store, runs, degraded.targets, report, input.logger);
+    // The degraded job's straxer writes with the step's compressor; it comes after the operator's --sets so it wins.
+    const sets = [...(input.sets ?? []), ...(degraded.compressor ? [`processing.compressor=${degraded.compressor}`] : [])];
+    await submitClaimed({ config, configFile: input.configFile, sets, resources, array: true }, input.scheduler, store, runs, degraded.targets, report, input.logger);
     extra.job_ids.push(...report.job_ids);
     for (const s of report.submitted) {
       const jobId = s.array_task === null ? s.job_id : `${s.job_id}_${s.array_task}`;

@@ -1,5 +1,7 @@
 // What a run has in the source folder: its datasets by state, and the facts (data rate) the rules depend on.
-import type { StoredDataset } from '../../strax/storage/dataset.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { inspectDataset, type StoredDataset } from '../../strax/storage/dataset.js';
 import { DataDirectory } from '../../strax/storage/data-directory.js';
 import { globMatcher } from '../../util/glob.js';
 
@@ -53,4 +55,43 @@ export function runDocRateMbS(doc: { [field: string]: unknown } | null): number 
   const avgs = Object.values(rate as Record<string, unknown>).map((d) => (d && typeof d === 'object' ? (d as { avg?: unknown }).avg : undefined));
   const numbers = avgs.filter((a): a is number => typeof a === 'number' && Number.isFinite(a));
   return numbers.length ? numbers.reduce((a, b) => a + b, 0) : undefined;
+}
+
+/**
+ * Whether a dataset still being written (a `_temp` folder, or no writing_ended) has a writer that died: neither the
+ * folder nor any file in it changed for `staleH` hours. Writers (strax's and daqflow's) record no pid or lock, but
+ * every live one rewrites a chunk file or the metadata at least once per chunk, so age is the evidence there is.
+ */
+export function staleWriting(ds: StoredDataset, staleH: number, nowMs: number): boolean {
+  if (ds.state !== 'writing') return false;
+  return nowMs - newestChangeMs(ds.path) > staleH * 3_600_000;
+}
+
+function newestChangeMs(folder: string): number {
+  let newest = 0;
+  const seen = (file: string) => {
+    try {
+      newest = Math.max(newest, fs.statSync(file).mtimeMs);
+    } catch {
+      // Renamed or removed meanwhile: a live writer, which the folder's own time shows.
+      newest = Number.POSITIVE_INFINITY;
+    }
+  };
+  seen(folder);
+  try {
+    for (const name of fs.readdirSync(folder)) seen(path.join(folder, name));
+  } catch {
+    newest = Number.POSITIVE_INFINITY;
+  }
+  return newest;
+}
+
+/** The dataset in `folder`, or undefined when there is no such folder. */
+export function inspectDatasetIfAny(folder: string): StoredDataset | undefined {
+  try {
+    return inspectDataset(folder);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }

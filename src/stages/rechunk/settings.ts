@@ -5,9 +5,15 @@ import { ConfigError } from '../../errors.js';
 import type { RunStore } from '../../rundb/index.js';
 import type { RechunkConfig } from './rules.js';
 
+/** In place, the new copies are written and verified in this folder inside the source folder (no dataset name). */
+export const IN_PLACE_STAGING = '.daqflow-rechunk';
+
 export interface RechunkSettings extends RechunkConfig {
   source_dir: string;
+  /** Where new copies are written: the production folder, or in place the staging folder inside source_dir. */
   dest_dir: string;
+  /** rechunk.dest_dir null or the source folder: every dataset is replaced by its rechunked copy where it is (restrax's default). */
+  in_place: boolean;
   /** Where each key came from when not from the config file (for the log). */
   overridden: string[];
 }
@@ -28,18 +34,18 @@ export async function rechunkSettings(config: Config, store: RunStore, flags: { 
   const s = parsed.data;
   const sourceDir = s.source_dir ?? config.storage.write_dir;
   if (!sourceDir) throw new ConfigError('rechunk.source_dir is not set (nor storage.write_dir): give the folder of the data to rechunk', { context: { option: 'rechunk.source_dir' } });
-  if (!s.dest_dir) throw new ConfigError('rechunk.dest_dir is not set: give the folder the rechunked data goes to', { context: { option: 'rechunk.dest_dir' } });
   for (const [key, value] of [['source_dir', sourceDir], ['dest_dir', s.dest_dir]] as const) {
-    if (!path.isAbsolute(value)) throw new ConfigError(`rechunk.${key} must be an absolute path in the override document, got ${value}`, { context: { option: `rechunk.${key}` } });
+    if (value !== null && !path.isAbsolute(value)) throw new ConfigError(`rechunk.${key} must be an absolute path in the override document, got ${value}`, { context: { option: `rechunk.${key}` } });
   }
-  if (path.resolve(sourceDir) === path.resolve(s.dest_dir)) {
-    throw new ConfigError(`rechunk.dest_dir is the same folder as the source (${sourceDir}): give a separate production folder`, { context: { option: 'rechunk.dest_dir' } });
+  const inPlace = s.dest_dir === null || path.resolve(sourceDir) === path.resolve(s.dest_dir);
+  if (inPlace && s.keep_source) {
+    throw new ConfigError('rechunk.keep_source needs a separate rechunk.dest_dir: in place (dest_dir null or the source folder) the old copy is replaced', { context: { option: 'rechunk.keep_source' } });
   }
   const overridden = Object.keys(overrides).map((k) => `rechunk.${k} (runs DB)`);
   if (flags.bypass) overridden.push('bypass (--bypass)');
   if (flags.deepCompare) overridden.push('deep_compare (--deep-compare)');
   return {
-    ...s, source_dir: path.resolve(sourceDir), dest_dir: path.resolve(s.dest_dir),
+    ...s, source_dir: path.resolve(sourceDir), dest_dir: inPlace ? path.join(path.resolve(sourceDir), IN_PLACE_STAGING) : path.resolve(s.dest_dir!), in_place: inPlace,
     bypass: flags.bypass || s.bypass, deep_compare: flags.deepCompare || s.deep_compare, overridden,
   };
 }

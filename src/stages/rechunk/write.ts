@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import { DataExistsError } from '../../errors.js';
 import path from 'node:path';
 import { DataCorruptedError } from '../../strax/errors.js';
-import { rechunkParts } from '../../strax/chunk/rechunker.js';
+import { rechunkParts, type PartsChunk } from '../../strax/chunk/rechunker.js';
 import { rowTimes, type RowTimes } from '../../strax/chunk/bounds.js';
 import type { RecordLayout } from '../../strax/dtype/layout.js';
 import type { CompressorName } from '../../strax/compress/types.js';
@@ -13,6 +13,7 @@ import type { Executor } from '../../strax/engine/executor.js';
 import { layoutOf, readChunks } from '../../strax/storage/chunk-reader.js';
 import { inspectDataset, type StoredDataset } from '../../strax/storage/dataset.js';
 import type { DatasetMetadata } from '../../strax/storage/metadata.js';
+import type { PyJson } from '../../strax/json/values.js';
 import { TEMP_SUFFIX } from '../../strax/storage/names.js';
 import { DatasetSaver } from '../../strax/storage/saver.js';
 import type { Rule } from './rules.js';
@@ -27,6 +28,8 @@ export interface WriteOptions {
   /** Chunks compressed at the same time (rechunk.max_threads). */
   threads: number;
   signal: AbortSignal;
+  /** Top-level metadata keys added to the new copy (in place: the mark that it was rechunked). */
+  mark?: Record<string, PyJson>;
 }
 
 /** A new copy failed its check against the source; the `_temp` folder is removed and the source stays as it is. */
@@ -78,7 +81,7 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
   const layout = layoutOf(src);
   const saver = await DatasetSaver.open(o.destRoot, {
     runId: md.run_id, dataType: md.data_type, dataKind: md.data_kind, dtype: layout, lineage: md.lineage ?? null,
-    lineageHash: src.lineageHash, compressor, chunkTargetSizeMb: targetMb, extra: md.extra,
+    lineageHash: src.lineageHash, compressor, chunkTargetSizeMb: targetMb, extra: { ...md.extra, ...(o.mark ?? {}) },
   }, { overwrite: 'never' });
   keepSourceKeys(saver.metadata, md);
   // Chunks are compressed `threads` at a time and saved in order: at most threads + 1 rechunked chunks in memory.
@@ -90,14 +93,16 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
       yield c;
     }
   }
-  for await (const c of rechunkParts(hashed(), layout, targetMb)) {
+  // A hand-written loop, not for-await: a suspended async function keeps the registers of its last iteration, so the
+  // previous output chunk (its rows and its frame) stayed reachable while the next one was read — one target of rows
+  // and one frame more at the peak. The chunk is handed over and forgotten before the next one is awaited.
+  const chunks = rechunkParts(hashed(), layout, targetMb);
+  for (;;) {
+    const next = await chunks.next();
+    if (next.done) break;
     o.signal.throwIfAborted();
-    // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
-    const times = partsTimes(layout, c.parts);
-    const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
-    const job = nbytes > 0 ? o.executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
-    job.catch(() => undefined);
-    inFlight.push(job.then((frame) => () => saver.saveCompressed({ start: c.start, end: c.end, nbytes, frame, times })));
+    inFlight.push(compressChunk(next.value, layout, compressor, o.executor, saver));
+    next.value = undefined as never;
     if (inFlight.length >= o.threads) await drain();
   }
   while (inFlight.length > 0) await drain();
@@ -109,6 +114,17 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
     written.end = written.chunks[written.chunks.length - 1]!.end;
   }
   return saver;
+}
+
+/** Compress one rechunked chunk; resolves to the step that saves it (called in chunk order). */
+function compressChunk(c: PartsChunk, layout: RecordLayout, compressor: CompressorName, executor: Executor, saver: DatasetSaver): Promise<() => Promise<unknown>> {
+  // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
+  const { start, end } = c;
+  const times = partsTimes(layout, c.parts);
+  const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
+  const job = nbytes > 0 ? executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
+  job.catch(() => undefined);
+  return job.then((frame) => () => saver.saveCompressed({ start, end, nbytes, frame, times }));
 }
 
 /** first/last time and endtime of a chunk held as parts (the first and last non-empty part's rows). */

@@ -5,6 +5,7 @@ import { DaqflowError, EXIT, errorMessage } from '../../errors.js';
 import type { Logger } from '../../log/index.js';
 import { RetryPolicy } from '../../pass/retry.js';
 import { stageOf, type ProcessState } from '../../rundb/index.js';
+import { selfJobFromEnv } from './job-self.js';
 import type { LazyStore } from './lazy-store.js';
 
 const STAGE = 'process';
@@ -48,7 +49,10 @@ export function jobStateRecorder(
   };
   return {
     async start() {
-      const outcome = await update('running', { state: 'running', host: config.host ?? os.hostname(), pid: process.pid, started_at: now(), ...(job ? { scheduler_job_id: job } : {}) });
+      const self = selfJobFromEnv();
+      const outcome = await update('running', {
+        state: 'running', host: config.host ?? os.hostname(), pid: process.pid, started_at: now(), ...(job ? { scheduler_job_id: job } : {}), job_self: self,
+      });
       // A job whose claim was released (its pass was killed before recording it) or replaced must not process the run:
       // another job may own it now.
       if (outcome === 'refused' && claimId) throw new NotOwnerError(run);

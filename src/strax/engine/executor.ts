@@ -98,7 +98,9 @@ function zstdStream(parts: Uint8Array[], level: number): Uint8Array {
       if (last ? left === 0 : src.length === 0) break;
     }
   }
-  return out.subarray(0, pos).slice();
+  // No exact-size copy: only the pages zstd wrote are resident (a buffer this large is its own mapping), and a copy
+  // would hold the frame twice at the peak. A worker's result is copied into its own buffer for transfer anyway.
+  return out.subarray(0, pos);
 }
 
 export class InlineExecutor implements Executor {

@@ -22,6 +22,9 @@ else
 fi
 exec >>"$files.out" 2>>"$files.err"
 status_file=$files.status
+# The payload learns where its own evidence is: a job that records its state can then be followed even if the
+# submitter died before recording the job.
+export DAQFLOW_JOB_STATUS_FILE=$status_file DAQFLOW_JOB_STDOUT=$files.out DAQFLOW_JOB_STDERR=$files.err
 job_id=${SLURM_JOB_ID:-${PBS_JOBID:-${DAQFLOW_JOB_ID:-}}}
 start_s=$(date +%s)
 # write_status [line…]: the whole status file, replaced atomically (temp file + mv).
