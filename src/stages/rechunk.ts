@@ -8,6 +8,7 @@ import { openRunStore, type RunStore } from '../rundb/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
 import type { StoredDataset } from '../strax/storage/dataset.js';
 import { inspectDatasetIfAny, rawRateMbS, runDatasets, runDocRateMbS, sourceRuns, staleWriting } from './rechunk/datasets.js';
+import { processingInFlight } from './rechunk/in-flight.js';
 import { IN_PLACE_MARK, isRechunkedInPlace, parkedRuns, repair, swapInPlace, type InPlace } from './rechunk/in-place.js';
 import { pickRule, type Rule } from './rechunk/rules.js';
 import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
@@ -95,6 +96,9 @@ function copyOf(o: Pass, src: StoredDataset): StoredDataset | undefined {
 
 async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOutcome> {
   if (o.settings.in_place && !ctx.dryRun) for (const line of await repair(inPlaceOf(o), run)) ctx.logger.warn(line);
+  const doc = await o.store.getRun(run);
+  const busy = processingInFlight(o.config, run, doc, o.store.stateField);
+  if (busy) return { status: 'skipped', reason: busy };
   const found = runDatasets(o.settings.source_dir, run);
   const now = Date.now();
   const stale = found.filter((d) => staleWriting(d, o.settings.stale_writing_h, now));
@@ -103,7 +107,7 @@ async function rechunkRun(run: number, o: Pass, ctx: RunContext): Promise<RunOut
   // A dead writer's leftovers are reported and left where they are (not ours to remove); the rest of the run goes on.
   for (const d of stale) ctx.logger.warn(`${path.basename(d.path)}: unchanged for more than ${o.settings.stale_writing_h} h (rechunk.stale_writing_h): its writer died; left in place, not rechunked — remove it once you know whose it is`);
   const all = found.filter((d) => !stale.includes(d));
-  const recorded = runDocRateMbS(await o.store.getRun(run));
+  const recorded = runDocRateMbS(doc);
   const facts = { rateMbS: recorded ?? rawRateMbS(all, o.settings.raw_types), failedBefore: ctx.attempt > 1 };
   const limit = pLimit(o.settings.max_workers);
   const results = await Promise.all(all.map((src) => limit(() => oneDataset(src, o, ctx, pickRule(o.settings, src.dataType, facts, o.settings.bypass)).then(

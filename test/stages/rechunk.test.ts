@@ -8,6 +8,8 @@ import { FIXTURES, manifest } from '../strax/fixtures.js';
 import { addFixture, only, rechunkOnce, rechunkWorld, withRechunk, writeDaqflowDataset } from './rechunk-helpers.js';
 import { runRechunk } from '../../src/stages/rechunk.js';
 import { memoryLogger } from '../../src/log/index.js';
+import { loadConfig, workPaths } from '../../src/config/index.js';
+import { acquireStageLock } from '../../src/pass/lock.js';
 
 const readMeta = (ds: { metadataPath?: string }) => JSON.parse(fs.readFileSync(ds.metadataPath!, 'utf8')) as Record<string, any>;
 
@@ -266,6 +268,31 @@ describe('rechunk options', () => {
     // The dead writer's folder is exactly as it was; 102 keeps its complete source until its writer finishes.
     expect(fs.readdirSync(dead.path).sort()).toEqual(deadFiles);
     expect(only(world.source).filter((d) => d.runId === '000102').map((d) => d.state).sort()).toEqual(['complete', 'writing']);
+  });
+
+  it('leaves a run alone while it is being processed (its process state in flight, or a live straxer lock), and rechunks it once processing has ended', async () => {
+    const world = rechunkWorld(['target_mb: 1']);
+    for (const runId of ['000111', '000112']) await writeDaqflowDataset(world.source, { runId, dataType: 'records', rows: 2000, rowsPerChunk: 200 });
+    const { config } = loadConfig({ configPath: world.configFile, env: {} });
+    const lock = await acquireStageLock({ locksDir: workPaths(config).locksDir, stage: 'straxer-000112', staleMs: 60_000, updateMs: 10_000, command: 'straxer 000112', holderKind: 'straxer' });
+    try {
+      await withRechunk(world, async (store, base) => {
+        await store.upsertRun({ number: 111 });
+        await store.updateStage(111, 'process', { set: { state: 'running', host: 'eb1' } });
+        const busy = await runRechunk({ ...base, mode: 'full' });
+        expect(busy.skipped).toEqual([
+          { run: 111, reason: 'its processing is running; rechunked once it has ended' },
+          { run: 112, reason: 'a straxer is processing it (its run lock is held)' },
+        ]);
+        expect(only(world.dest)).toEqual([]);
+        await store.updateStage(111, 'process', { set: { state: 'done' } });
+        await lock.release();
+        const later = await runRechunk({ ...base, mode: 'full' });
+        expect(later.done.map((d) => d.run)).toEqual([111, 112]);
+      });
+    } finally {
+      await lock.release();
+    }
   });
 
   it('finishes the swap a crash interrupted: complete copy and source with no runs-DB entry; a source whose removal began', async () => {
