@@ -88,3 +88,6 @@ export type SourceReport = z.infer<typeof source>;
 export type StageReport = z.infer<typeof stage>;
 export type Recommendation = Report['recommendations'][number];
 export type ReportFailure = z.infer<typeof failure>;
+
+/** The JSON Schema of the report, as docs/report-schema.md shows it (scripts/report-schema.mjs writes it there). */
+export const reportJsonSchema = (): Record<string, unknown> => z.toJSONSchema(reportSchema, { reused: 'ref' }) as Record<string, unknown>;

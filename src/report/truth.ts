@@ -31,6 +31,11 @@ export interface StageTruth {
   done: Set<number>;
   /** `<state_field>.<stage>` of each run that has one. */
   dbStates: Map<number, StageState>;
+  /**
+   * Whether the ledger's contiguous mark is held to the sources. auto-process moves its mark over the runs each pass
+   * settles, not over the whole runs DB, and keeps its truth in the runs DB: only its failures and done runs are compared.
+   */
+  markCompared: boolean;
 }
 
 function dbStates(rundb: RunsDbScan, stateField: string, stage: string): Map<number, StageState> {
@@ -52,7 +57,7 @@ function unavailable(scans: Scans, needs: readonly SourceName[]): string | null 
 export function stageTruth(stage: ReportStage, scans: Scans, config: Config): StageTruth {
   const field = config.rundb.state_field;
   const states = dbStates(scans.rundb, field, DB_STAGE_OF[stage]);
-  const base = { stage, ledgerStage: LEDGER_OF[stage], dbStates: states };
+  const base = { stage, ledgerStage: LEDGER_OF[stage], dbStates: states, markCompared: stage !== 'process' };
   switch (stage) {
     case 'import':
       return {
