@@ -84,9 +84,10 @@ export async function buildReport(options: BuildReportOptions): Promise<Report> 
       REPORT_STAGES.map((s) => [s, stageReport(truths[s], loadLedger(paths.stateDir, truths[s].ledgerStage), scans.rundb.runs, compare, paths.stateDir, now)]),
     ) as Report['stages'];
     const stateField = config.rundb.state_field;
+    // Only what is configured: a stage or source that cannot have runs would paint the chart red for nothing.
     const series: Series[] = [
-      { name: 'live', runs: scans.live.runs }, { name: 'runs DB', runs: scans.rundb.runs }, { name: 'storage', runs: scans.storage.runs }, { name: 'archive', runs: scans.archive.runs },
-      ...REPORT_STAGES.map((s) => ({ name: `${s} done`, runs: truths[s].done })),
+      ...[scans.live, scans.rundb, scans.storage, scans.archive].filter((s) => s.configured).map((s) => ({ name: s.name === 'rundb' ? 'runs DB' : s.name, runs: s.runs })),
+      ...REPORT_STAGES.filter((s) => truths[s].configured).map((s) => ({ name: `${s} done`, runs: truths[s].done })),
     ];
     const starts = new Map<number, number>();
     for (const d of scans.rundb.docs) if (d.start instanceof Date) starts.set(d.number, d.start.getTime());
