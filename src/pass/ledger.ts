@@ -98,7 +98,12 @@ export class Ledger {
     const ledger = Ledger.empty(stateDir, stage);
     ledger.data.done_above = [...new Set(doneRuns)].sort((a, b) => a - b);
     ledger.advance(sortedSourceRuns);
-    for (const [run, failure] of Object.entries(failed)) if (!ledger.isDone(Number(run))) ledger.data.failed[run] = { ...failure };
+    const mark = ledger.data.last_contiguous_run;
+    const above = new Set(ledger.data.done_above);
+    for (const [run, failure] of Object.entries(failed)) {
+      const n = Number(run);
+      if (!((mark !== null && n <= mark) || above.has(n))) ledger.data.failed[run] = { ...failure };
+    }
     ledger.data.updated_at = updatedAt ? updatedAt.toISOString() : null;
     return ledger;
   }

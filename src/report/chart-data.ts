@@ -5,52 +5,77 @@ export const MAX_BINS = 100;
 
 export interface Series {
   name: string;
-  runs: ReadonlySet<number> | readonly number[];
+  runs: Iterable<number>;
 }
 
-type Bins = Report['chart']['by_run'];
-
-function binOf<T>(lo: number, hi: number, n: number, value: number): number {
-  return hi === lo ? 0 : Math.min(n - 1, Math.floor(((value - lo) / (hi - lo + 1)) * n));
+interface Counts {
+  total: number[];
+  present: number[][];
 }
 
-function fill(keys: Array<{ run: number; key: number }>, series: readonly Series[], lo: number, hi: number, n: number) {
-  const sets = series.map((s) => (s.runs instanceof Set ? s.runs : new Set(s.runs as readonly number[])));
-  const bins = Array.from({ length: n }, () => ({ total: 0, present: series.map(() => 0) }));
-  for (const { run, key } of keys) {
-    const b = bins[binOf(lo, hi, n, key)]!;
-    b.total += 1;
-    for (let i = 0; i < sets.length; i++) if (sets[i]!.has(run)) b.present[i]! += 1;
+/**
+ * Counts per bin: `total` over the union of every series' runs, `present[i]` over series i. `key` maps a run to its
+ * bin (or -1 to leave it out); each run is looked at once per series, so 100 000 runs stay cheap.
+ */
+function count(series: readonly Series[], n: number, key: (run: number) => number): Counts {
+  const counts: Counts = { total: new Array<number>(n).fill(0), present: Array.from({ length: n }, () => new Array<number>(series.length).fill(0)) };
+  const seen = new Set<number>();
+  series.forEach((s, i) => {
+    for (const run of s.runs) {
+      const b = key(run);
+      if (b < 0) continue;
+      counts.present[b]![i]! += 1;
+      if (!seen.has(run)) {
+        seen.add(run);
+        counts.total[b]! += 1;
+      }
+    }
+  });
+  return counts;
+}
+
+function extent(values: Iterable<number>): [number, number] | null {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
   }
-  return bins;
+  return lo <= hi ? [lo, hi] : null;
 }
+
+const binIndex = (lo: number, hi: number, n: number, v: number): number => (hi === lo ? 0 : Math.min(n - 1, Math.floor(((v - lo) / (hi - lo + 1)) * n)));
 
 /** Bins over the union of every series' runs: at most MAX_BINS equal spans of run numbers. */
-export function binsByRun(series: readonly Series[]): Bins {
-  const all = new Set<number>();
-  for (const s of series) for (const run of s.runs) all.add(run);
-  if (all.size === 0) return [];
+export function binsByRun(series: readonly Series[]): Report['chart']['by_run'] {
   let lo = Infinity;
   let hi = -Infinity;
-  for (const run of all) [lo, hi] = [Math.min(lo, run), Math.max(hi, run)];
+  for (const s of series) {
+    const e = extent(s.runs);
+    if (e) [lo, hi] = [Math.min(lo, e[0]), Math.max(hi, e[1])];
+  }
+  if (lo > hi) return [];
   const n = Math.min(MAX_BINS, hi - lo + 1);
-  const bins = fill([...all].map((run) => ({ run, key: run })), series, lo, hi, n);
+  const c = count(series, n, (run) => binIndex(lo, hi, n, run));
   const width = (hi - lo + 1) / n;
-  return bins.map((b, i) => ({ from: lo + Math.ceil(i * width), to: Math.min(hi, lo + Math.ceil((i + 1) * width) - 1), ...b }));
+  return c.total.map((total, i) => ({ from: lo + Math.ceil(i * width), to: Math.min(hi, lo + Math.ceil((i + 1) * width) - 1), total, present: c.present[i]! }));
 }
 
-/** Bins over run start times (runs without a start time are left out). */
+/** Bins over run start times (epoch ms by run; runs without a start time are left out). */
 export function binsByTime(series: readonly Series[], starts: ReadonlyMap<number, number>): Report['chart']['by_time'] {
-  const keys = [...starts].map(([run, key]) => ({ run, key }));
-  if (keys.length === 0) return [];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const { key } of keys) [lo, hi] = [Math.min(lo, key), Math.max(hi, key)];
+  const ext = extent(starts.values());
+  if (!ext) return [];
+  const [lo, hi] = ext;
   const n = hi === lo ? 1 : MAX_BINS;
+  const c = count(series, n, (run) => {
+    const t = starts.get(run);
+    return t === undefined ? -1 : binIndex(lo, hi, n, t);
+  });
   const width = (hi - lo + 1) / n;
-  return fill(keys, series, lo, hi, n).map((b, i) => ({
+  return c.total.map((total, i) => ({
     from: new Date(lo + i * width).toISOString(),
     to: new Date(Math.min(hi, lo + (i + 1) * width - 1)).toISOString(),
-    ...b,
+    total,
+    present: c.present[i]!,
   }));
 }
