@@ -232,6 +232,10 @@ export const cleanSchema = section({
   min_age_days: nonNegative().default(7),
 });
 
+export const reportConfigSchema = section({
+  disk_warn_fraction: z.number().min(0).max(1).default(0.9),
+});
+
 export const notifySchema = section({
   cooldown_min: nonNegative().default(360),
   max_runs_listed: positiveInt().default(20),
@@ -286,6 +290,7 @@ export const configSchema = z.strictObject({
   migrate: migrateSchema,
   rechunk: rechunkSchema,
   clean: cleanSchema,
+  report: reportConfigSchema,
   notify: notifySchema,
   metrics: metricsSchema,
 });
