@@ -2,7 +2,7 @@
 // and migrate run as real processes, two at a time, and one of each pair is SIGKILLed at a random moment (≥ 200 kills;
 // DAQFLOW_RELIABILITY_KILLS for longer local runs). Afterwards ordinary passes, nobody repairing anything by hand, must
 // leave: every run processed, rechunked and archived; one complete copy per data type, registered once; no `_temp`
-// folder and no lock file left; no run stuck claimed/submitted/running.
+// folder and no lock file left; no run stuck claimed/submitted/running; ledgers equal to what `recover-state` rebuilds.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -120,6 +120,12 @@ describe('the pipeline is crash-only', () => {
       const md5 = crypto.createHash('md5').update(fs.readFileSync(object)).digest('hex');
       expect(fs.readFileSync(`${object}.md5`, 'utf8').split(' ')[0]).toBe(md5);
     }
+    // The ledgers are what the sources say: rebuilding them from the sources of truth would change nothing.
+    const recover = runCli(['recover-state', 'import', 'migrate', 'rechunk', '--dry-run', '--json', '--config', config], { cwd: dir });
+    expect(recover.code, recover.stderr).toBe(0);
+    const changes = (JSON.parse(recover.stdout) as { changes: { stage: string; changed: boolean }[] }).changes;
+    expect(changes.map((c) => c.stage).sort()).toEqual(['import', 'migrate', 'rechunk']);
+    expect(changes.filter((c) => c.changed), recover.stdout).toEqual([]);
     console.log(`crash-only: ${kills} kills in ${exits.length} passes (${['import', 'auto-process', 'rechunk', 'migrate'].map((s) => `${s} ${exits.filter((e) => e.stage === s && e.result === 'killed').length}`).join(', ')})`);
   }, 1_200_000);
 });
