@@ -11,6 +11,7 @@ import { migrateCommand } from './migrate.js';
 import { rechunkCommand } from './rechunk.js';
 import { straxerCommand } from './straxer.js';
 import { runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
@@ -23,6 +24,7 @@ export const commandModules: CommandModule<any, any>[] = [
   rechunkCommand,
   fakeDaqCommand,
   dataCommand,
+  serveCommand,
   configCommand,
   dbCommand,
   initCommand,

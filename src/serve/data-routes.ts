@@ -1,0 +1,65 @@
+// GET /get_data (microstrax-compatible rows as JSON, or .npy) and GET /api/data/:run (what is stored for a run).
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { ServeContext } from './context.js';
+import { findServable, listRunDatasets } from './datasets.js';
+import { jsonArrayPieces } from './encode-json.js';
+import { npyHeader } from './encode-npy.js';
+import { loadRows, runStartNs, type LoadedRows } from './load-rows.js';
+import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
+import { RequestError } from './request-error.js';
+
+async function dbStart(ctx: ServeContext, runId: string): Promise<Date | null> {
+  if (!/^\d+$/.test(runId)) return null;
+  const doc = await ctx.store.getRun(Number(runId), { fields: ['start'] });
+  return doc?.start instanceof Date ? doc.start : null;
+}
+
+/** Runs `work` in the load queue with the request's deadline; a client that goes away aborts its load. */
+async function withDeadline<T>(ctx: ServeContext, reply: FastifyReply, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const seconds = ctx.serve.request_timeout_s;
+  const timer = setTimeout(() => controller.abort(new RequestError(503, `timed out after ${seconds} s (serve.request_timeout_s); try a smaller max_n or time range`)), seconds * 1000);
+  const onClose = () => { if (!reply.raw.writableFinished) controller.abort(new RequestError(499, 'client closed the connection')); };
+  reply.raw.once('close', onClose);
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+  try {
+    return await Promise.race([ctx.queue.run(() => { controller.signal.throwIfAborted(); return work(controller.signal); }), aborted]);
+  } finally {
+    clearTimeout(timer);
+    reply.raw.off('close', onClose);
+  }
+}
+
+async function load(ctx: ServeContext, params: GetDataParams, signal: AbortSignal): Promise<LoadedRows> {
+  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete);
+  const t0 = runStartNs(await dbStart(ctx, params.runId), ds);
+  return loadRows(ds, params, t0, { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 }, signal);
+}
+
+function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows): FastifyReply {
+  const { layout, rows, n } = loaded;
+  reply.header('x-daqflow-rows', String(n));
+  if (params.format === 'npy') {
+    const header = npyHeader(layout, n);
+    reply.header('content-length', String(header.length + rows.length));
+    reply.header('content-disposition', `attachment; filename="${params.runId}-${params.target}.npy"`);
+    return reply.type('application/octet-stream').send(Readable.from([header, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)]));
+  }
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayPieces(layout, rows, n)));
+}
+
+export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {
+  app.get('/get_data', async (request, reply) => {
+    const params = parseGetDataQuery(request.query as Query);
+    const loaded = await withDeadline(ctx, reply, (signal) => load(ctx, params, signal));
+    return sendRows(reply, params, loaded);
+  });
+
+  app.get('/api/data/:run', async (request) => {
+    refuseUnknown(request.query as Query, []);
+    const runId = parseStraxRunId((request.params as { run: string }).run, 'run');
+    return { run: runId, datasets: listRunDatasets(ctx.roots, runId) };
+  });
+}
