@@ -1,5 +1,6 @@
 // GET /get_data (microstrax-compatible rows as JSON, or .npy) and GET /api/data/:run (what is stored for a run).
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
@@ -15,8 +16,12 @@ async function dbStart(ctx: ServeContext, runId: string): Promise<Date | null> {
   return doc?.start instanceof Date ? doc.start : null;
 }
 
-/** Runs `work` in the load queue with the request's deadline; a client that goes away aborts its load. */
-async function withDeadline<T>(ctx: ServeContext, reply: FastifyReply, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/**
+ * Loads and sends inside one load-queue slot, so memory is bounded by concurrency × load limit: the slot is freed
+ * only when the reply has been written out (or the client went away). Until the reply starts, the request's deadline
+ * applies; a client that goes away aborts its load.
+ */
+async function loadAndSend(ctx: ServeContext, reply: FastifyReply, params: GetDataParams): Promise<void> {
   const controller = new AbortController();
   const seconds = ctx.serve.request_timeout_s;
   const timer = setTimeout(() => controller.abort(new RequestError(503, `timed out after ${seconds} s (serve.request_timeout_s); try a smaller max_n or time range`)), seconds * 1000);
@@ -24,8 +29,17 @@ async function withDeadline<T>(ctx: ServeContext, reply: FastifyReply, work: (si
   reply.raw.once('close', onClose);
   const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
   aborted.catch(() => undefined);
+  const job = ctx.queue.run(async () => {
+    controller.signal.throwIfAborted();
+    const loaded = await load(ctx, params, controller.signal);
+    controller.signal.throwIfAborted();
+    clearTimeout(timer);
+    const done = finished(reply.raw).catch(() => undefined);
+    sendRows(reply, params, loaded);
+    await done;
+  });
   try {
-    return await Promise.race([ctx.queue.run(() => { controller.signal.throwIfAborted(); return work(controller.signal); }), aborted]);
+    await Promise.race([job, aborted]);
   } finally {
     clearTimeout(timer);
     reply.raw.off('close', onClose);
@@ -53,8 +67,8 @@ function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {
   app.get('/get_data', async (request, reply) => {
     const params = parseGetDataQuery(request.query as Query);
-    const loaded = await withDeadline(ctx, reply, (signal) => load(ctx, params, signal));
-    return sendRows(reply, params, loaded);
+    await loadAndSend(ctx, reply, params);
+    return reply;
   });
 
   app.get('/api/data/:run', async (request) => {

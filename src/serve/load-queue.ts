@@ -13,7 +13,7 @@ export function createLoadQueue(concurrency: number, maxQueued: number, metrics:
   let peak = 0;
   return {
     run(work) {
-      if (limit.pendingCount >= maxQueued) {
+      if (limit.activeCount >= concurrency && limit.pendingCount >= maxQueued) {
         metrics.refused.inc();
         return Promise.reject(new RequestError(503, `busy: ${limit.activeCount} loads running and ${limit.pendingCount} waiting; try again shortly`));
       }

@@ -10,7 +10,7 @@ import { watchSignals } from '../pass/signals.js';
 import { DEFAULT_STAGES, openRunStore, type RunStore } from '../rundb/index.js';
 import { readServeSecret } from './auth.js';
 import { startHeartbeat, type HeartbeatLoop } from './heartbeat.js';
-import { createLoadQueue } from './load-queue.js';
+import { createLoadQueue, type LoadQueue } from './load-queue.js';
 import { createServeMetrics } from './metrics.js';
 import { buildServer } from './server.js';
 
@@ -29,6 +29,8 @@ export interface RunningServer {
   url: string;
   app: FastifyInstance;
   store: RunStore;
+  /** The data-load queue (tests hold a slot to observe queueing and timeouts). */
+  queue: LoadQueue;
   /** Stop accepting, let open requests finish, final heartbeat, close what was opened. */
   stop(): Promise<void>;
 }
@@ -55,6 +57,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
       url,
       app,
       store,
+      queue,
       async stop() {
         await app.close();
         await heartbeat?.stop();

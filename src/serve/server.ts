@@ -22,7 +22,7 @@ export function buildServer(ctx: ServeContext, extras: ServerExtras): FastifyIns
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     requestTimeout: ctx.serve.request_timeout_s * 1000,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     bodyLimit: 64 * 1024,
   });
   const allowed = authCheck(ctx.serve, extras.secret);
