@@ -5,6 +5,7 @@ import type { ServeContext } from './context.js';
 import { registerDataRoutes } from './data-routes.js';
 import { registerRunsRoutes } from './runs-routes.js';
 import { describeError } from './request-error.js';
+import { drainOnClose } from './drain.js';
 
 export interface ServerExtras {
   /** The token or password when serve.auth is on (from readServeSecret). */
@@ -18,13 +19,14 @@ export const ENDPOINTS = ['/get_data', '/api/data/:run', '/api/runs', '/api/runs
 export function buildServer(ctx: ServeContext, extras: ServerExtras): FastifyInstance {
   const app = Fastify({
     logger: false,
-    // Idle keep-alive sockets are closed at shutdown; a reply being sent is let finish (the drain).
-    forceCloseConnections: 'idle',
+    // Shutdown goes through drainOnClose: a reply being sent is let finish, idle keep-alive sockets are closed.
+    forceCloseConnections: false,
     return503OnClosing: true,
     requestTimeout: ctx.serve.request_timeout_s * 1000,
     routerOptions: { maxParamLength: 200 },
     bodyLimit: 64 * 1024,
   });
+  drainOnClose(app.server);
   const allowed = authCheck(ctx.serve, extras.secret);
 
   app.addHook('onRequest', async (request, reply) => {
