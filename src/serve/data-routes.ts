@@ -53,15 +53,16 @@ async function load(ctx: ServeContext, params: GetDataParams, signal: AbortSigna
 }
 
 function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows): FastifyReply {
-  const { layout, rows, n } = loaded;
+  const { layout, parts, n } = loaded;
   reply.header('x-daqflow-rows', String(n));
   if (params.format === 'npy') {
     const header = npyHeader(layout, n);
-    reply.header('content-length', String(header.length + rows.length));
+    reply.header('content-length', String(header.length + n * layout.itemsize));
     reply.header('content-disposition', `attachment; filename="${params.runId}-${params.target}.npy"`);
-    return reply.type('application/octet-stream').send(Readable.from([header, Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength)]));
+    const body = [header, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))];
+    return reply.type('application/octet-stream').send(Readable.from(body));
   }
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayPieces(layout, rows, n)));
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayPieces(layout, parts)));
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {

@@ -27,8 +27,8 @@ export interface LoadLimits {
 export interface LoadedRows {
   layout: RecordLayout;
   n: number;
-  /** n × itemsize bytes of packed rows. */
-  rows: Uint8Array;
+  /** The packed rows in pieces (whole rows each, n × itemsize bytes in all), as read: no copy into one buffer. */
+  parts: Uint8Array[];
 }
 
 /** The chunks to read and how many bytes they decode to, following microstrax's estimate (it may stop early for max_n). */
@@ -90,7 +90,7 @@ export async function loadRows(ds: StoredDataset, req: LoadRequest, t0: bigint, 
   if (bytes > limits.maxReturnBytes) {
     throw new RequestError(413, `Not converting ${what} to json since the binary data is ${(bytes / 1e6).toFixed(1)} MB. Try lowering max_n.`);
   }
-  return { layout, n, rows: out.length === 1 ? out[0]! : new Uint8Array(Buffer.concat(out)) };
+  return { layout, n, parts: out };
 }
 
 /** strax's default time selection (fully contained: time >= start and endtime <= end), then the user's selection. */
