@@ -266,6 +266,7 @@ export const serveSchema = section({
   request_timeout_s: z.number().positive().default(120),
   heartbeat_s: z.number().positive().default(10),
   runs_page_max: positiveInt().default(1000),
+  report_refresh_s: z.number().positive().default(30),
 });
 
 export const configSchema = z.strictObject({

@@ -6,6 +6,8 @@ import type { LoadQueue } from './load-queue.js';
 import type { ServeMetrics } from './metrics.js';
 
 export interface ServeContext {
+  /** The whole configuration (the status report reads every source). */
+  config: Config;
   serve: Config['serve'];
   /** Absolute storage roots; nothing outside them is ever read. */
   roots: readonly string[];

@@ -22,7 +22,6 @@ export interface ServeOptions {
   port?: number;
   /** An open runs DB to use (tests); else one is opened from the config and closed at stop. */
   store?: RunStore;
-  register?: (app: FastifyInstance) => void;
 }
 
 export interface RunningServer {
@@ -44,7 +43,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   const ownStore = options.store === undefined;
   const metrics = createServeMetrics({ store, stages: DEFAULT_STAGES, stateDir: workPaths(config).stateDir });
   const queue = createLoadQueue(serve.max_concurrent_loads, serve.max_queued_loads, metrics.loads);
-  const app = buildServer({ serve, roots, store, queue, metrics, logger }, { secret, register: options.register });
+  const app = buildServer({ config, serve, roots, store, queue, metrics, logger }, { secret });
   let heartbeat: HeartbeatLoop | undefined;
   try {
     await app.listen({ host: serve.host, port: serve.port });

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { authCheck } from './auth.js';
 import type { ServeContext } from './context.js';
 import { registerDataRoutes } from './data-routes.js';
+import { registerReportRoutes } from './report-routes.js';
 import { registerRunsRoutes } from './runs-routes.js';
 import { describeError } from './request-error.js';
 import { drainOnClose } from './drain.js';
@@ -10,11 +11,9 @@ import { drainOnClose } from './drain.js';
 export interface ServerExtras {
   /** The token or password when serve.auth is on (from readServeSecret). */
   secret: string | null;
-  /** More routes (the status page when it is built in). */
-  register?: (app: FastifyInstance) => void;
 }
 
-export const ENDPOINTS = ['/get_data', '/api/data/:run', '/api/runs', '/api/runs/:run', '/metrics'];
+export const ENDPOINTS = ['/', '/get_data', '/api/data/:run', '/api/runs', '/api/runs/:run', '/api/report', '/metrics'];
 
 export function buildServer(ctx: ServeContext, extras: ServerExtras): FastifyInstance {
   const app = Fastify({
@@ -53,10 +52,10 @@ export function buildServer(ctx: ServeContext, extras: ServerExtras): FastifyIns
 
   registerDataRoutes(app, ctx);
   registerRunsRoutes(app, ctx);
+  registerReportRoutes(app, ctx);
   app.get('/metrics', async (_request, reply) => {
     const text = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(text);
   });
-  extras.register?.(app);
   return app;
 }

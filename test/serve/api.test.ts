@@ -110,7 +110,7 @@ describe('GET /api/runs/:run', () => {
   });
 
   test('an unknown endpoint is a 404 that lists the endpoints', async () => {
-    expect(await getJson(`${server.url}/api/nothing`)).toMatchObject({ status: 404, body: { error: expect.stringContaining('(endpoints: /get_data, ') } });
+    expect(await getJson(`${server.url}/api/nothing`)).toMatchObject({ status: 404, body: { error: expect.stringContaining('(endpoints: /, /get_data, ') } });
   });
 });
 
