@@ -109,4 +109,33 @@ describe('daqflow serve process', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(143);
   }, 180_000);
+
+  test('--dry-run checks the configuration and shows what would be served without listening', async () => {
+    const world = await serveWorld({ peaks: 10, hits: 10 });
+    const cli = (args: string[], env: Record<string, string | undefined> = {}) =>
+      execa(process.execPath, [path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', world.configFile, ...args], { reject: false, env: { DAQFLOW_CONFIG: undefined, ...env } });
+    const dry = await cli(['--dry-run', '--json', '--port', '8123']);
+    expect(dry.exitCode).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dry_run: true, host: '127.0.0.1', port: 8123, auth: 'none', storage: world.roots });
+    const noSecret = await cli(['--dry-run', '--set', 'serve.auth=token', '--set', 'serve.secret_env=SERVE_TOKEN_UNSET'], { SERVE_TOKEN_UNSET: undefined });
+    expect(noSecret.exitCode).toBe(3);
+    expect(noSecret.stderr.trim()).toBe('daqflow: error: serve.secret_env: environment variable SERVE_TOKEN_UNSET is not set (or empty)');
+    const noSource = await cli(['--dry-run', '--set', 'serve.auth=token']);
+    expect(noSource.exitCode).toBe(3);
+    expect(noSource.stderr).toMatch(/serve\.auth: serve\.auth is token but neither serve\.secret_env nor serve\.secret_file is set/);
+    const badPort = await cli(['--port', '70000']);
+    expect(badPort.exitCode).toBe(3);
+    expect(badPort.stderr.trim()).toBe('daqflow: error: --port: 70000 is not a TCP port (0–65535)');
+  }, 60_000);
+
+  test('an address in use is a usage error (exit 3) that names it', async () => {
+    const world = await serveWorld({ peaks: 10, hits: 10 });
+    const { child, url } = await startCli(world, []);
+    const port = new URL(url).port;
+    const second = await execa(process.execPath, [path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', world.configFile, '--port', port], { reject: false, env: { DAQFLOW_CONFIG: undefined } });
+    expect(second.exitCode).toBe(3);
+    expect(second.stderr).toContain(`daqflow: error: serve: 127.0.0.1:${port} is in use; pick another --port`);
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(130);
+  }, 60_000);
 });
