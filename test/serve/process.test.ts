@@ -104,9 +104,10 @@ describe('daqflow serve process', () => {
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/^daqflow_serve_loads_in_flight_max 2$/m);
     const growth = vmHwmBytes(child.pid!) - before;
-    // Two slots: measured ≈ 3.5 × rowBytes (a load, its chunks, JSON pieces per slot). With 50 slots the same burst
-    // measured ≈ 13 × rowBytes here; the bound sits between, with room for GC timing.
-    expect(growth, `peak RSS grew ${(growth / 1e6).toFixed(0)} MB`).toBeLessThan(8 * rowBytes);
+    // What two slots may hold: per slot the load, its decoded and compressed chunks and a JSON piece (UTF-16, longer
+    // than the rows) — up to ~6 × rowBytes each. Measured 33–73 MB (GC timing); 50 slots measured ~120 MB, so this
+    // bound catches gross growth, and the in-flight maximum above is the exact check of the limit.
+    expect(growth, `peak RSS grew ${(growth / 1e6).toFixed(0)} MB`).toBeLessThan(12 * rowBytes);
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(143);
   }, 180_000);
