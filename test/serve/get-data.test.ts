@@ -54,6 +54,9 @@ describe('GET /get_data as JSON', () => {
   test('start and end are seconds from the run start in the runs DB; rows must lie fully inside', async () => {
     const r = await get('run_id=012100&target=peaks&start=1.1&end=1.2&max_n=0');
     expect(exactInts(r.text, 'time')).toEqual(column(world.peaks, 'time', range(100, 200)));
+    // Only the chunks overlapping the range are read (here from the fifth of ten on), with max_n applied after.
+    const late = await get('run_id=012100&target=peaks&start=1.55&end=1.7&max_n=20');
+    expect(exactInts(late.text, 'time')).toEqual(column(world.peaks, 'time', range(550, 570)));
   });
 
   test('a time range needs both start and end; one alone is ignored like microstrax does', async () => {
