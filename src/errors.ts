@@ -54,6 +54,27 @@ export class ServiceUnavailableError extends DaqflowError {
 }
 Object.defineProperty(ServiceUnavailableError.prototype, 'name', { value: 'ServiceUnavailableError', enumerable: false });
 
+/** errno codes of a write that failed because the file system is full (or the user's quota is used up). */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+/** True when `error` is a Node system error saying the disk (or quota) is full. */
+export function isDiskFull(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && DISK_FULL_CODES.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+/**
+ * A write failed because its disk is full (exit 1 for the run that was writing: it is retried by later passes).
+ * What was half-written has been removed; the message names the folder so the operator knows which disk to free.
+ */
+export class DiskFullError extends DaqflowError {
+  constructor(folder: string, what: string, options: { context?: ErrorContext; cause?: unknown } = {}) {
+    super(`no space left on the disk of ${folder} while ${what}: free space there (or point daqflow at another disk); nothing half-written was kept`, {
+      exitCode: EXIT.runsFailed, context: { file: folder, ...options.context }, cause: options.cause,
+    });
+  }
+}
+Object.defineProperty(DiskFullError.prototype, 'name', { value: 'DiskFullError', enumerable: false });
+
 export interface LockHolder {
   host: string;
   pid: number;

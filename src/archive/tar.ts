@@ -117,9 +117,10 @@ function parseHeader(block: Buffer): ParsedEntry {
 
 /**
  * Read a tar stream entry by entry. `keep(name, size)` says whether to hold an entry's content in memory
- * (small files only); other contents are skipped as they stream past, so memory stays bounded.
+ * (small files only); other contents are skipped as they stream past, so memory stays bounded. `onChunk` sees every
+ * entry's content as it streams past (e.g. to hash it).
  */
-export async function parseTar(source: AsyncIterable<Uint8Array>, keep: (name: string, size: number) => boolean): Promise<ParsedEntry[]> {
+export async function parseTar(source: AsyncIterable<Uint8Array>, keep: (name: string, size: number) => boolean, onChunk?: (name: string, chunk: Buffer) => void): Promise<ParsedEntry[]> {
   const entries: ParsedEntry[] = [];
   let pending = Buffer.alloc(0);
   let current: { entry: ParsedEntry; left: number; pad: number; parts: Buffer[] | null } | null = null;
@@ -130,6 +131,7 @@ export async function parseTar(source: AsyncIterable<Uint8Array>, keep: (name: s
       if (current) {
         const take = Math.min(current.left, pending.length);
         if (take > 0 && current.parts) current.parts.push(pending.subarray(0, take));
+        if (take > 0 && onChunk) onChunk(current.entry.name, pending.subarray(0, take));
         current.left -= take;
         pending = pending.subarray(take);
         if (current.left > 0) break;

@@ -1,6 +1,6 @@
 // The CLI entry: parse argv, run one command, print errors, and decide the exit code (the only place that does).
 import yargs from 'yargs';
-import { ConfigError, DaqflowError, EXIT } from '../errors.js';
+import { ConfigError, DaqflowError, EXIT, isDiskFull } from '../errors.js';
 import { mapArchiverFlags } from './archiver-flags.js';
 import { commandModules } from './commands/index.js';
 import { missingCommands } from './commands/planned.js';
@@ -76,6 +76,14 @@ function printError(error: unknown, args: readonly string[], io: CliIo, json: bo
     }
     if (json) io.stdout(toJson({ error: { message: error.shortMessage, exit_code: error.exitCode, name: error.name, context: error.context } }) + '\n');
     return error.exitCode;
+  }
+  if (isDiskFull(error)) {
+    // A full disk under daqflow's own folders (ledger, lock, log, temp files) stops the command before anything is
+    // recorded, like an unreachable service: the next pass continues once there is space.
+    const message = `no space left on the disk of ${error.path ?? 'a folder daqflow writes'} (${error.code}): free space there; nothing was recorded as done`;
+    io.stderr(`daqflow: error: ${message}\n`);
+    if (json) io.stdout(toJson({ error: { message, exit_code: EXIT.serviceUnavailable, name: 'DiskFullError', context: { file: error.path } } }) + '\n');
+    return EXIT.serviceUnavailable;
   }
   io.stderr(internalErrorReport(error, args) + '\n');
   return EXIT.internal;

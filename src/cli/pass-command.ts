@@ -1,12 +1,13 @@
 // What every pass command shares on the command line: runs, --incremental, --retry-failed-<stage>, --concurrency, progress.
 import cliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
-import { ConfigError } from '../errors.js';
+import { ConfigError, DaqflowError, InterruptedError, LockBusyError } from '../errors.js';
+import { reportPass } from '../notify/index.js';
 import type { PassMode, PassSummary } from '../pass/index.js';
 import { parseRunList } from '../util/validate.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
-import { openCommandContext } from './context.js';
+import { openCommandContext, type CommandContext } from './context.js';
 import type { GlobalArgs } from './global-options.js';
 
 export interface PassArgs extends GlobalArgs {
@@ -85,18 +86,43 @@ export interface PassCommandRun {
 
 /** The handler body of a pass command: open the context, run the stage's pass, print the summary, set the outcome. */
 export async function runPassCommand(argv: PassArgs, stage: string, selection: PassSelection, pass: (run: PassCommandRun) => Promise<PassSummary>): Promise<void> {
-  const ctx = await openCommandContext(argv, stage);
   const progress = passProgress(!argv.json && !argv.quiet && process.stderr.isTTY === true, stage);
   try {
-    const summary = await pass({
-      config: ctx.config, logger: ctx.logger, mode: selection.mode, runs: selection.runs, concurrency: selection.concurrency,
-      dryRun: argv.dryRun, onSelected: progress.onSelected, onSettled: progress.onSettled,
+    await runStageCommand(argv, stage, async (ctx) => {
+      const summary = await pass({
+        config: ctx.config, logger: ctx.logger, mode: selection.mode, runs: selection.runs, concurrency: selection.concurrency,
+        dryRun: argv.dryRun, onSelected: progress.onSelected, onSettled: progress.onSettled,
+      });
+      progress.stop();
+      if (!argv.json && !argv.quiet) process.stdout.write(formatPassSummary(summary));
+      return summary;
     });
-    progress.stop();
-    if (!argv.json && !argv.quiet) process.stdout.write(formatPassSummary(summary));
-    argv.outcome.set({ summary });
   } finally {
     progress.stop();
+  }
+}
+
+/**
+ * Every stage command's one wrapper (import, migrate, rechunk, auto-process, clean): open the context, run the pass,
+ * then — after the pass has saved its state — send metrics and notifications, also when the pass could not run.
+ * Reporting never changes the pass's result: its failures are logged.
+ */
+export async function runStageCommand(argv: GlobalArgs, stage: string, pass: (ctx: CommandContext) => Promise<PassSummary>, options: { runsByState?: (config: Config) => Promise<Record<string, number> | null> } = {}): Promise<void> {
+  const ctx = await openCommandContext(argv, stage);
+  try {
+    let summary: PassSummary;
+    try {
+      summary = await pass(ctx);
+    } catch (error) {
+      if (error instanceof DaqflowError && !(error instanceof LockBusyError) && !(error instanceof InterruptedError)) {
+        await reportPass({ config: ctx.config, logger: ctx.logger, stage, summary: null, error: { message: error.shortMessage, exitCode: error.exitCode } });
+      }
+      throw error;
+    }
+    const runsByState = options.runsByState;
+    await reportPass({ config: ctx.config, logger: ctx.logger, stage, summary, runsByState: runsByState && (() => runsByState(ctx.config)) });
+    argv.outcome.set({ summary });
+  } finally {
     await ctx.close();
   }
 }

@@ -74,7 +74,8 @@ export function resolveConfigPaths(config: Config, options: ResolveOptions): Res
       dest_dir: absOrNull('rechunk.dest_dir', config.rechunk.dest_dir),
     },
     clean: { ...config.clean, quarantine_dir: absOrNull('clean.quarantine_dir', config.clean.quarantine_dir) ?? under('quarantine') },
-    metrics: { ...config.metrics, prometheus_textfile: absOrNull('metrics.prometheus_textfile', config.metrics.prometheus_textfile) },
+    notify: { ...config.notify, email: { ...config.notify.email, password_file: absOrNull('notify.email.password_file', config.notify.email.password_file) } },
+    metrics: { ...config.metrics, prometheus_dir: absOrNull('metrics.prometheus_dir', config.metrics.prometheus_dir) },
   };
 }
 

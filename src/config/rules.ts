@@ -87,8 +87,12 @@ const notifyChannels: Rule = ({ notify }, { errors }) => {
   if (notify.email.enabled && notify.email.to.length === 0) {
     errors.push({ path: ['notify', 'email', 'to'], message: 'notify.email.enabled is true, so list at least one address' });
   }
-  if (notify.email.password !== null && notify.email.user === null) {
-    errors.push({ path: ['notify', 'email', 'user'], message: 'notify.email.password is set, so set the user too' });
+  const passwords = [notify.email.password !== null, notify.email.password_env !== null, notify.email.password_file !== null].filter(Boolean).length;
+  if (passwords > 1) {
+    errors.push({ path: ['notify', 'email', 'password'], message: 'set only one of notify.email.password, password_env and password_file' });
+  }
+  if (passwords > 0 && notify.email.user === null) {
+    errors.push({ path: ['notify', 'email', 'user'], message: 'an SMTP password is configured, so set notify.email.user too' });
   }
   if (notify.slack.enabled && notify.slack.webhook_url === null) {
     errors.push({ path: ['notify', 'slack', 'webhook_url'], message: 'notify.slack.enabled is true, so set the webhook URL' });

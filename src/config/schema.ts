@@ -212,25 +212,40 @@ export const rechunkSchema = section({
 });
 
 export const cleanSchema = section({
-  production: z.boolean().default(false),
-  live_min_age_h: nonNegative().default(24),
-  processed_min_age_h: nonNegative().default(12),
+  // Each rule can be switched off; a pass applies the ones that are on, run by run, oldest first.
+  rules: section({
+    live_done: z.boolean().default(true),
+    abandoned: z.boolean().default(true),
+    outdated_lineage: z.boolean().default(true),
+    missing_files: z.boolean().default(true),
+    unregistered: z.boolean().default(true),
+    free_space: z.boolean().default(true),
+  }),
+  live_min_age_hours: nonNegative().default(24),
+  abandoned_min_age_hours: nonNegative().default(24),
+  unregistered_min_age_hours: nonNegative().default(24),
   min_raw_copies: positiveInt().default(2),
+  raw_types: z.array(z.string().min(1)).default(['raw_records', 'raw_records_*']),
   quarantine_dir: pathOrNull(),
   min_free_space_gb: nonNegative().default(0),
-  min_file_age_days: nonNegative().default(7),
-  remove_outdated_lineage: z.boolean().default(true),
+  min_age_days: nonNegative().default(7),
 });
 
 export const notifySchema = section({
-  on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),
+  cooldown_min: nonNegative().default(360),
+  max_runs_listed: positiveInt().default(20),
+  disk_max_used_fraction: z.number().min(0).max(1).default(0.9),
   email: section({
     enabled: z.boolean().default(false),
     smtp_host: z.string().min(1).default('localhost'),
     smtp_port: positiveInt().default(25),
     secure: z.boolean().default(false),
+    starttls: z.enum(['auto', 'require', 'never']).default('auto'),
+    tls_verify: z.boolean().default(true),
     user: z.string().min(1).nullable().default(null),
     password: z.string().min(1).nullable().default(null),
+    password_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).nullable().default(null),
+    password_file: pathOrNull(),
     from: z.string().min(1).default('daqflow@localhost'),
     to: z.array(z.string().min(1)).default([]),
     timeout_s: positiveInt().default(30),
@@ -247,9 +262,10 @@ export const metricsSchema = section({
     enabled: z.boolean().default(false),
     host: z.string().min(1).default('localhost'),
     port: positiveInt().default(2003),
-    prefix: z.string().min(1).default('daqflow'),
+    prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('daqflow'),
+    timeout_s: positiveInt().default(10),
   }),
-  prometheus_textfile: pathOrNull(),
+  prometheus_dir: pathOrNull(),
 });
 
 export const serveSchema = section({

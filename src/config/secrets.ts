@@ -18,6 +18,7 @@ export function collectSecrets(config: Config): string[] {
     }
   }
   if (config.notify.email.password) found.push(config.notify.email.password);
+  found.push(...smtpPasswords(config));
   if (config.notify.slack.webhook_url) {
     found.push(config.notify.slack.webhook_url);
     const tail = /\/services\/(.+)$/.exec(config.notify.slack.webhook_url)?.[1];
@@ -41,5 +42,18 @@ function readQuietly(file: string): string[] {
     return text ? [text] : [];
   } catch {
     return []; // unreadable now; the command that needs it reports that
+  }
+}
+
+/** The SMTP password from notify.email.password_env or password_file, if one is configured and readable now. */
+function smtpPasswords({ notify }: Config): string[] {
+  const { password_env: env, password_file: file } = notify.email;
+  if (env) return process.env[env] ? [process.env[env]!] : [];
+  if (!file) return [];
+  try {
+    const text = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+    return text ? [text] : [];
+  } catch {
+    return []; // unreadable now; the e-mail channel reports that when it sends
   }
 }

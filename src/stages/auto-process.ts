@@ -133,3 +133,4 @@ function timedScheduler(inner: Scheduler): { scheduler: Scheduler; seconds(): nu
   scheduler.submit = (spec) => time(() => inner.submit(spec));
   return { scheduler, seconds: () => ms / 1000 };
 }
+export { processStateCounts } from './auto-process/state-counts.js';

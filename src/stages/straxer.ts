@@ -7,7 +7,6 @@ import { watchSignals } from '../pass/signals.js';
 import type { Config } from '../config/schema.js';
 import { workPaths } from '../config/index.js';
 import type { Logger } from '../log/index.js';
-import { defaultRegistry } from '../strax/plugins/index.js';
 import { registryWithPlugins, resolvePluginModules } from '../strax/engine/user-plugins.js';
 import { processRun, type ProcessSummary, type ProductSummary } from '../strax/engine/context.js';
 import type { RunDocDaq } from '../strax/engine/daq-live.js';
@@ -55,8 +54,9 @@ export interface TargetInfo {
   data_kind: string;
 }
 
-export function listTargets(): TargetInfo[] {
-  const registry = defaultRegistry();
+/** What can be produced: the reference chain plus the plugins of `processing.plugins`. */
+export async function listTargets(config: Config): Promise<TargetInfo[]> {
+  const registry = await registryWithPlugins(resolvePluginModules(config.processing.plugins));
   return registry.dataTypes().map((t) => {
     const c = registry.get(t);
     return { data_type: t, plugin: c.name, version: c.version, depends_on: [...c.dependsOn], data_kind: c.dataKind ?? t };

@@ -9,9 +9,13 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   try {
     fs.writeFileSync(fd, data);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (error) {
+    // A full disk (ENOSPC) must not leave a partial temp file behind; the old file is untouched.
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw error;
   }
+  fs.closeSync(fd);
   try {
     if (options.backup && fs.existsSync(file)) {
       // A hard link keeps the old version as .bak without a window where neither file exists.

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { afterAll, beforeAll } from 'vitest';
 import { runCommand } from '../../src/util/run.js';
 import type { JobSpec } from '../../src/batch/index.js';
 
@@ -29,6 +30,22 @@ export async function lockCluster(): Promise<() => Promise<void>> {
     update: 10_000,
     retries: { retries: 900, minTimeout: 1000, maxTimeout: 1000, factor: 1 },
   });
+}
+
+/**
+ * Hold the test cluster for the whole describe block (registers beforeAll/afterAll): Slurm is started if needed and,
+ * with `restartAfter`, started again at the end for a block that kills its controller.
+ */
+export function holdCluster(options: { restartAfter?: boolean } = {}): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await lockCluster();
+    await ensureSlurm();
+  }, 900_000);
+  afterAll(async () => {
+    if (options.restartAfter) await ensureSlurm();
+    await release?.();
+  }, 300_000);
 }
 
 /** Start Slurm only when `sinfo` does not answer (the script is idempotent, but this saves a probe job). */

@@ -31,8 +31,8 @@ describe('engine products', () => {
     const a = makeTmpDir();
     const b = makeTmpDir();
     // raw_records and records are saved only when asked for (saveWhen 'target'): ask, so every product is compared.
-    await processLive(live, a, ['event_info'], { chunkTargetMb: 1, save: ['raw_records', 'records'] });
-    await processLive(live, b, ['event_info'], { chunkTargetMb: 50, save: ['raw_records', 'records'] });
+    await processLive(live, a, ['event_info', 'lone_hits'], { chunkTargetMb: 1, save: ['raw_records', 'records'] });
+    await processLive(live, b, ['event_info', 'lone_hits'], { chunkTargetMb: 50, save: ['raw_records', 'records'] });
     const chunksA = new DataDirectory(a).find(RUN, 'records').metadata!.chunks.length;
     const chunksB = new DataDirectory(b).find(RUN, 'records').metadata!.chunks.length;
     expect(chunksA).toBeGreaterThan(chunksB);
@@ -43,9 +43,9 @@ describe('engine products', () => {
     const cwd = makeTmpDir();
     const a = path.join(cwd, 'a');
     const b = path.join(cwd, 'b');
-    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
+    const r1 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'lone_hits', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', a, '--workers', '1', '--json'], cwd);
     expect(r1.code, r1.stderr).toBe(0);
-    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
+    const r2 = cli('straxer', [RUN, '--target', 'event_info', '--target', 'lone_hits', '--target', 'raw_records', '--target', 'records', '--live', live, '--storage', b, '--workers', '2', '--json'], cwd);
     expect(r2.code, r2.stderr).toBe(0);
     expect(JSON.parse(r2.stdout).workers).toBe(2);
     for (const t of TYPES) expect(Buffer.compare(Buffer.from(await rowsOf(a, t)), Buffer.from(await rowsOf(b, t))), t).toBe(0);
@@ -129,7 +129,7 @@ describe('engine products', () => {
 
   it('writes products that the strax reader accepts: complete, continuous, rows inside chunk bounds', async () => {
     const storage = makeTmpDir();
-    await processLive(live, storage, ['event_info', 'raw_records', 'records'], { chunkTargetMb: 1 });
+    await processLive(live, storage, ['event_info', 'lone_hits', 'raw_records', 'records'], { chunkTargetMb: 1 });
     const list = new DataDirectory(storage).list({ run: RUN });
     expect(list.map((d) => d.dataType).sort()).toEqual([...TYPES].sort());
     for (const ds of list) {

@@ -62,6 +62,18 @@ describe('user plugins (processing.plugins)', () => {
     expect(fewer).toBeLessThan(all);
   });
 
+  it('lists the plugins of processing.plugins with --list-targets', () => {
+    const cwd = makeTmpDir();
+    fs.writeFileSync(path.join(cwd, 'config.yaml'), `processing:\n  plugins: [${JSON.stringify(MODULE)}]\n`);
+    const r = cli('straxer', ['--list-targets', '--json', '--config', path.join(cwd, 'config.yaml')], cwd);
+    expect(r.code, r.stderr).toBe(0);
+    const targets = JSON.parse(r.stdout).targets as { data_type: string; plugin: string; depends_on: string[] }[];
+    expect(targets.find((t) => t.data_type === 'hits_per_channel')).toMatchObject({ plugin: 'HitsPerChannel', depends_on: ['hits'] });
+    expect(targets.map((t) => t.data_type)).toContain('lone_hits');
+    const without = cli('straxer', ['--list-targets', '--json'], makeTmpDir());
+    expect((JSON.parse(without.stdout).targets as { data_type: string }[]).map((t) => t.data_type)).not.toContain('hits_per_channel');
+  });
+
   it('names the module when it cannot be loaded or exports no plugin', async () => {
     await expect(registryWithPlugins(['/nonexistent/plugin.mjs'])).rejects.toThrow('/nonexistent/plugin.mjs');
     await expect(registryWithPlugins([path.resolve(import.meta.dirname, 'helpers.ts')])).rejects.toThrow(/exports no plugin class|cannot load/);

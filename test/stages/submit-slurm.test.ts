@@ -1,7 +1,7 @@
 // submit against the real single-node Slurm (scripts/slurm-up.sh): Slurm and PBS paths, and an unreachable controller.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PbsScheduler, SlurmScheduler } from '../../src/batch/index.js';
 import { configFromObject } from '../../src/config/index.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
@@ -9,7 +9,7 @@ import { memoryLogger } from '../../src/log/index.js';
 import { openRunStore, stageOf } from '../../src/rundb/index.js';
 import { runSubmit } from '../../src/stages/submit.js';
 import { DataDirectory } from '../../src/strax/index.js';
-import { NO_SLURM, ensureSlurm, lockCluster } from '../batch/helpers.js';
+import { NO_SLURM, holdCluster } from '../batch/helpers.js';
 import { runCli } from '../cli/run-cli.js';
 import { makeTmpDir } from '../support/tmp.js';
 
@@ -35,14 +35,7 @@ async function states(config: ReturnType<typeof setup>['config'], runs: number[]
 }
 
 describe.skipIf(NO_SLURM)('submit on a real Slurm', () => {
-  let releaseCluster: (() => Promise<void>) | undefined;
-  beforeAll(async () => {
-    releaseCluster = await lockCluster();
-    await ensureSlurm();
-  }, 900_000);
-  afterAll(async () => {
-    await releaseCluster?.();
-  });
+  holdCluster();
 
   it('submits 3 fake-daq runs as one array job: the jobs run straxer, products appear, and the runs DB goes submitted → running → done', async () => {
     const dir = makeTmpDir();

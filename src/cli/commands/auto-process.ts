@@ -1,8 +1,7 @@
 // `daqflow auto-process`: one pass of automatic processing (recover, follow jobs, select, claim, submit) for cron.
 import type { CommandModule } from 'yargs';
-import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
-import { formatPassSummary } from '../pass-command.js';
+import { formatPassSummary, runStageCommand } from '../pass-command.js';
 
 interface AutoProcessArgs extends GlobalArgs {
   retryFailed: boolean;
@@ -18,9 +17,8 @@ export const autoProcessCommand: CommandModule<GlobalArgs, AutoProcessArgs> = {
       .example('$0 auto-process --dry-run', 'show what the pass would release, settle and submit')
       .example('$0 auto-process --retry-failed --json', 'retry failed runs now; JSON summary') as never,
   handler: async (argv) => {
-    const ctx = await openCommandContext(argv, 'auto-process');
-    try {
-      const { runAutoProcess } = await import('../../stages/auto-process.js');
+    const { runAutoProcess, processStateCounts } = await import('../../stages/auto-process.js');
+    await runStageCommand(argv, 'auto-process', async (ctx) => {
       const summary = await runAutoProcess({
         config: ctx.config, configFile: ctx.configSource.startsWith('<') ? null : ctx.configSource, sets: argv.set,
         logger: ctx.logger, dryRun: argv.dryRun, retryFailed: argv.retryFailed,
@@ -36,9 +34,7 @@ export const autoProcessCommand: CommandModule<GlobalArgs, AutoProcessArgs> = {
         ].filter((l): l is string => l !== null);
         process.stdout.write(`${head.join('\n')}\n${formatPassSummary(summary)}`);
       }
-      argv.outcome.set({ summary });
-    } finally {
-      await ctx.close();
-    }
+      return summary;
+    }, { runsByState: processStateCounts });
   },
 };

@@ -1,6 +1,7 @@
 // Every command module, in the order `daqflow --help` lists them.
 import type { CommandModule } from 'yargs';
 import { autoProcessCommand } from './auto-process.js';
+import { cleanCommand } from './clean.js';
 import { configCommand } from './config.js';
 import { dataCommand } from './data.js';
 import { dbCommand } from './db.js';
@@ -26,6 +27,7 @@ export const commandModules: CommandModule<any, any>[] = [
   rechunkCommand,
   reportStatusCommand,
   recoverStateCommand,
+  cleanCommand,
   fakeDaqCommand,
   dataCommand,
   serveCommand,

@@ -3,8 +3,8 @@ import type { CommandModule } from 'yargs';
 import { ConfigError } from '../../errors.js';
 import type { PassMode } from '../../pass/index.js';
 import { parseRunList } from '../../util/validate.js';
-import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
+import { runStageCommand } from '../pass-command.js';
 
 interface MigrateArgs extends GlobalArgs {
   run: string[];
@@ -38,10 +38,9 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
   handler: async (argv) => {
     const mode = modeOf(argv);
     const runs = argv.run.length ? parseRunList(argv.run, 'run') : undefined;
-    const ctx = await openCommandContext(argv, 'migrate');
-    try {
+    await runStageCommand(argv, 'migrate', async (ctx) => {
       const { runMigrate } = await import('../../stages/migrate.js');
-      const summary = await runMigrate({
+      return runMigrate({
         config: ctx.config,
         logger: ctx.logger,
         mode,
@@ -50,9 +49,6 @@ export const migrateCommand: CommandModule<GlobalArgs, MigrateArgs> = {
         overwrite: argv.overwrite,
         validate: argv.validate,
       });
-      argv.outcome.set({ summary });
-    } finally {
-      await ctx.close();
-    }
+    });
   },
 };

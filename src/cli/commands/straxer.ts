@@ -43,13 +43,18 @@ export const straxerCommand: CommandModule<GlobalArgs, StraxerArgs> = {
       .example('$0 straxer 012100 --target event_info', 'process run 012100 up to event_info, reusing stored products')
       .example('$0 straxer 012100 -t peaks --option hit_min_amplitude=20 --workers 2', 'peaks with a changed threshold (new lineage)')
       .example('$0 straxer 012100 --follow', 'process run 012100 during data taking, chunk by chunk')
-      .example('$0 straxer --list-targets', 'what can be produced') as never,
+      .example('$0 straxer --list-targets', 'what can be produced (with the plugins of processing.plugins)') as never,
   handler: async (argv) => {
     if (argv.listTargets) {
       const { listTargets } = await import('../../stages/straxer.js');
-      const targets = listTargets();
-      if (!argv.json) for (const t of targets) process.stdout.write(`${t.data_type.padEnd(14)} ${t.plugin} ${t.version}  ← ${t.depends_on.join(', ') || 'live data'}\n`);
-      argv.outcome.set({ exitCode: EXIT.ok, json: { targets } });
+      const ctx = await openCommandContext(argv, 'straxer');
+      try {
+        const targets = await listTargets(ctx.config);
+        if (!argv.json) for (const t of targets) process.stdout.write(`${t.data_type.padEnd(14)} ${t.plugin} ${t.version}  ← ${t.depends_on.join(', ') || 'live data'}\n`);
+        argv.outcome.set({ exitCode: EXIT.ok, json: { targets } });
+      } finally {
+        await ctx.close();
+      }
       return;
     }
     if (argv.run === undefined) throw new ConfigError('straxer: name a run, e.g. straxer 012100 --target event_info', { context: { option: 'run' } });

@@ -1,7 +1,8 @@
 // The processing context: resolve targets, reuse stored products with a matching lineage, compute the rest segment by
 // segment (inline or on worker threads), and save every computed product in strax format.
 import os from 'node:os';
-import { ConfigError, DataNotAvailableError } from '../../errors.js';
+import path from 'node:path';
+import { ConfigError, DataNotAvailableError, DiskFullError, isDiskFull } from '../../errors.js';
 import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
 import type { Lineage } from '../lineage.js';
@@ -228,6 +229,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     } catch (caught) {
       const error = o.signal?.aborted ? o.signal.reason : caught;
       for (const w of writers.values()) await w.saver.fail(error).catch(() => undefined);
+      if (isDiskFull(error)) throw new DiskFullError(path.resolve(o.writeDir), `writing run ${o.runId}`, { context: { run: o.runId }, cause: error });
       throw error;
     } finally {
       await executor.close();

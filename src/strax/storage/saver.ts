@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { DataExistsError } from '../../errors.js';
+import { DataExistsError, isDiskFull } from '../../errors.js';
 import { boundsProblems, rowTimes, type RowTimes } from '../chunk/bounds.js';
 import { getCompressor, type CompressorOptions } from '../compress/index.js';
 import type { Compressor, CompressorName } from '../compress/types.js';
@@ -212,6 +212,10 @@ export class DatasetSaver {
     try {
       await this.pending;
     } catch (error) {
+      if (isDiskFull(error)) {
+        await this.discard();
+        throw error;
+      }
       this.metadata.exception ??= error instanceof Error ? (error.stack ?? error.message) : String(error);
     }
     const md = this.metadata;
@@ -226,9 +230,26 @@ export class DatasetSaver {
     return md;
   }
 
-  /** Record a failure the way strax does (`exception` key), then close under the final name. */
+  /**
+   * Record a failure the way strax does (`exception` key), then close under the final name. When the disk is full
+   * (the failure itself, or writing its record) the half-written folder is removed instead: its chunks only take the
+   * space that is missing, and a record of the failure cannot be written reliably.
+   */
   async fail(error: unknown): Promise<DatasetMetadata> {
     this.metadata.exception = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-    return this.close();
+    if (isDiskFull(error) || isDiskFull((error as { cause?: unknown } | undefined)?.cause)) return this.discard();
+    try {
+      return await this.close();
+    } catch (closeError) {
+      if (!isDiskFull(closeError)) throw closeError;
+      return this.discard();
+    }
+  }
+
+  private async discard(): Promise<DatasetMetadata> {
+    this.closed = true;
+    await this.pending.catch(() => undefined);
+    await fs.rm(this.tempPath, { recursive: true, force: true });
+    return this.metadata;
   }
 }

@@ -15,7 +15,7 @@ import { fieldOffsets } from '../../../src/strax/plugins/kernels/fields.js';
 import { manifest, parityCase, rowDifferences, type ParityCase, type StoredChunk } from './fixtures.js';
 import type { RecordLayout } from '../../../src/strax/dtype/layout.js';
 import { Hits } from '../../../src/strax/plugins/hits.js';
-import { Peaklets } from '../../../src/strax/plugins/peaklets.js';
+import { LoneHits, Peaklets } from '../../../src/strax/plugins/peaklets.js';
 import { RecordView } from '../../../src/strax/dtype/rows.js';
 
 const P = manifest.parameters;
@@ -129,6 +129,18 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
         expect([0, 1, 2]).toContain(Number(types.get(i, 'type')));
         types.set(i, 'type', 0);
       }
+      return rows;
+    }));
+
+  it('the LoneHits plugin (given the fixture gains) gives lone_hits identical', () =>
+    eachChunk(c, 'lone_hits', (ctx) => {
+      const defaults = Object.fromEntries(Object.entries(LoneHits.options).map(([k, spec]) => [k, spec.default]));
+      const config = { ...defaults, n_tpc_pmts: c.nChannels, n_top_pmts: c.nTopChannels, pmt_to_pe: [...c.toPe] } as LoneHits['config'];
+      const range = { runId: '000000', start: ctx.base.value + BigInt(ctx.start), end: ctx.base.value + BigInt(ctx.end) };
+      const hits = new Hits({ hit_min_amplitude: P.hit_min_amplitude, save_outside_hits_left: 30, save_outside_hits_right: 200 }).compute({ records: ctx.records }, range);
+      const before = hits.slice();
+      const rows = new LoneHits(config).compute({ records: ctx.records, hits }, range);
+      expect(Buffer.compare(hits, before), 'the hits input is left as it was').toBe(0);
       return rows;
     }));
 

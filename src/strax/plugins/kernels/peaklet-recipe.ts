@@ -181,3 +181,24 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   countHitlets(peaklets, layout, columns, base);
   return { peaklets, loneHits, hitlets };
 }
+
+export interface LoneHitOptions {
+  find: FindPeaksOptions;
+  /** Integration window of the lone hits [ns] (straxen: the peak extensions). */
+  saveOutsideHits: readonly [number, number];
+}
+
+/**
+ * straxen Peaklets' lone hits alone: the hits not fully inside a peak found by find_peaks (before the natural-breaks
+ * split, which only cuts peaks into adjacent pieces), re-integrated with the peaks excluded. `hits` is not modified.
+ */
+export function findLoneHits(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, peakLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: LoneHitOptions): Uint8Array {
+  const n = hits.length / HIT.itemsize;
+  const hitIntervals = { start: new Float64Array(n), end: new Float64Array(n) };
+  const found = findPeaks(hits, peakLayout, base, o.find, hitIntervals);
+  clipToChunk(found, fieldOffsets(peakLayout, ['time', 'length', 'dt']), true, base, range.start, range.end);
+  const peakIntervals = intervalsOf(found, peakLayout, base);
+  const { outside: loneHits } = partitionRows(hits, HIT.itemsize, fullyContainedIn(hitIntervals, peakIntervals));
+  integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
+  return loneHits;
+}
