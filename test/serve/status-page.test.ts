@@ -65,9 +65,9 @@ describe('status page', () => {
     for (const id of ['availability-by-run', 'availability-by-time']) {
       const chart = page.locator(`svg#${id}`);
       await expect(chart.count()).resolves.toBe(1);
-      const box = await chart.boundingBox();
-      expect(box!.width).toBeGreaterThan(400);
-      expect(box!.height).toBeGreaterThan(100);
+      // The body is swapped every 0.3 s, so an element found a moment ago may be detached: ask until one answers.
+      await expect.poll(async () => (await chart.boundingBox())?.width ?? 0, { timeout: 30_000 }).toBeGreaterThan(400);
+      await expect.poll(async () => (await chart.boundingBox())?.height ?? 0, { timeout: 30_000 }).toBeGreaterThan(100);
       expect(await chart.locator('rect.cell').count()).toBeGreaterThanOrEqual(5);
       expect(await chart.locator('rect.cell.full').count()).toBeGreaterThan(0);
     }
