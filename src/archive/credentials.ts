@@ -1,5 +1,5 @@
 // Basic-auth credentials for the HTTP archive: the password from an environment variable or a file only its owner can read.
-import fs from 'node:fs';
+import { readSecretFile } from '../config/secret-file.js';
 import { ConfigError } from '../errors.js';
 
 export interface CredentialSource {
@@ -26,24 +26,8 @@ export function readArchivePassword(source: CredentialSource, env: NodeJS.Proces
     }
     return value;
   }
-  if (source.passwordFile !== null) return readPasswordFile(source.passwordFile, `${section}.password_file`);
+  if (source.passwordFile !== null) return readSecretFile(source.passwordFile, `${section}.password_file`);
   throw new ConfigError(`${section}.username is set but neither ${section}.password_env nor ${section}.password_file is`, { context: { option: `${section}.username` } });
-}
-
-function readPasswordFile(file: string, option: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch (error) {
-    throw new ConfigError(`${option}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { context: { option, file } });
-  }
-  if ((stat.mode & 0o077) !== 0) {
-    const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ConfigError(`${option}: ${file} has mode ${mode}; other users could read the password — run chmod 600 ${file}`, { context: { option, file } });
-  }
-  const text = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
-  if (text === '') throw new ConfigError(`${option}: ${file} is empty`, { context: { option, file } });
-  return text;
 }
 
 /** The Authorization header value for basic auth. */

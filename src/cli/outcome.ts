@@ -32,7 +32,4 @@ export function jsonOf(outcome: CommandOutcome): unknown {
   return outcome.json ?? ('summary' in outcome ? outcome.summary : undefined);
 }
 
-/** JSON text with BigInt values written as exact decimal strings. */
-export function toJson(value: unknown, indent = 2): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'bigint' ? v.toString() : v), indent);
-}
+export { toJson } from '../util/json.js';

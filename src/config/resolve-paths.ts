@@ -67,6 +67,7 @@ export function resolveConfigPaths(config: Config, options: ResolveOptions): Res
       password_file: absOrNull('archive.password_file', config.archive.password_file),
       ca_file: absOrNull('archive.ca_file', config.archive.ca_file),
     },
+    serve: { ...config.serve, secret_file: absOrNull('serve.secret_file', config.serve.secret_file) },
     rechunk: {
       ...config.rechunk,
       source_dir: absOrNull('rechunk.source_dir', config.rechunk.source_dir),

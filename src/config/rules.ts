@@ -76,6 +76,14 @@ const archiveTarget: Rule = ({ archive }, { warnings, errors }, { written }) => 
   }
 };
 
+const serveAuth: Rule = ({ serve }, { errors }) => {
+  if (serve.secret_env !== null && serve.secret_file !== null) errors.push({ path: ['serve', 'secret_file'], message: 'serve.secret_env is set too; keep one' });
+  if (serve.auth !== 'none' && serve.secret_env === null && serve.secret_file === null) {
+    errors.push({ path: ['serve', 'auth'], message: `serve.auth is ${serve.auth} but neither serve.secret_env nor serve.secret_file is set` });
+  }
+  if (serve.auth === 'basic' && serve.username === null) errors.push({ path: ['serve', 'username'], message: 'serve.auth is basic; set serve.username' });
+};
+
 const importPattern: Rule = (config, { errors }) => {
   try {
     new RegExp(config.import.run_pattern);
@@ -125,7 +133,7 @@ const writeDirListed: Rule = ({ storage }, { warnings }) => {
   }
 };
 
-const RULES: Rule[] = [jitterOrder, lockTimes, heartbeatTimes, rundbConnection, processingCommand, archiveTarget, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
+const RULES: Rule[] = [jitterOrder, lockTimes, heartbeatTimes, rundbConnection, processingCommand, archiveTarget, serveAuth, importPattern, notifyChannels, degradeOrder, storageDirs, writeDirListed];
 
 export function checkRules(config: Config, context: RuleContext = { written: new Set(Object.keys(config)) }): RuleReport {
   const report: RuleReport = { errors: [], warnings: [] };

@@ -273,6 +273,23 @@ export const metricsSchema = section({
   prometheus_dir: pathOrNull(),
 });
 
+export const serveSchema = section({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.number().int().min(0).max(65535).default(8000),
+  auth: z.enum(['none', 'token', 'basic']).default('none'),
+  username: z.string().min(1).nullable().default(null),
+  secret_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).nullable().default(null),
+  secret_file: pathOrNull(),
+  max_load_mb: z.number().positive().default(1000),
+  max_return_mb: z.number().positive().default(10),
+  max_concurrent_loads: positiveInt().default(4),
+  max_queued_loads: z.number().int().nonnegative().default(100),
+  request_timeout_s: z.number().positive().default(120),
+  heartbeat_s: z.number().positive().default(10),
+  runs_page_max: positiveInt().default(1000),
+  report_refresh_s: z.number().positive().default(30),
+});
+
 export const configSchema = z.strictObject({
   work_dir: z.string().min(1).default('./daqflow-work'),
   host: z.string().min(1).nullable().default(null),
@@ -293,6 +310,7 @@ export const configSchema = z.strictObject({
   report: reportConfigSchema,
   notify: notifySchema,
   metrics: metricsSchema,
+  serve: serveSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -25,18 +25,23 @@ export function collectSecrets(config: Config): string[] {
     if (tail) found.push(tail);
   }
   found.push(...archivePasswords(config));
+  if (config.serve.secret_env && process.env[config.serve.secret_env]) found.push(process.env[config.serve.secret_env]!);
+  if (config.serve.secret_file) found.push(...readQuietly(config.serve.secret_file));
   return [...new Set(found.filter((s) => s.length >= 3))].sort((a, b) => b.length - a.length);
 }
 
 /** The archive password (from the named environment variable or the password file), if one is configured. */
 function archivePasswords({ archive }: Config): string[] {
   if (archive.password_env) return process.env[archive.password_env] ? [process.env[archive.password_env]!] : [];
-  if (!archive.password_file) return [];
+  return archive.password_file ? readQuietly(archive.password_file) : [];
+}
+
+function readQuietly(file: string): string[] {
   try {
-    const text = fs.readFileSync(archive.password_file, 'utf8').replace(/\r?\n$/, '');
+    const text = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     return text ? [text] : [];
   } catch {
-    return []; // unreadable now; migrate reports that when it opens the archive
+    return []; // unreadable now; the command that needs it reports that
   }
 }
 

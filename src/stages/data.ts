@@ -51,7 +51,8 @@ export interface VerifyDataSummary {
   brokenFiles: string[];
 }
 
-function summarise(ds: StoredDataset): DatasetSummary {
+/** One dataset's listing row (as `daqflow data ls` shows it). */
+export function summarise(ds: StoredDataset): DatasetSummary {
   return {
     run: ds.runId,
     dataType: ds.dataType,

@@ -14,6 +14,7 @@ import { recoverStateCommand } from './recover-state.js';
 import { reportStatusCommand } from './report-status.js';
 import { straxerCommand } from './straxer.js';
 import { runsCommand } from './runs.js';
+import { serveCommand } from './serve.js';
 import { submitCommand } from './submit.js';
 
 export const commandModules: CommandModule<any, any>[] = [
@@ -29,6 +30,7 @@ export const commandModules: CommandModule<any, any>[] = [
   cleanCommand,
   fakeDaqCommand,
   dataCommand,
+  serveCommand,
   configCommand,
   dbCommand,
   initCommand,

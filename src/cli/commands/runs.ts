@@ -57,10 +57,7 @@ async function runAction(argv: RunsArgs): Promise<void> {
     const ops = await import('../../stages/auto-process/operator.js');
     if (argv.action === 'list') {
       const docs = await ops.withStore(ctx.config, (store) => ops.listRunStates(store, argv.stage, ops.parseStates(argv.state)).then((d) => ({ docs: d, field: store.stateField })));
-      const rows = docs.docs.map((d) => {
-        const st = ((d[docs.field] as Record<string, Record<string, unknown>> | undefined)?.[argv.stage]) ?? {};
-        return { run: d.number, state: (st.state as string) ?? 'pending', n_failures: (st.n_failures as number) ?? 0, job_id: st.job_id ?? null, reason: st.reason ?? null, tags: (d.tags ?? []).map((t) => t.name) };
-      });
+      const rows = docs.docs.map((d) => ops.runStateRow(d, docs.field, argv.stage));
       if (!argv.json) for (const r of rows) process.stdout.write(`${formatRunId(r.run)}\t${r.state}\t${r.n_failures}\t${r.job_id ?? '-'}\t${r.tags.join(',') || '-'}\t${r.reason ?? ''}\n`);
       argv.outcome.set({ exitCode: EXIT.ok, json: { stage: argv.stage, runs: rows } });
       return;

@@ -44,6 +44,21 @@ export async function listRunStates(store: RunStore, stage: string, states: read
   return store.listRuns({ stage, ...(states.length ? { states } : {}), userFilter: false, fields: ['name', 'tags'] });
 }
 
+export interface RunStateRow {
+  run: number;
+  state: string;
+  n_failures: number;
+  job_id: unknown;
+  reason: unknown;
+  tags: string[];
+}
+
+/** One line of `daqflow runs list`: the run with one stage's state, failures, job, reason and tags. */
+export function runStateRow(doc: RunDoc, stateField: string, stage: string): RunStateRow {
+  const st = ((doc[stateField] as Record<string, Record<string, unknown>> | undefined)?.[stage]) ?? {};
+  return { run: doc.number, state: (st.state as string) ?? 'pending', n_failures: (st.n_failures as number) ?? 0, job_id: st.job_id ?? null, reason: st.reason ?? null, tags: (doc.tags ?? []).map((t) => t.name) };
+}
+
 export async function getRunOrThrow(store: RunStore, run: number): Promise<RunDoc> {
   const doc = await store.getRun(run);
   if (!doc) throw new ConfigError(`run ${formatRunId(run)} is not in the runs DB (${store.location})`, { context: { option: 'run' } });

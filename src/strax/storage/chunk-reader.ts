@@ -22,6 +22,8 @@ export interface ReadOptions {
   allowIncomplete?: boolean;
   /** Check rows against the chunk bounds as strax's Chunk does (default true). */
   checkBounds?: boolean;
+  /** Only chunks first..last (inclusive indices of the metadata's chunk list); default all. */
+  chunks?: { first: number; last: number };
 }
 
 export function layoutOf(ds: StoredDataset): RecordLayout {
@@ -47,13 +49,16 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
     if (!buffers[i % 2] || buf.buffer !== buffers[i % 2]!.buffer) buffers[i % 2] = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     return buf;
   };
-  let next = fetch(0);
+  const first = Math.max(0, options.chunks?.first ?? 0);
+  const stop = Math.min(md.chunks.length, (options.chunks?.last ?? md.chunks.length - 1) + 1);
+  const fetchUpTo = (i: number) => (i < stop ? fetch(i) : Promise.resolve(undefined));
+  let next = fetchUpTo(first);
   next.catch(() => undefined);
   let prevEnd: bigint | undefined;
-  for (let i = 0; i < md.chunks.length; i++) {
+  for (let i = first; i < stop; i++) {
     const c = md.chunks[i]!;
     const pending = next;
-    next = fetch(i + 1);
+    next = fetchUpTo(i + 1);
     next.catch(() => undefined); // surfaced when awaited
     if (prevEnd !== undefined && c.start !== prevEnd) {
       throw new DataCorruptedError(ds.metadataPath!, `chunk ${i} starts at ${c.start} but chunk ${i - 1} ended at ${prevEnd}`);

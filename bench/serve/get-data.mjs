@@ -1,0 +1,118 @@
+// /get_data throughput and latency: 10 000 peaks and 100 000 hits served as JSON and .npy by `daqflow serve`
+// (a child process), against reading the same rows with daqflow's storage API here (the baseline, same run).
+// Then p50/p99 latency under 20 concurrent clients (autocannon).
+// Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 DURATION_S=5 to change the effort)
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import autocannon from 'autocannon';
+import { DataDirectory, RecordView, hitDtype, peakDtype, readAllRows } from '../../dist/strax/index.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const REPS = Number(process.env.REPS ?? 5);
+const DURATION_S = Number(process.env.DURATION_S ?? 5);
+const T0 = 1712345679000000000n;
+
+function rows(layout, n, seed) {
+  const bytes = new Uint8Array(n * layout.itemsize);
+  const v = new RecordView(layout, bytes);
+  let s = seed;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  for (let i = 0; i < n; i++) {
+    v.set(i, 'time', T0 + BigInt(i * 10_000));
+    v.set(i, 'length', 50);
+    v.set(i, 'dt', 10);
+    v.set(i, 'channel', i % 494);
+    v.set(i, 'area', rand() * 1000);
+    if (layout.has('data')) for (let j = 0; j < 200; j++) v.set(i, 'data', rand() * 10, j);
+    if (layout.has('height')) v.set(i, 'height', rand() * 100);
+  }
+  return bytes;
+}
+
+async function write(root, dataType, layout, bytes, perChunk) {
+  const saver = await new DataDirectory(root).save({ runId: '012100', dataType, dtype: layout, lineage: { [dataType]: ['Bench', '0', {}] }, compressor: 'lz4' });
+  const n = bytes.length / layout.itemsize;
+  for (let i = 0; i < n; i += perChunk) {
+    const end = Math.min(n, i + perChunk);
+    await saver.save({ start: T0 + BigInt(i * 10_000), end: T0 + BigInt(end * 10_000), data: bytes.subarray(i * layout.itemsize, end * layout.itemsize) });
+  }
+  await saver.close();
+}
+
+async function best(fn) {
+  let ms = Infinity;
+  let out;
+  for (let r = 0; r < REPS; r++) {
+    const t = performance.now();
+    out = await fn();
+    ms = Math.min(ms, performance.now() - t);
+  }
+  return { ms, out };
+}
+
+/** Bytes of one reply, read as a client would (node:http, the body kept). */
+function download(target) {
+  return new Promise((resolve, reject) => {
+    http.get(target, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(Buffer.concat(parts).length) : reject(new Error(`HTTP ${res.statusCode}: ${Buffer.concat(parts)}`))));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
+async function startServer(configFile) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { child, url };
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-bench-serve-'));
+const data = path.join(dir, 'strax_data');
+fs.mkdirSync(data);
+const cases = [
+  { type: 'peaks', layout: peakDtype(), n: 10_000, perChunk: 1000 },
+  { type: 'hits', layout: hitDtype(), n: 100_000, perChunk: 20_000 },
+];
+for (const c of cases) await write(data, c.type, c.layout, rows(c.layout, c.n, 7), c.perChunk);
+const configFile = path.join(dir, 'config.yaml');
+fs.writeFileSync(configFile, `work_dir: ${dir}/work\nstorage:\n  dirs: [${data}]\nserve:\n  port: 0\n  max_return_mb: 100\n  heartbeat_s: 60\n`);
+const { child, url } = await startServer(configFile);
+
+console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS}`);
+console.log('case'.padEnd(22), 'rows'.padStart(8), 'MB'.padStart(7), 'ms'.padStart(8), 'rows/s'.padStart(11), 'MB/s'.padStart(8), 'wire MB'.padStart(8), 'vs storage API'.padStart(15));
+try {
+  for (const c of cases) {
+    const mb = (c.n * c.layout.itemsize) / 1e6;
+    const base = await best(async () => readAllRows(new DataDirectory(data).find('012100', c.type)));
+    if (base.out.length !== c.n * c.layout.itemsize) throw new Error('baseline read the wrong size');
+    const line = (name, ms, wire) =>
+      console.log(name.padEnd(22), String(c.n).padStart(8), mb.toFixed(1).padStart(7), ms.toFixed(1).padStart(8), (c.n / (ms / 1000)).toFixed(0).padStart(11), (mb / (ms / 1000)).toFixed(0).padStart(8), wire === null ? '-'.padStart(8) : (wire / 1e6).toFixed(1).padStart(8), wire === null ? '1.00× (base)'.padStart(15) : `${(base.ms / ms).toFixed(2)}×`.padStart(15));
+    line(`${c.type} storage API`, base.ms, null);
+    for (const format of ['json', 'npy']) {
+      const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`));
+      line(`${c.type} ${format}`, r.ms, r.out);
+    }
+  }
+  console.log(`\nlatency, 20 concurrent clients for ${DURATION_S} s (autocannon)`);
+  console.log('request'.padEnd(44), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7));
+  for (const q of ['target=hits&max_n=1000', 'target=hits&max_n=1000&format=npy', 'target=peaks&max_n=100', 'target=peaks&max_n=100&format=npy']) {
+    const r = await autocannon({ url: `${url}/get_data?run_id=012100&${q}`, connections: 20, duration: DURATION_S });
+    console.log(q.padEnd(44), r.requests.average.toFixed(0).padStart(8), String(r.latency.p50).padStart(8), String(r.latency.p99).padStart(8), String(r.errors + r.non2xx).padStart(7));
+  }
+} finally {
+  child.kill('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+}
