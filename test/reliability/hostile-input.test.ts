@@ -112,6 +112,12 @@ describe('config files', () => {
     expect(parseConfigFile(file).problems).toEqual(['cycle.yaml: pass.x.1: an alias refers to a node that contains it (a cycle); write the value out instead']);
   });
 
+  it('keys named like Object.prototype members are unknown keys, not a crash (toString used to throw a TypeError)', () => {
+    for (const key of ['toString', 'constructor', 'hasOwnProperty', '__defineGetter__']) {
+      expect(() => configFromObject({ pass: { [key]: [1] } }, { baseDir: dir, cwd: dir, env })).toThrow(ConfigError);
+    }
+  });
+
   it('schema-shaped values of the wrong kind in every section are refused with the dotted key', () => {
     const section = fc.constantFrom('pass', 'retry', 'rundb', 'import', 'archive', 'scheduler', 'auto_process', 'rechunk', 'storage', 'processing', 'clean', 'notify');
     fc.assert(fc.property(section, fc.string({ maxLength: 12 }), fc.jsonValue(), (sec, key, value) => {
