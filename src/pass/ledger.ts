@@ -86,11 +86,25 @@ export class Ledger {
     });
   }
 
-  /** A ledger rebuilt from the sources of truth (recover-state). */
-  static rebuilt(stateDir: string, stage: string, doneRuns: Iterable<number>, sortedSourceRuns: readonly number[]): Ledger {
+  /** A ledger rebuilt from the sources of truth (recover-state); failed runs that are done are left out. */
+  static rebuilt(
+    stateDir: string,
+    stage: string,
+    doneRuns: Iterable<number>,
+    sortedSourceRuns: readonly number[],
+    failed: Readonly<Record<string, LedgerFailure>> = {},
+    updatedAt: Date | null = null,
+  ): Ledger {
     const ledger = Ledger.empty(stateDir, stage);
     ledger.data.done_above = [...new Set(doneRuns)].sort((a, b) => a - b);
     ledger.advance(sortedSourceRuns);
+    const mark = ledger.data.last_contiguous_run;
+    const above = new Set(ledger.data.done_above);
+    for (const [run, failure] of Object.entries(failed)) {
+      const n = Number(run);
+      if (!((mark !== null && n <= mark) || above.has(n))) ledger.data.failed[run] = { ...failure };
+    }
+    ledger.data.updated_at = updatedAt ? updatedAt.toISOString() : null;
     return ledger;
   }
 

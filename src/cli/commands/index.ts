@@ -9,6 +9,8 @@ import { importCommand } from './import.js';
 import { initCommand } from './init.js';
 import { migrateCommand } from './migrate.js';
 import { rechunkCommand } from './rechunk.js';
+import { recoverStateCommand } from './recover-state.js';
+import { reportStatusCommand } from './report-status.js';
 import { straxerCommand } from './straxer.js';
 import { runsCommand } from './runs.js';
 import { submitCommand } from './submit.js';
@@ -21,6 +23,8 @@ export const commandModules: CommandModule<any, any>[] = [
   importCommand,
   migrateCommand,
   rechunkCommand,
+  reportStatusCommand,
+  recoverStateCommand,
   fakeDaqCommand,
   dataCommand,
   configCommand,

@@ -1,0 +1,138 @@
+// The report's sources of truth, each scanned on its own so one that is down leaves the others readable.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ArchiveTarget } from '../archive/index.js';
+import { openArchiveTarget } from '../archive/index.js';
+import { workPaths } from '../config/resolve-paths.js';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../errors.js';
+import type { RunDoc, RunStore } from '../rundb/index.js';
+import { scanSources } from '../stages/import/scan.js';
+import { parseFolderName } from '../strax/storage/names.js';
+import { listArchive } from './archive-list.js';
+import { sortRuns } from './ranges.js';
+
+export const SOURCE_NAMES = ['live', 'rundb', 'storage', 'archive'] as const;
+export type SourceName = (typeof SOURCE_NAMES)[number];
+
+export interface SourceScan {
+  name: SourceName;
+  /** False when the config names no such source (e.g. no archive): not an error, nothing to report. */
+  configured: boolean;
+  /** Why the source could not be queried; null when it answered. */
+  error: string | null;
+  locations: string[];
+  /** Sorted run numbers the source holds. */
+  runs: number[];
+}
+
+/** The live/run-record folders: import.source_dirs (the import stage's source) and the DAQ's live.dir. */
+export interface LiveScan extends SourceScan {
+  importRuns: number[];
+}
+
+export interface RunsDbScan extends SourceScan {
+  docs: RunDoc[];
+}
+
+export interface StorageScan extends SourceScan {
+  /** rechunk.dest_dir runs (final folders); rechunk.source_dir runs with any folder, and with a final one. */
+  rechunkDest: Set<number>;
+  rechunkSource: Set<number>;
+  rechunkSourceFinal: Set<number>;
+  rechunkError: string | null;
+}
+
+const failed = (name: SourceName, locations: string[], error: unknown): SourceScan => ({ name, configured: true, error: errorMessage(error), locations, runs: [] });
+
+export async function scanLive(config: Config): Promise<LiveScan> {
+  const sourceDirs = config.import.source_dirs;
+  const liveDir = workPaths(config).liveDir;
+  const hasLive = fs.existsSync(liveDir);
+  const locations = [...sourceDirs, ...(hasLive ? [liveDir] : [])];
+  if (locations.length === 0) return { name: 'live', configured: false, error: null, locations, runs: [], importRuns: [] };
+  try {
+    const importRuns = sourceDirs.length ? [...(await scanSources(sourceDirs, new RegExp(config.import.run_pattern))).keys()] : [];
+    const liveRuns = hasLive ? [...(await scanSources([liveDir], /^\d+$/)).keys()] : [];
+    return { name: 'live', configured: true, error: null, locations, runs: sortRuns([...importRuns, ...liveRuns]), importRuns: sortRuns(importRuns) };
+  } catch (error) {
+    return { ...failed('live', locations, error), importRuns: [] };
+  }
+}
+
+/** Every run document, with only the fields the report reads (the whole `data` list only when the archive is not listable). */
+export async function scanRunsDb(open: () => Promise<RunStore>, withData: boolean): Promise<RunsDbScan & { store: RunStore | null }> {
+  let store: RunStore | null = null;
+  try {
+    store = await open();
+    const docs = await store.listRuns({ userFilter: false, fields: withData ? ['start', 'data'] : ['start'] });
+    return { name: 'rundb', configured: true, error: null, locations: [store.location], runs: sortRuns(docs.map((d) => d.number)), docs, store };
+  } catch (error) {
+    return { ...failed('rundb', store ? [store.location] : [], error), docs: [], store };
+  }
+}
+
+/** Run numbers of the strax folders under the storage roots (names only: no metadata is opened). */
+export function scanStorage(config: Config): StorageScan {
+  const { storageDirs } = workPaths(config);
+  const rechunk = { rechunkDest: new Set<number>(), rechunkSource: new Set<number>(), rechunkSourceFinal: new Set<number>(), rechunkError: null as string | null };
+  try {
+    const { source_dir: src, dest_dir: dest } = config.rechunk;
+    if (src && dest) {
+      for (const run of runsInStrax(dest, false)) rechunk.rechunkDest.add(run);
+      for (const run of runsInStrax(src, true)) rechunk.rechunkSource.add(run);
+      for (const run of runsInStrax(src, false)) rechunk.rechunkSourceFinal.add(run);
+    }
+  } catch (error) {
+    rechunk.rechunkError = errorMessage(error);
+  }
+  try {
+    const runs = new Set<number>();
+    for (const dir of storageDirs) if (fs.existsSync(dir)) for (const run of runsInStrax(dir, false)) runs.add(run);
+    return { name: 'storage', configured: true, error: null, locations: storageDirs, runs: sortRuns(runs), ...rechunk };
+  } catch (error) {
+    return { ...failed('storage', storageDirs, error), ...rechunk };
+  }
+}
+
+/** Runs with a strax folder `<run>-<type>-<hash>` in `root`; `_temp` folders count only when `withTemp`. */
+function runsInStrax(root: string, withTemp: boolean): Set<number> {
+  const runs = new Set<number>();
+  if (!fs.existsSync(root)) return runs;
+  for (const name of fs.readdirSync(root)) {
+    const key = parseFolderName(name);
+    if (!key || (key.temp && !withTemp) || !/^\d{1,15}$/.test(key.runId)) continue;
+    runs.add(Number(key.runId));
+  }
+  return runs;
+}
+
+/**
+ * The archive: a filesystem target is listed (its file_name template read backwards); an HTTP target cannot be
+ * listed, so its runs are the archive entries migrate recorded in the runs DB, after a probe that it answers.
+ */
+export async function scanArchive(config: Config, rundb: RunsDbScan, target?: ArchiveTarget): Promise<SourceScan> {
+  const a = config.archive;
+  const where = a.kind === 'filesystem' ? a.path : a.url;
+  if (where === null) return { name: 'archive', configured: false, error: null, locations: [], runs: [] };
+  const locations = [a.kind === 'filesystem' ? where : where.replace(/\/\/[^/@]*@/, '//')];
+  try {
+    const t = target ?? openArchiveTarget(config);
+    await t.probe();
+    if (a.kind === 'filesystem') return { name: 'archive', configured: true, error: null, locations, runs: await listArchive(a.path!, a.file_name, { folder: a.folder, object: a.object }) };
+    if (rundb.error) throw new Error(`an HTTP archive is listed through the runs DB, which could not be queried`);
+    const runs = rundb.docs.filter((d) => (d.data ?? []).some((e) => e.type === 'archive')).map((d) => d.number);
+    return { name: 'archive', configured: true, error: null, locations, runs: sortRuns(runs) };
+  } catch (error) {
+    return failed('archive', locations, error);
+  }
+}
+
+export const sourceLabel: Record<SourceName, string> = {
+  live: 'live/run-record folders',
+  rundb: 'runs DB',
+  storage: 'processed storage',
+  archive: 'archive',
+};
+
+export const displayPath = (p: string): string => path.normalize(p);

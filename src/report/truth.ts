@@ -1,0 +1,91 @@
+// Per stage, what the sources say: which runs exist in its source, which are done at its destination, its runs-DB states.
+import type { Config } from '../config/schema.js';
+import { stageOf, type StageState } from '../rundb/index.js';
+import { sortRuns } from './ranges.js';
+import type { LiveScan, RunsDbScan, SourceName, SourceScan, StorageScan } from './sources.js';
+
+export const REPORT_STAGES = ['import', 'migrate', 'process', 'rechunk'] as const;
+export type ReportStage = (typeof REPORT_STAGES)[number];
+
+/** The ledger file (state/<name>.json) and runs-DB sub-document of each stage; `process` is run by auto-process. */
+export const LEDGER_OF: Record<ReportStage, string> = { import: 'import', migrate: 'migrate', process: 'auto_process', rechunk: 'rechunk' };
+const DB_STAGE_OF: Record<ReportStage, string> = { import: 'import', migrate: 'migrate', process: 'process', rechunk: 'rechunk' };
+
+export interface Scans {
+  live: LiveScan;
+  rundb: RunsDbScan;
+  storage: StorageScan;
+  archive: SourceScan;
+}
+
+export interface StageTruth {
+  stage: ReportStage;
+  ledgerStage: string;
+  /** What the stage reads and where its result lands, for the report's wording. */
+  source: string;
+  destination: string;
+  configured: boolean;
+  /** Why the truth is unknown (a source it needs could not be queried); null when it is known. */
+  error: string | null;
+  sourceRuns: number[];
+  done: Set<number>;
+  /** `<state_field>.<stage>` of each run that has one. */
+  dbStates: Map<number, StageState>;
+  /**
+   * Whether the ledger's contiguous mark is held to the sources. auto-process moves its mark over the runs each pass
+   * settles, not over the whole runs DB, and keeps its truth in the runs DB: only its failures and done runs are compared.
+   */
+  markCompared: boolean;
+}
+
+function dbStates(rundb: RunsDbScan, stateField: string, stage: string): Map<number, StageState> {
+  const out = new Map<number, StageState>();
+  for (const doc of rundb.docs) {
+    const s = stageOf(doc, stateField, stage);
+    if (s) out.set(doc.number, s);
+  }
+  return out;
+}
+
+const doneIn = (states: Map<number, StageState>): number[] => [...states].filter(([, s]) => s.state === 'done').map(([run]) => run);
+
+function unavailable(scans: Scans, needs: readonly SourceName[]): string | null {
+  for (const name of needs) if (scans[name].error) return `the ${name} source could not be queried: ${scans[name].error}`;
+  return null;
+}
+
+export function stageTruth(stage: ReportStage, scans: Scans, config: Config): StageTruth {
+  const field = config.rundb.state_field;
+  const states = dbStates(scans.rundb, field, DB_STAGE_OF[stage]);
+  const base = { stage, ledgerStage: LEDGER_OF[stage], dbStates: states, markCompared: stage !== 'process' };
+  switch (stage) {
+    case 'import':
+      return {
+        ...base, source: 'import.source_dirs', destination: 'runs DB', configured: config.import.source_dirs.length > 0,
+        error: unavailable(scans, ['live', 'rundb']), sourceRuns: scans.live.importRuns, done: new Set(doneIn(states)),
+      };
+    case 'migrate': {
+      const imported = doneIn(dbStates(scans.rundb, field, 'import'));
+      // The archive is the truth when it can be listed; without one configured, the runs DB's word is all there is.
+      const done = scans.archive.configured ? scans.archive.runs : doneIn(states);
+      return {
+        ...base, source: 'runs DB (import done)', destination: 'archive', configured: scans.archive.configured,
+        error: unavailable(scans, ['rundb', 'archive']), sourceRuns: sortRuns(imported), done: new Set(done),
+      };
+    }
+    case 'process':
+      return {
+        ...base, source: 'runs DB', destination: 'processed storage (runs DB process state)', configured: true,
+        error: unavailable(scans, ['rundb']), sourceRuns: scans.rundb.runs, done: new Set(doneIn(states)),
+      };
+    case 'rechunk': {
+      const { rechunkDest, rechunkSource, rechunkSourceFinal, rechunkError } = scans.storage;
+      // Without keep_source a finished run's source is removed; with it, the copy alone says done.
+      const done = [...rechunkDest].filter((run) => config.rechunk.keep_source || !rechunkSourceFinal.has(run));
+      return {
+        ...base, source: 'rechunk.source_dir', destination: 'rechunk.dest_dir', configured: config.rechunk.source_dir !== null && config.rechunk.dest_dir !== null,
+        error: rechunkError, sourceRuns: sortRuns([...rechunkSource, ...done]), done: new Set(done),
+      };
+    }
+  }
+}

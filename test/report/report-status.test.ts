@@ -1,0 +1,170 @@
+// report-status over prepared states: gaps, failures, a dead host, jobs in flight, drift of every kind, the documented --json schema.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildReport, reportJsonSchema, reportSchema, type Report } from '../../src/report/index.js';
+import { reportWorld, type ReportWorld } from './helpers.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+/** Runs 1–4, 6, 10–12 in the source (5 and 7–9 never existed); run 3's run record is broken, so its import fails. */
+async function preparedWorld(): Promise<ReportWorld> {
+  const world = reportWorld();
+  for (const run of [1, 2, 4, 6, 10, 11, 12]) world.writeRun(run);
+  world.writeBrokenRun(3);
+  expect((await world.cli(['import'])).code).toBe(1);
+  expect((await world.cli(['migrate'])).code).toBe(0);
+  return world;
+}
+
+const parseJson = (stdout: string): Report => reportSchema.parse(JSON.parse(stdout));
+
+describe('report-status', () => {
+  let world: ReportWorld;
+  beforeAll(async () => {
+    world = await preparedWorld();
+  });
+
+  it('reports each source with its ranges and gaps, the import failure with its reason, and what to run', async () => {
+    const result = await world.cli(['report-status', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = parseJson(result.stdout);
+    expect(report.sources.live).toMatchObject({ count: 8, min: 1, max: 12, ranges: { first: [[1, 4], [6, 6], [10, 12]] }, gaps: { first: [[5, 5], [7, 9]] } });
+    expect(report.sources.rundb.count).toBe(8); // run 3 has a document to hold its failed state
+    expect(report.sources.archive).toMatchObject({ count: 7, ranges: { first: [[1, 2], [4, 4], [6, 6], [10, 12]] } });
+    const imp = report.stages.import;
+    expect(imp.ledger).toMatchObject({ present: true, last_contiguous_run: 2, error: null });
+    expect(imp.ledger.done_above.first).toEqual([[4, 4], [6, 6], [10, 12]]);
+    expect(imp.failed.count).toBe(1);
+    expect(imp.failed.first[0]).toMatchObject({ run: 3, n_failures: 1 });
+    expect(imp.failed.first[0]!.reason).toMatch(/run_info\.json/);
+    expect(imp.failed.first[0]!.next_retry).not.toBeNull();
+    expect(imp.runs_db_states).toMatchObject({ done: 7, failed: 1 });
+    expect(report.stages.migrate).toMatchObject({ source_runs: 7, done_runs: 7, pending_count: 0, failed: { count: 0 } });
+    expect(report.stages.process).toMatchObject({ pending_count: 8, runs_db_states: { pending: 8 } });
+    expect(report.stages.rechunk.configured).toBe(false);
+    expect(report.recommendations.map((r) => r.command)).toContain('daqflow import --retry-failed-import');
+    expect(report.recommendations.some((r) => r.text === 'run `daqflow auto-process` for 8 runs (000001–000004, 000006, 000010–000012)')).toBe(true);
+    expect(report.recommendations.map((r) => r.n)).toEqual(report.recommendations.map((_, i) => i + 1));
+    expect(report.compare_state).toBe(false);
+    expect(Object.values(report.stages).every((s) => s.drift === null)).toBe(true);
+  });
+
+  it('prints the same as text, recommendations numbered last', async () => {
+    const result = await world.cli(['report-status']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('live/run-record folders: 8 runs 000001–000012; ranges 000001–000004, 000006, 000010–000012; gaps 000005, 000007–000009');
+    expect(result.stdout).toMatch(/failed 1:\n\s+000003 ×1 next retry \S+: .*run_info\.json/);
+    expect(result.stdout).toMatch(/Recommendations:\n {2}1\. /);
+  });
+
+  it('flags a host whose heartbeat stopped as dead, and lists jobs in flight oldest first with their age', async () => {
+    const store = await world.store();
+    const now = Date.now();
+    try {
+      await store.heartbeat({ host: 'node-alive', command: 'auto-process', pid: 11, state: 'pass', version: '0.1.0', time: new Date(now) });
+      await store.heartbeat({ host: 'node-gone', command: 'auto-process', pid: 12, state: 'pass', version: '0.1.0', time: new Date(now - 3600_000) });
+      await store.updateStage(10, 'process', { set: { state: 'submitted', job_id: '4242', scheduler: 'slurm', host: 'node-gone', submitted_at: new Date(now - 7200_000) } });
+      await store.updateStage(11, 'process', { set: { state: 'running', job_id: '4243', scheduler: 'slurm', host: 'node-alive', submitted_at: new Date(now - 60_000) } });
+      const report = await buildReport({ config: world.config(), store, now: () => new Date(now) });
+      expect(report.hosts.map((h) => [h.host, h.dead])).toEqual([['node-alive', false], ['node-gone', true]]);
+      expect(report.recommendations.some((r) => r.text.startsWith('host node-gone (auto-process) is dead'))).toBe(true);
+      expect(report.jobs_in_flight).toMatchObject({ count: 2, oldest_age_s: 7200 });
+      expect(report.jobs_in_flight.jobs.map((j) => [j.run, j.job_id, j.age_s])).toEqual([[10, '4242', 7200], [11, '4243', 60]]);
+      expect(report.processing_states).toMatchObject({ submitted: 1, running: 1, pending: 6 });
+    } finally {
+      await store.updateStage(10, 'process', { set: { state: 'pending' }, unset: ['job_id', 'scheduler', 'submitted_at'] });
+      await store.updateStage(11, 'process', { set: { state: 'pending' }, unset: ['job_id', 'scheduler', 'submitted_at'] });
+      await store.close();
+    }
+  });
+
+  it('says "everything is in sync" when every stage is done and nothing failed', async () => {
+    const w = reportWorld();
+    for (const run of [1, 2, 3]) w.writeRun(run);
+    expect((await w.cli(['import'])).code).toBe(0);
+    expect((await w.cli(['migrate'])).code).toBe(0);
+    const store = await w.store();
+    try {
+      for (const run of [1, 2, 3]) await store.updateStage(run, 'process', { set: { state: 'done' } });
+    } finally {
+      await store.close();
+    }
+    const result = await w.cli(['report-status', '--compare-state']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/Recommendations:\n {2}1\. everything is in sync\n$/);
+  });
+
+  it('names a run that is in the archive but missing from the runs DB', async () => {
+    fs.writeFileSync(path.join(world.archive, '000099.tar'), 'an object an older archiver left');
+    try {
+      const report = await buildReport({ config: world.config() });
+      expect(report.sources.archive.max).toBe(99);
+      expect(report.recommendations.some((r) => r.text === '1 run in the archive is missing from the runs DB (first: 99)')).toBe(true);
+    } finally {
+      fs.rmSync(path.join(world.archive, '000099.tar'));
+    }
+  });
+
+  it('prints --json that the schema in docs/report-schema.md describes, key for key', async () => {
+    const doc = fs.readFileSync(path.join(root, 'docs', 'report-schema.md'), 'utf8');
+    const block = /```json\n([\s\S]*?)\n```/.exec(doc);
+    expect(block, 'docs/report-schema.md has a ```json block with the JSON Schema').not.toBeNull();
+    expect(JSON.parse(block![1]!)).toEqual(reportJsonSchema());
+    const result = await world.cli(['report-status', '--compare-state', '--json']);
+    const parsed = reportSchema.safeParse(JSON.parse(result.stdout));
+    expect(parsed.success, parsed.error?.message).toBe(true);
+  });
+});
+
+describe('report-status --compare-state', () => {
+  it('finds each kind of drift between the ledgers and the sources', async () => {
+    const world = await preparedWorld();
+    const clean = await world.cli(['report-status', '--compare-state', '--json']);
+    expect(clean.code, clean.stderr).toBe(0);
+    const before = parseJson(clean.stdout);
+    expect(before.drift_found).toBe(false);
+    expect(before.stages.import.drift).toEqual([]);
+
+    // import: the ledger claims run 3 (failed in truth) and everything up to 12, has a stale failure for 4, and a run 50 that does not exist.
+    const imp = world.ledger('import');
+    fs.writeFileSync(world.ledgerFile('import'), JSON.stringify({ ...imp, last_contiguous_run: 12, done_above: [50], failed: { 4: { n_failures: 2, reason: 'old', last_attempt: imp.updated_at, next_retry: null } } }));
+    // migrate: the ledger is behind (mark at run 2, nothing above), so runs the archive has are not recorded.
+    const mig = world.ledger('migrate');
+    fs.writeFileSync(world.ledgerFile('migrate'), JSON.stringify({ ...mig, last_contiguous_run: 2, done_above: [] }));
+    // process: a corrupt ledger.
+    fs.mkdirSync(path.dirname(world.ledgerFile('auto_process')), { recursive: true });
+    fs.writeFileSync(world.ledgerFile('auto_process'), '{"format": "daqflow-ledger/1", "stage": ');
+
+    const result = await world.cli(['report-status', '--compare-state', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = parseJson(result.stdout);
+    expect(report.drift_found).toBe(true);
+    const kinds = (stage: keyof Report['stages']) => Object.fromEntries(report.stages[stage].drift!.map((d) => [d.kind, d]));
+    const i = kinds('import');
+    expect(Object.keys(i).sort()).toEqual(['done_but_missing', 'done_not_in_source', 'failed_but_done', 'mark_ahead']);
+    expect(i.mark_ahead!.detail).toBe('last_contiguous_run is 000012; the sources say 000002');
+    expect(i.done_but_missing!.runs.first).toEqual([[3, 3]]);
+    expect(i.done_not_in_source!.runs.first).toEqual([[50, 50]]);
+    expect(i.failed_but_done!.runs.first).toEqual([[4, 4]]);
+    const m = kinds('migrate');
+    expect(Object.keys(m).sort()).toEqual(['done_not_recorded', 'mark_behind']);
+    expect(m.mark_behind!.detail).toBe('last_contiguous_run is 000002; the sources say 000012');
+    expect(m.done_not_recorded!.runs.first).toEqual([[4, 4], [6, 6], [10, 12]]);
+    expect(kinds('process').ledger_corrupt!.detail).toMatch(/auto_process\.json.*corrupt/);
+    expect(report.recommendations.filter((r) => r.command?.startsWith('daqflow recover-state')).map((r) => r.command)).toEqual([
+      'daqflow recover-state import --dry-run', 'daqflow recover-state migrate --dry-run', 'daqflow recover-state process --dry-run',
+    ]);
+
+    // The archiver's cron spelling reaches the same report; --fail-on-drift turns drift into exit 1.
+    const archiver = await world.cli(['--report-status', '--compare-state']);
+    expect(archiver.code, archiver.stderr).toBe(0);
+    expect(archiver.stdout).toContain('DRIFT mark_ahead: last_contiguous_run is 000012; the sources say 000002');
+    expect((await world.cli(['report-status', '--compare-state', '--fail-on-drift'])).code).toBe(1);
+
+    // A ledger that was never written while the destination has runs.
+    fs.rmSync(world.ledgerFile('migrate'));
+    const missing = parseJson((await world.cli(['report-status', '--compare-state', '--json'])).stdout);
+    expect(missing.stages.migrate.drift!.map((d) => d.kind)).toEqual(['ledger_missing']);
+  });
+});
