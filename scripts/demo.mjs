@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The whole cron pipeline on the embedded defaults, in one command: fake-daq → import → auto-process passes → rechunk → migrate → status.
+// The whole cron pipeline on the embedded defaults, in one command: fake-daq → import → auto-process passes → rechunk → migrate → report-status --html.
 // Usage: node scripts/demo.mjs [--work-dir DIR] [--runs N] [--size-mb MB] [--timeout-s S]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +27,8 @@ const { values: opts } = parseArgs({
 });
 if (opts.help) {
   console.log('Usage: npm run demo  (or node scripts/demo.mjs [--work-dir DIR] [--runs N] [--size-mb MB] [--timeout-s S])\n' +
-    'Writes N fake runs (one corrupt) under DIR (default ./daqflow-work) and runs import, auto-process, rechunk and migrate on them.');
+    'Writes N fake runs (one corrupt) under DIR (default ./daqflow-work), runs import, auto-process, rechunk and migrate on them\n' +
+    'and writes DIR/status.html with report-status.');
   process.exit(0);
 }
 
@@ -175,13 +176,16 @@ async function main() {
   step('migrate: archive every run record, verified by MD5 round trip');
   await daqflow(['migrate', '--incremental'], { okCodes: [0, 1] });
 
-  step('where every run stands');
-  await daqflow(['runs', 'list']);
+  step('report-status: where every run stands across sources and stages, also as an HTML page');
+  const htmlReport = path.join(workDir, 'status.html');
+  await daqflow(['report-status', '--html', htmlReport], { okCodes: [0, 1] });
+
+  step('where every run stands, per stage');
   const states = await printWhereRunsStand();
   const bad = states.process.get(corruptRun);
   const good = runs.filter((r) => r !== corruptRun);
   const ok = bad?.state === 'failed' && good.every((r) => states.process.get(r)?.state === 'done' && states.migrate.get(r)?.state === 'done');
-  console.log(`\nwork folder: ${workDir}\nconfig: ${configFile}\ndemo ${ok ? 'finished' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`\nHTML report: ${htmlReport}\nwork folder: ${workDir}\nconfig: ${configFile}\ndemo ${ok ? 'finished' : 'FAILED'} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = ok ? 0 : 1;
 }
 

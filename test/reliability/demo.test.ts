@@ -15,7 +15,7 @@ async function runsList(workDir: string, stage: string): Promise<Map<number, { s
 }
 
 describe('the demo', () => {
-  it('runs fake-daq → import → auto-process → rechunk → migrate on the embedded defaults', async () => {
+  it('runs fake-daq → import → auto-process → rechunk → migrate → report-status --html on the embedded defaults', async () => {
     const workDir = path.join(makeTmpDir(), 'daqflow-work');
     const result = await execa(process.execPath, [path.join(root, 'scripts', 'demo.mjs'), '--work-dir', workDir], { env, reject: false, all: true });
     expect(result.exitCode, result.all).toBe(0);
@@ -43,6 +43,12 @@ describe('the demo', () => {
     // The printed table names every run and where it stands.
     expect(result.stdout).toMatch(/^012102 +done +failed +\S+ +done +.*live file is damaged/m);
     expect(result.stdout).toMatch(/^012100 +done +done +done +done/m);
+    // report-status: the text report names the failed run, and the HTML page is written where the demo says.
+    expect(result.stdout).toMatch(/012102 .*live file is damaged/);
+    expect(result.stdout).toContain(`HTML report: ${path.join(workDir, 'status.html')}`);
+    const html = fs.readFileSync(path.join(workDir, 'status.html'), 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain('012102');
   }, 180_000);
 
   it('refuses a non-empty work folder it did not make, and leaves it as it was', async () => {
