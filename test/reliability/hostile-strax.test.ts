@@ -5,7 +5,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
-import { decodeDaqFile } from '../../src/strax/engine/daq-live.js';
+import { channelRanges, decodeDaqFile, readDaqSettings, XENONNT_CHANNEL_MAP } from '../../src/strax/engine/daq-live.js';
+import YAML from 'yaml';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { parseMetadata } from '../../src/strax/storage/metadata.js';
 import { copyFixture } from '../strax/fixtures.js';
@@ -112,6 +113,36 @@ describe('DAQ live reader files', () => {
       }
       const out = await parsesOrRefusesAsync(() => decodeDaqFile('/live/012100/000000/reader_0_0', blob, compressor));
       if (out) expect(out.length % 248).toBe(0);
+    }), runs(300));
+  });
+});
+
+describe('DAQ run records (run_info.json, daq_config.yaml)', () => {
+  it('a malformed daq_config.yaml is refused naming the file (the YAML parser\'s error used to escape as an internal error)', async () => {
+    const runDir = path.join(fs.mkdtempSync(path.join(path.dirname(pristine), 'live-')), '012100');
+    fs.mkdirSync(path.join(runDir, 'run_record'), { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'run_record', 'daq_config.yaml'), 'processing_threads: {a: 1\n');
+    fs.writeFileSync(path.join(runDir, 'run_record', 'run_info.json'), '{"start": "2026-01-01T00:00:00Z"}');
+    await expect(readDaqSettings(runDir, channelRanges(XENONNT_CHANNEL_MAP), (t) => YAML.parse(t))).rejects.toThrow(
+      new RegExp(`^${path.join(runDir, 'run_record', 'daq_config.yaml')}: not valid YAML \\(`));
+  });
+
+  it('any content: the reader settings are read or refused naming the file', async () => {
+    const ranges = channelRanges(XENONNT_CHANNEL_MAP);
+    const cfgValue = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ processing_threads: fc.oneof(fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.integer(), fc.double(), fc.string())), fc.jsonValue()), compressor: oddValue, strax_chunk_length: oddValue, strax_chunk_overlap: oddValue, strax_fragment_payload_bytes: oddValue }, { requiredKeys: [] }),
+    );
+    const text = (v: fc.Arbitrary<unknown>, dump: (x: unknown) => string) => fc.oneof(hostileString(), v.map(dump));
+    const info = fc.oneof(fc.record({ start: oddValue }, { requiredKeys: [] }), fc.jsonValue(), fc.constant({ start: '2026-01-01T00:00:00Z' }));
+    const dir = fs.mkdtempSync(path.join(path.dirname(pristine), 'live-'));
+    let n = 0;
+    await fc.assert(fc.asyncProperty(text(cfgValue, (x) => YAML.stringify(x)), text(info, (x) => JSON.stringify(x)), async (cfg, inf) => {
+      const runDir = path.join(dir, String(n++).padStart(6, '0'));
+      fs.mkdirSync(path.join(runDir, 'run_record'), { recursive: true });
+      fs.writeFileSync(path.join(runDir, 'run_record', 'daq_config.yaml'), cfg);
+      fs.writeFileSync(path.join(runDir, 'run_record', 'run_info.json'), inf);
+      await parsesOrRefusesAsync(() => readDaqSettings(runDir, ranges, (t) => YAML.parse(t, { logLevel: 'error' })));
     }), runs(300));
   });
 });
