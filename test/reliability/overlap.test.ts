@@ -37,6 +37,10 @@ async function whenHolding(name: string, pid: number, ended: () => boolean): Pro
   }
 }
 
+async function waitUntil(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 2));
+}
+
 /** One pass takes the lock and is paused; N − 1 more start at once and must all exit 75; the first then completes. */
 async function overlap(bin: 'daqflow' | 'straxer', args: string[], lock: string) {
   const first = cli(bin, [...args, '--json', '-q']);
@@ -44,6 +48,9 @@ async function overlap(bin: 'daqflow' | 'straxer', args: string[], lock: string)
   void first.finally(() => (ended = true));
   await whenHolding(lock, first.pid!, () => ended);
   process.kill(first.pid!, 'SIGSTOP');
+  // Stopped while it holds the lock (state T), not a process that already finished its pass (Z) between the check and the signal.
+  await waitUntil(() => /^\S+ \(.*\) [TZ]/.test(fs.readFileSync(`/proc/${first.pid}/stat`, 'utf8')));
+  expect(fs.readFileSync(`/proc/${first.pid}/stat`, 'utf8'), `the first ${lock} pass finished before it could be paused`).toMatch(/^\S+ \(.*\) T/);
   const others = await Promise.all(Array.from({ length: N - 1 }, () => cli(bin, [...args, '--json', '-q'])));
   process.kill(first.pid!, 'SIGCONT');
   const holder = await first;
