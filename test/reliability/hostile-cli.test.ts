@@ -22,6 +22,9 @@ const payload = fc.oneof(
   fc.constantFrom('$(touch C)', '`touch C`', '; touch C', '| touch C', '&& touch C', '012100;touch C', '012100$(touch C)', "'; touch C; '", '"; touch C; "', '\ntouch C', '../../../../tmp/C', '012100/../../C').map((p) => p.replace('C', canary)),
 ).filter((s) => !s.includes('\0'));
 
+const SET_KEY = 'auto_process.max_jobs_in_flight=';
+const isPositiveInt = (v: string) => v.trim() !== '' && Number.isInteger(Number(v)) && Number(v) > 0;
+
 type Invocation = { bin: 'daqflow' | 'straxer'; args: string[] };
 /** Where a hostile value can go: run ids, runs lists, targets, --set values. Every one of them must be refused. */
 const invocation: fc.Arbitrary<Invocation> = fc.tuple(fc.nat({ max: 9 }), payload).map(([i, p]): Invocation => {
@@ -35,15 +38,24 @@ const invocation: fc.Arbitrary<Invocation> = fc.tuple(fc.nat({ max: 9 }), payloa
     { bin: 'daqflow', args: ['rechunk', '--process', p] },
     { bin: 'daqflow', args: ['runs', 'show', p] },
     { bin: 'daqflow', args: ['fake-daq', '--runs', p] },
-    { bin: 'daqflow', args: ['auto-process', '--set', `auto_process.max_jobs_in_flight=${p}`] },
+    { bin: 'daqflow', args: ['auto-process', '--set', `${SET_KEY}${p}`] },
   ];
   return forms[i]!;
 });
 
-/** A value the command could legitimately accept (digits, an identifier): those runs are not refusals. */
-const acceptable = (inv: Invocation) => inv.args.some((a) => /^\s*\d{1,9}\s*$/.test(a) && a !== '012100') || inv.args.some((a, i) => inv.args[i - 1] === '--target' && /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(a) && a !== 'event_info') || inv.args.some((a) => /max_jobs_in_flight=\s*\d+\s*$/.test(a));
+/** A value the command could legitimately accept (digits, an identifier, a request for help): those runs are not refusals. */
+const acceptable = (inv: Invocation) => inv.args.some((a) => a === '--help' || a === '-h') || inv.args.some((a) => /^\s*\d{1,9}\s*$/.test(a) && a !== '012100') || inv.args.some((a, i) => inv.args[i - 1] === '--target' && /^[A-Za-z_][A-Za-z0-9_]*\*?$/.test(a) && a !== 'event_info') || inv.args.some((a) => a.startsWith(SET_KEY) && isPositiveInt(a.slice(SET_KEY.length)));
 
 describe('hostile values on the command line', () => {
+  it('an empty run or one made of dashes is refused, never read as "every run" (both used to start a full pass)', async () => {
+    const cases = [['import', ''], ['import', '---'], ['rechunk', '--process', ''], ['submit', '------', '--target', 'event_info'], ['migrate', ',']];
+    const results = await Promise.all(cases.map((args) => execa(process.execPath, [path.join(root, 'bin', 'daqflow.js'), '--config', configFile, '--dry-run', ...args], { cwd: dir, reject: false, env: { ...process.env, DAQFLOW_CONFIG: '' } })));
+    results.forEach((r, i) => {
+      expect(r.exitCode, `${JSON.stringify(cases[i])}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toMatch(/^daqflow: error: (runs?: "[-, ]*" names no run|argument "-+" is neither an option nor a value)/);
+    });
+  }, 60_000);
+
   it('are refused with one line and exit 3; no command they carry is ever run', async () => {
     let refused = 0;
     await fc.assert(fc.asyncProperty(invocation, async (inv) => {

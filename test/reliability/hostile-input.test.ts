@@ -157,6 +157,11 @@ describe('run ids, targets and paths', () => {
     }), runs(500));
   });
 
+  it('a runs list that names no run is refused, never read as "every run" (`--process "$RUN"` with RUN unset)', () => {
+    for (const items of [[''], [' '], [','], ['', ' , ']]) expect(() => parseRunList(items), JSON.stringify(items)).toThrow(ConfigError);
+    expect(parseRunList([])).toEqual([]);
+  });
+
   it('safeJoin never leaves its root', () => {
     const root = '/srv/data/root';
     const segment = fc.oneof(fc.constantFrom('..', '.', '', 'a', '..\\..', '%2e%2e', '\0'), fc.string({ maxLength: 6 }));
