@@ -6,9 +6,12 @@ import { DaqflowError } from '../../src/errors.js';
 /** DAQFLOW_FUZZ=long runs 20× more inputs (local runs); CI keeps the default counts. */
 export const FUZZ_FACTOR = process.env.DAQFLOW_FUZZ === 'long' ? 20 : 1;
 
+/** CI replays the same inputs every run (no new failures out of nowhere); the long mode, or DAQFLOW_FUZZ_SEED, explores. */
+const SEED = process.env.DAQFLOW_FUZZ_SEED ? Number(process.env.DAQFLOW_FUZZ_SEED) : FUZZ_FACTOR === 1 ? 20261201 : undefined;
+
 /** fast-check parameters for `base` runs (scaled by FUZZ_FACTOR); a failure prints the seed and path to replay. */
 export function runs(base: number): fc.Parameters<unknown> {
-  return { numRuns: base * FUZZ_FACTOR, endOnFailure: true };
+  return { numRuns: base * FUZZ_FACTOR, endOnFailure: true, ...(SEED === undefined ? {} : { seed: SEED }) };
 }
 
 /** A refusal the operator can act on: a daqflow error with one non-empty line. Anything else (TypeError, RangeError…) is a bug. */

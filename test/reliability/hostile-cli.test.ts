@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { makeTmpDir } from '../support/tmp.js';
-import { hostileString, runs } from './fuzz.js';
+import { FUZZ_FACTOR, hostileString, runs } from './fuzz.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const dir = makeTmpDir('daqflow-hostile-cli-');
@@ -74,5 +74,5 @@ describe('hostile values on the command line', () => {
     }), runs(30));
     expect(refused).toBeGreaterThan(0);
     expect(fs.existsSync(canary)).toBe(false);
-  }, 300_000);
+  }, 300_000 * FUZZ_FACTOR);
 });
