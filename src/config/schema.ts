@@ -222,6 +222,10 @@ export const cleanSchema = section({
   remove_outdated_lineage: z.boolean().default(true),
 });
 
+export const reportConfigSchema = section({
+  disk_warn_fraction: z.number().min(0).max(1).default(0.9),
+});
+
 export const notifySchema = section({
   on: z.array(z.enum(['failure', 'success', 'always'])).default(['failure']),
   email: section({
@@ -269,6 +273,7 @@ export const configSchema = z.strictObject({
   migrate: migrateSchema,
   rechunk: rechunkSchema,
   clean: cleanSchema,
+  report: reportConfigSchema,
   notify: notifySchema,
   metrics: metricsSchema,
 });

@@ -29,9 +29,6 @@ export interface BuildReportOptions {
   logger?: Logger;
 }
 
-/** Disk fuller than this, and jobs in flight longer than this, get a recommendation. */
-const DISK_WARN = 0.9;
-
 function sourceReport(scan: SourceScan): SourceReport {
   const ranges = toRanges(scan.runs);
   return {
@@ -108,7 +105,7 @@ export async function buildReport(options: BuildReportOptions): Promise<Report> 
       drift_found: Object.values(stages).some((s) => (s.drift?.length ?? 0) > 0),
     };
     const archiveNotInDb = scans.archive.error || scans.rundb.error ? [] : scans.archive.runs.filter((r) => !inDb.has(r));
-    const recommendations = recommend(draft, { archiveNotInDb }, { diskWarn: DISK_WARN, jobAgeWarnS: config.scheduler.walltime_min * 60 * 2 });
+    const recommendations = recommend(draft, { archiveNotInDb }, { diskWarn: config.report.disk_warn_fraction, jobAgeWarnS: config.scheduler.walltime_min * 60 * 2 });
     const exit_code = errors.length ? EXIT.serviceUnavailable : options.failOnDrift && draft.drift_found ? EXIT.runsFailed : EXIT.ok;
     return { ...draft, recommendations, exit_code };
   } finally {

@@ -9,7 +9,7 @@ export type ReportStage = (typeof REPORT_STAGES)[number];
 
 /** The ledger file (state/<name>.json) and runs-DB sub-document of each stage; `process` is run by auto-process. */
 export const LEDGER_OF: Record<ReportStage, string> = { import: 'import', migrate: 'migrate', process: 'auto_process', rechunk: 'rechunk' };
-const DB_STAGE_OF: Record<ReportStage, string> = { import: 'import', migrate: 'migrate', process: 'process', rechunk: 'rechunk' };
+const DB_STAGE_OF: Record<ReportStage, (typeof DB_STAGES)[number]> = { import: 'import', migrate: 'migrate', process: 'process', rechunk: 'rechunk' };
 
 export interface Scans {
   live: LiveScan;
@@ -38,13 +38,23 @@ export interface StageTruth {
   markCompared: boolean;
 }
 
-function dbStates(rundb: RunsDbScan, stateField: string, stage: string): Map<number, StageState> {
-  const out = new Map<number, StageState>();
-  for (const doc of rundb.docs) {
-    const s = stageOf(doc, stateField, stage);
-    if (s) out.set(doc.number, s);
+const DB_STAGES = ['import', 'migrate', 'process', 'rechunk'] as const;
+const statesCache = new WeakMap<RunsDbScan, Record<string, Map<number, StageState>>>();
+
+/** `<state_field>.<stage>` by run, for every stage at once: one walk over the documents per scan. */
+function dbStates(rundb: RunsDbScan, stateField: string, stage: (typeof DB_STAGES)[number]): Map<number, StageState> {
+  let all = statesCache.get(rundb);
+  if (!all) {
+    all = Object.fromEntries(DB_STAGES.map((s) => [s, new Map<number, StageState>()]));
+    for (const doc of rundb.docs) {
+      for (const s of DB_STAGES) {
+        const state = stageOf(doc, stateField, s);
+        if (state) all[s]!.set(doc.number, state);
+      }
+    }
+    statesCache.set(rundb, all);
   }
-  return out;
+  return all[stage]!;
 }
 
 const doneIn = (states: Map<number, StageState>): number[] => [...states].filter(([, s]) => s.state === 'done').map(([run]) => run);

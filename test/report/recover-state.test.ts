@@ -95,3 +95,25 @@ describe('recover-state', () => {
     expect(fs.readFileSync(w.ledgerFile('migrate'), 'utf8')).toBe(before);
   });
 });
+
+describe('recover-state process', () => {
+  it('rebuilds auto-process\'s ledger from the runs DB: done runs, failures with their count, reason and retry, jobs in flight left pending', async () => {
+    const w = reportWorld();
+    for (const run of [1, 2, 3, 4, 5]) w.writeRun(run);
+    expect((await w.cli(['import'])).code).toBe(0);
+    const store = await w.store();
+    const retry = new Date('2030-01-01T00:00:00.000Z');
+    try {
+      for (const run of [1, 2, 4]) await store.updateStage(run, 'process', { set: { state: 'done' } });
+      await store.updateStage(3, 'process', { set: { state: 'failed', reason: 'timeout: job 77', n_failures: 2, next_retry: retry } });
+      await store.updateStage(5, 'process', { set: { state: 'submitted', job_id: '78', scheduler: 'slurm' } });
+    } finally {
+      await store.close();
+    }
+    const result = await w.cli(['recover-state', 'process']);
+    expect(result.code, result.stderr).toBe(0);
+    const l = w.ledger('auto_process');
+    expect(l).toMatchObject({ stage: 'auto_process', last_contiguous_run: 2, done_above: [4] });
+    expect(l.failed).toEqual({ 3: { n_failures: 2, reason: 'timeout: job 77', last_attempt: expect.any(String), next_retry: retry.toISOString() } });
+  });
+});

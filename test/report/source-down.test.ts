@@ -22,7 +22,7 @@ describe('report-status with a source down', () => {
   afterAll(() => wire.close());
 
   it('reports through MongoDB, then exits 4 naming the runs DB when it stops, with the folders and ledgers still reported', async () => {
-    const world = reportWorld({ rundb: { uri: wire.uri, database: 'report_down', connect_timeout_ms: 1000, op_timeout_ms: 2000 } });
+    const world = reportWorld({ rundb: { uri: wire.uri, database: 'report_down', connect_timeout_ms: 5000, op_timeout_ms: 10000 } });
     for (const run of [1, 2, 3, 7]) world.writeRun(run);
     expect((await world.cli(['import'])).code).toBe(0);
     const up = await world.cli(['report-status', '--json']);
