@@ -19,6 +19,9 @@ export function parseSbatchOutput(text: string): SbatchResult {
   throw new SchedulerOutputError('sbatch', "a job id ('12345' or '12345;cluster')", text);
 }
 
+/** Slurm's largest possible MaxArraySize: no real array id expands to more tasks. */
+export const MAX_ARRAY_TASKS = 4_000_001;
+
 /**
  * Expand Slurm array id notation: `12_[1-3,5%4]` → 12_1 12_2 12_3 12_5; `12_7` and `12` stay as they are.
  */
@@ -37,6 +40,8 @@ export function expandArrayIds(id: string): string[] {
     const hi = range[2] === undefined ? lo : Number(range[2]);
     const step = range[3] === undefined ? 1 : Number(range[3]);
     if (hi < lo || step < 1) throw new SchedulerOutputError('slurm array id', 'ascending ranges', id);
+    // A garbled or hostile range must not exhaust memory: refuse it before expanding.
+    if (out.length + Math.floor((hi - lo) / step) + 1 > MAX_ARRAY_TASKS) throw new SchedulerOutputError('slurm array id', `at most ${MAX_ARRAY_TASKS} tasks (Slurm's largest MaxArraySize)`, id);
     for (let i = lo; i <= hi; i += step) out.push(`${base}_${i}`);
   }
   return out;

@@ -54,7 +54,14 @@ function refuseMissing(args: readonly string[], program: string, ranBefore: read
   });
 }
 
+/** yargs silently drops an argument made only of dashes (`---`), so `import "---"` would become a full pass: refuse it. */
+function refuseDashesOnly(args: readonly string[]): void {
+  const bad = args.find((a) => /^-{3,}$/.test(a));
+  if (bad !== undefined) throw new ConfigError(`argument ${JSON.stringify(bad)} is neither an option nor a value (run ids look like 012100)`, { context: { option: 'argv' } });
+}
+
 async function runOne(args: string[], program: string, io: CliIo): Promise<CommandOutcome> {
+  refuseDashesOnly(args);
   let helpShown = false;
   const slot = new OutcomeSlot();
   const parser = buildParser(args, program);

@@ -40,11 +40,26 @@ export function parseYamlConfig(text: string, label: string): ParsedFile {
     return { raw: undefined, problems: [`${label}: ${(error as Error).message}`], warnings };
   }
   if (raw === null || raw === undefined) raw = {};
+  const cycle = cyclePath(raw);
+  if (cycle !== undefined) return { raw: undefined, problems: [`${label}: ${cycle || '(top level)'}: an alias refers to a node that contains it (a cycle); write the value out instead`], warnings };
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     const got = Array.isArray(raw) ? 'a list' : `a ${typeof raw}`;
     return { raw: undefined, problems: [`${label}: the file must be a mapping of sections (work_dir:, rundb:, …), got ${got}`], warnings };
   }
   return { raw, problems, warnings };
+}
+
+/** The dotted path of the first value that contains itself (YAML `a: &x [*x]`), or undefined if the tree is acyclic. */
+function cyclePath(value: unknown, at = '', open = new Set<object>()): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (open.has(value)) return at;
+  open.add(value);
+  for (const [key, child] of Object.entries(value)) {
+    const found = cyclePath(child, at ? `${at}.${key}` : key, open);
+    if (found !== undefined) return found;
+  }
+  open.delete(value);
+  return undefined;
 }
 
 export function parseConfigFile(file: string): ParsedFile {

@@ -44,7 +44,8 @@ export function objectKeys(schema: z.ZodType): string[] | undefined {
 /** The schema of one child: an object's key, a record's value or an array's element. */
 export function childSchema(schema: z.ZodType, key: string | number): z.ZodType | undefined {
   const d = def(unwrap(schema).inner);
-  if (d.type === 'object') return typeof key === 'string' ? d.shape?.[key] : undefined;
+  // Own keys only: a config key named `toString` or `constructor` must not find Object.prototype's members.
+  if (d.type === 'object') return typeof key === 'string' && d.shape && Object.hasOwn(d.shape, key) ? d.shape[key] : undefined;
   if (d.type === 'record') return d.valueType;
   if (d.type === 'array') return d.element;
   return undefined;

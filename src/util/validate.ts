@@ -38,6 +38,10 @@ export function parseRunList(items: readonly string[], option = 'runs', maxRuns 
       runs.add(parseRunId(text, option));
     }
   }
+  // `--process "$RUN"` with RUN unset must not become "every run".
+  if (items.length > 0 && runs.size === 0) {
+    throw new ConfigError(`${option}: ${JSON.stringify(items.join(','))} names no run (expected e.g. 012100, 012100-012110 or a comma list)`, { context: { option } });
+  }
   return [...runs].sort((a, b) => a - b);
 }
 

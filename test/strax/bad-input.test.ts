@@ -122,3 +122,18 @@ describe('a killed writer', () => {
     expect(rows.length).toBe(1000 * 257);
   });
 });
+
+describe('a crashed dataset says what went wrong', () => {
+  for (const [writer, exception, reason] of [
+    ['daqflow (a JavaScript stack)', 'DataCorruptedError: /live/x: live file is damaged\n    at decode (file:///a.js:1:1)\n    at async main (file:///b.js:2:2)', 'writer failed: DataCorruptedError: /live/x: live file is damaged'],
+    ['strax (a Python traceback)', 'Traceback (most recent call last):\n  File "x.py", line 1, in f\nValueError: bad chunk', 'writer failed: ValueError: bad chunk'],
+  ] as const) {
+    it(`${writer}: the reason is the error's message, not a stack frame`, () => {
+      const dir = copyFixture('records_zstd');
+      editMetadata(dir, (t) => t.replace(/^\{/, `{"exception": ${JSON.stringify(exception)},`));
+      const ds = new DataDirectory(dir).list()[0]!;
+      expect(ds.state).toBe('crashed');
+      expect(ds.reason).toBe(reason);
+    });
+  }
+});

@@ -167,12 +167,21 @@ export async function readDaqSettings(runDir: string, channelMap: readonly Chann
   let startMs: number;
   let where = cfgFile;
   if (fs.existsSync(cfgFile) && fs.existsSync(infoFile)) {
-    cfg = (parseYaml(fs.readFileSync(cfgFile, 'utf8')) ?? {}) as Partial<RunDaqConfig>;
     try {
-      startMs = Date.parse((JSON.parse(fs.readFileSync(infoFile, 'utf8')) as { start?: string }).start ?? '');
+      cfg = (parseYaml(fs.readFileSync(cfgFile, 'utf8')) ?? {}) as Partial<RunDaqConfig>;
     } catch (error) {
-      throw new DataCorruptedError(infoFile, `not valid JSON (${(error as Error).message})`);
+      throw new DataCorruptedError(cfgFile, `not valid YAML (${(error as Error).message.split('\n')[0]!.slice(0, 200)})`);
     }
+    if (typeof cfg !== 'object' || Array.isArray(cfg)) throw new DataCorruptedError(cfgFile, 'daq_config must be a mapping (processing_threads:, compressor:, …)');
+    let info: unknown;
+    try {
+      info = JSON.parse(fs.readFileSync(infoFile, 'utf8'));
+    } catch (error) {
+      // V8 quotes the text in its message, newlines included: keep the operator's one line.
+      throw new DataCorruptedError(infoFile, `not valid JSON (${(error as Error).message.replace(/\s+/g, ' ').slice(0, 200)})`);
+    }
+    const start = info !== null && typeof info === 'object' ? (info as { start?: unknown }).start : undefined;
+    startMs = typeof start === 'string' ? Date.parse(start) : NaN;
     if (!Number.isFinite(startMs)) throw new DataCorruptedError(infoFile, 'field start is not an ISO date-time; write the run start as e.g. 2026-01-01T00:00:00.000Z');
   } else {
     const run = path.basename(runDir);

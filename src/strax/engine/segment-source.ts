@@ -53,7 +53,7 @@ export async function segmentSource(o: ProcessOptions, order: ResolvedPlugin[], 
   for (const t of liveTypes) {
     if (!provided.includes(t)) throw new ConfigError(`${t} needs its subdetector in live.channel_map (the map provides ${provided.join(', ')})`, { context: { option: 'live.channel_map' } });
   }
-  const run = new DaqRun(runDir, await readDaqSettings(runDir, ranges, (text) => YAML.parse(text), o.runDoc));
+  const run = new DaqRun(runDir, await readDaqSettings(runDir, ranges, (text) => YAML.parse(text, { logLevel: 'error' }), o.runDoc));
   const segments = (async function* () {
     const follow = { follow: o.follow !== undefined, pollMs: o.follow?.pollMs ?? 2000, timeoutMs: o.follow?.timeoutMs ?? 300_000, signal: o.signal, runId: o.runId };
     for await (const i of readyChunks(run, follow)) {

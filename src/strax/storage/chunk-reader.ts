@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { DataNotAvailableError } from '../../errors.js';
 import { boundsProblems } from '../chunk/bounds.js';
-import { getCompressor } from '../compress/index.js';
+import { getCompressor, isCompressorName } from '../compress/index.js';
 import { parseDtype, type RecordLayout } from '../dtype/layout.js';
 import { DataCorruptedError, FrameError } from '../errors.js';
 import type { StoredDataset } from './dataset.js';
@@ -31,6 +31,12 @@ export function layoutOf(ds: StoredDataset): RecordLayout {
   return parseDtype(ds.metadata.dtype, ds.metadataPath);
 }
 
+/** The metadata's compressor, or a DataCorruptedError naming the file when strax has no such compressor. */
+function compressorOf(name: string, metadataPath: string): ReturnType<typeof getCompressor> {
+  if (!isCompressorName(name)) throw new DataCorruptedError(metadataPath, `compressor ${JSON.stringify(name)} is not one strax knows (blosc, zstd, lz4, bz2)`);
+  return getCompressor(name);
+}
+
 /** Async iterator over chunks, holding one decoded chunk plus the next compressed file in memory. */
 export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}): AsyncGenerator<ChunkData> {
   const md = ds.metadata;
@@ -38,7 +44,7 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
     throw new DataNotAvailableError(ds.folderName, ds.reason ?? ds.state, { file: ds.path });
   }
   const layout = layoutOf(ds);
-  const codec = getCompressor(md.compressor);
+  const codec = compressorOf(md.compressor, ds.metadataPath!);
   const file = (i: number) => path.join(ds.path, md.chunks[i]!.filename ?? '');
   // Two read buffers in turn: chunk i+1 is read into one while chunk i is decoded from the other. A compressed frame
   // is not needed once decoded (codecs return new arrays), so reusing the buffer two chunks later is safe.

@@ -59,15 +59,18 @@ export function inspectDataset(folder: string): StoredDataset | undefined {
   }
   const md = base.metadata;
   base.missingFiles = md.chunks.filter((c) => c.n > 0 && (c.filename === undefined || !files.has(c.filename))).map((c) => c.filename ?? `chunk ${c.chunk_i}`);
-  if (md.exception !== undefined) return { ...base, state: 'crashed', reason: `writer failed: ${lastLine(md.exception)}` };
+  if (md.exception !== undefined) return { ...base, state: 'crashed', reason: `writer failed: ${exceptionSummary(md.exception)}` };
   if (temp) return { ...base, state: 'writing', reason: 'still in its _temp folder (being written, or the writer died)' };
   if (md.writing_ended === undefined) return { ...base, state: 'writing', reason: 'no writing_ended (being written, or the writer died)' };
   if (base.missingFiles.length > 0) return { ...base, state: 'incomplete', reason: `missing chunk files: ${base.missingFiles.join(', ')}` };
   return { ...base, state: 'complete' };
 }
 
-function lastLine(text: string): string {
+/** The line that says what went wrong: a Python traceback ends with it; a JavaScript stack starts with it. */
+function exceptionSummary(text: string): string {
   const lines = text.trimEnd().split('\n');
+  const firstFrame = lines.findIndex((l) => /^\s+at /.test(l));
+  if (firstFrame > 0) return lines.slice(0, firstFrame).map((l) => l.trim()).join(' ');
   return lines[lines.length - 1]!.trim();
 }
 

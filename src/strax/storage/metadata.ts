@@ -89,6 +89,10 @@ function parseChunk(raw: PyJson, file: string, i: number): ChunkMetadata {
   };
   if (raw.nbytes === undefined) delete (c as Partial<ChunkMetadata>).nbytes;
   const filename = str(raw.filename, file, where('filename'));
+  // strax names chunk files `<type>-<hash>-<i>`; anything with a separator would be read from outside the dataset folder.
+  if (filename !== undefined && (/[/\\\0]/.test(filename) || filename === '' || filename === '.' || filename === '..')) {
+    throw new DataCorruptedError(file, `${where('filename')} ${JSON.stringify(filename)} is not a file name in the dataset folder`);
+  }
   if (filename !== undefined) c.filename = filename;
   if (raw.filesize !== undefined) c.filesize = Number(int(raw.filesize, file, where('filesize')));
   for (const k of ['first_time', 'first_endtime', 'last_time', 'last_endtime'] as const) {
