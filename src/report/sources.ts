@@ -72,13 +72,26 @@ export async function scanRunsDb(open: () => Promise<RunStore>, withData: boolea
   }
 }
 
+/**
+ * rechunk's folders as the stage resolves them (the source defaults to storage.write_dir), or null when rechunk works
+ * in place (no separate dest_dir): then a rechunked dataset differs from its source only inside its metadata, which
+ * the report does not open.
+ */
+export function rechunkFolders(config: Config): { source: string; dest: string } | null {
+  const source = config.rechunk.source_dir ?? config.storage.write_dir;
+  const dest = config.rechunk.dest_dir;
+  if (!source || !dest || path.resolve(source) === path.resolve(dest)) return null;
+  return { source, dest };
+}
+
 /** Run numbers of the strax folders under the storage roots (names only: no metadata is opened). */
 export function scanStorage(config: Config): StorageScan {
   const { storageDirs } = workPaths(config);
   const rechunk = { rechunkDest: new Set<number>(), rechunkSource: new Set<number>(), rechunkSourceFinal: new Set<number>(), rechunkError: null as string | null };
   try {
-    const { source_dir: src, dest_dir: dest } = config.rechunk;
-    if (src && dest) {
+    const folders = rechunkFolders(config);
+    if (folders) {
+      const { source: src, dest } = folders;
       for (const run of runsInStrax(dest, false)) rechunk.rechunkDest.add(run);
       for (const run of runsInStrax(src, true)) rechunk.rechunkSource.add(run);
       for (const run of runsInStrax(src, false)) rechunk.rechunkSourceFinal.add(run);

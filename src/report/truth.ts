@@ -2,7 +2,7 @@
 import type { Config } from '../config/schema.js';
 import { stageOf, type StageState } from '../rundb/index.js';
 import { sortRuns } from './ranges.js';
-import type { LiveScan, RunsDbScan, SourceName, SourceScan, StorageScan } from './sources.js';
+import { rechunkFolders, type LiveScan, type RunsDbScan, type SourceName, type SourceScan, type StorageScan } from './sources.js';
 
 export const REPORT_STAGES = ['import', 'migrate', 'process', 'rechunk'] as const;
 export type ReportStage = (typeof REPORT_STAGES)[number];
@@ -93,7 +93,7 @@ export function stageTruth(stage: ReportStage, scans: Scans, config: Config): St
       // Without keep_source a finished run's source is removed; with it, the copy alone says done.
       const done = [...rechunkDest].filter((run) => config.rechunk.keep_source || !rechunkSourceFinal.has(run));
       return {
-        ...base, source: 'rechunk.source_dir', destination: 'rechunk.dest_dir', configured: config.rechunk.source_dir !== null && config.rechunk.dest_dir !== null,
+        ...base, source: 'rechunk.source_dir', destination: 'rechunk.dest_dir', configured: rechunkFolders(config) !== null,
         error: rechunkError, sourceRuns: sortRuns([...rechunkSource, ...done]), done: new Set(done),
       };
     }
