@@ -78,7 +78,7 @@ export async function buildReport(options: BuildReportOptions): Promise<Report> 
     const truths = truthsOf(scans, config);
     const compare = options.compareState ?? false;
     const stages = Object.fromEntries(
-      REPORT_STAGES.map((s) => [s, stageReport(truths[s], loadLedger(paths.stateDir, truths[s].ledgerStage), scans.rundb.runs, compare, paths.stateDir, now)]),
+      REPORT_STAGES.map((s) => [s, stageReport(truths[s], loadLedger(paths.stateDir, truths[s].ledgerStage), scans.rundb.runs, compare, paths.stateDir, now, s === 'process' ? config.auto_process.max_failures : config.retry.max_failures)]),
     ) as Report['stages'];
     const stateField = config.rundb.state_field;
     // Only what is configured: a stage or source that cannot have runs would paint the chart red for nothing.

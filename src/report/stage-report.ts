@@ -34,7 +34,8 @@ export function histogram(states: Iterable<StageState | undefined>): Record<Proc
 
 const iso = (v: unknown): string | null => (v instanceof Date ? v.toISOString() : typeof v === 'string' ? v : null);
 
-export function stageReport(truth: StageTruth, loaded: LoadedLedger, runsInDb: readonly number[], compare: boolean, stateDir: string, now: Date): StageReport {
+/** `maxFailures`: the stage's failure maximum; a run that reached it has no next retry (the pass gave up on it). */
+export function stageReport(truth: StageTruth, loaded: LoadedLedger, runsInDb: readonly number[], compare: boolean, stateDir: string, now: Date, maxFailures: number): StageReport {
   const { ledger } = loaded;
   const known = truth.error === null;
   const rebuilt = known ? rebuildLedger(stateDir, truth, now) : null;
@@ -43,6 +44,7 @@ export function stageReport(truth: StageTruth, loaded: LoadedLedger, runsInDb: r
     : [...truth.dbStates].filter(([, s]) => s.state === 'failed').map(([run, s]) => ({
         run, n_failures: typeof s.n_failures === 'number' ? s.n_failures : 1, reason: String(s.reason ?? ''), last_attempt: iso(s.updated_at), next_retry: iso(s.next_retry),
       }));
+  for (const f of failures) if (f.n_failures >= maxFailures) f.next_retry = null;
   failures.sort((a, b) => a.run - b.run);
   const failedRuns = new Set(failures.map((f) => f.run));
   const pending = known ? truth.sourceRuns.filter((run) => !truth.done.has(run) && !failedRuns.has(run)) : [];

@@ -50,6 +50,14 @@ describe('report-status', () => {
     expect(Object.values(report.stages).every((s) => s.drift === null)).toBe(true);
   });
 
+  it('shows no next retry for a run that reached the failure maximum (the pass gave up on it)', async () => {
+    const result = await world.cli(['report-status', '--json', '--set', 'retry.max_failures=1']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(parseJson(result.stdout).stages.import.failed.first[0]).toMatchObject({ run: 3, n_failures: 1, next_retry: null });
+    const text = await world.cli(['report-status', '--set', 'retry.max_failures=1']);
+    expect(text.stdout).toMatch(/000003 ×1 next retry never \(gave up\): .*run_info\.json/);
+  });
+
   it('prints the same as text, recommendations numbered last', async () => {
     const result = await world.cli(['report-status']);
     expect(result.code, result.stderr).toBe(0);
