@@ -35,7 +35,7 @@ export interface SmtpSink {
  * An SMTP server that requires login as user/pass. Plain text on 127.0.0.1 by default; with `starttls` it offers
  * STARTTLS (smtp-server's built-in self-signed certificate) and accepts a login only after the upgrade.
  */
-export async function startSmtp(user: string, pass: string, options: { starttls?: boolean } = {}): Promise<SmtpSink> {
+export async function startSmtp(user: string, pass: string, options: { starttls?: boolean; port?: number } = {}): Promise<SmtpSink> {
   const sink: SmtpSink = { port: 0, mails: [], refused: 0, close: async () => {} };
   const server = new SMTPServer({
     authOptional: false,
@@ -57,7 +57,7 @@ export async function startSmtp(user: string, pass: string, options: { starttls?
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   sink.port = (server.server.address() as net.AddressInfo).port;
   sink.close = () => new Promise((resolve) => server.close(() => resolve()));
   return sink;

@@ -10,6 +10,8 @@ import { mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 import { RUN, cli, makeLiveRun } from '../engine/helpers.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { migrateWorld } from '../stages/migrate/world.js';
+import { rechunkWorld, writeDaqflowDataset } from '../stages/rechunk-helpers.js';
+import { runCli } from '../cli/run-cli.js';
 
 /** Every file under `dir` with the SHA-256 of its bytes. */
 function snapshot(dir: string): Record<string, string> {
@@ -98,5 +100,29 @@ describeDisk('disk full (tmpfs)', () => {
     const again = await world.cli(['migrate', '--retry-failed-migrate']);
     expect(again.code, again.stderr).toBe(0);
     expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 4, failed: {} });
+  });
+
+  it('rechunk into a production folder that fills up: the run fails naming the disk, no _temp is left, the source stays whole; done once there is space', async () => {
+    for (const f of fs.readdirSync(tmpfs.dir)) fs.rmSync(path.join(tmpfs.dir, f), { recursive: true, force: true });
+    tmpfs.resize(1);
+    const world = rechunkWorld([]);
+    fs.writeFileSync(world.configFile, fs.readFileSync(world.configFile, 'utf8').replace(`dest_dir: ${world.dest}`, `dest_dir: ${tmpfs.dir}`));
+    await writeDaqflowDataset(world.source, { runId: '000301', dataType: 'records', rows: 40_000, rowsPerChunk: 2_000 });
+    const before = snapshot(world.source);
+    const full = runCli(['rechunk', '--config', world.configFile], { cwd: world.dir });
+    expect(full.code, full.stderr).toBe(1);
+    expect(full.stderr).not.toMatch(/internal error|\n\s+at /);
+    expect(full.stderr).toMatch(/no space left/i);
+    expect(leftovers(tmpfs.dir)).toEqual([]);
+    expect(fs.readdirSync(tmpfs.dir)).toEqual([]);
+    expect(snapshot(world.source)).toEqual(before);
+    const ledger = JSON.parse(fs.readFileSync(path.join(world.dir, 'work', 'state', 'rechunk.json'), 'utf8'));
+    expect(ledger.failed['301'].reason).toMatch(/no space left/i);
+
+    tmpfs.resize(64);
+    const again = runCli(['rechunk', '--retry-failed-rechunk', '--config', world.configFile], { cwd: world.dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(new DataDirectory(tmpfs.dir).list({ run: '000301' }).map((d) => [d.dataType, d.state])).toEqual([['records', 'complete']]);
+    expect(new DataDirectory(world.source).list({ run: '000301' })).toEqual([]);
   });
 });

@@ -15,6 +15,7 @@ import { makeTmpDir } from '../support/tmp.js';
 import { NO_SLURM, SLURM_DIR, holdCluster, slurmUp, until } from '../batch/helpers.js';
 import { startCli, writeRun } from '../stages/import-helpers.js';
 import { archiveEntry, migrateWorld } from '../stages/migrate/world.js';
+import { startSmtp } from '../notify/servers.js';
 
 const BIN = path.resolve(import.meta.dirname, '..', '..', 'bin', 'daqflow.js');
 
@@ -218,4 +219,38 @@ describe.skipIf(NO_SLURM)('the Slurm controller goes away while auto-process fol
       await store.close();
     }
   }, 600_000);
+});
+
+describe('the SMTP server goes away while a pass runs', () => {
+  it('the pass saves its state and keeps its exit code, the failure to mail is one log line, and the mail goes out on the first pass after the restart', async () => {
+    const first = await startSmtp('daq', 'pw');
+    const port = first.port;
+    const dir = makeTmpDir('daqflow-outage-smtp-');
+    const source = path.join(dir, 'runs');
+    writeRun(source, 1);
+    fs.writeFileSync(path.join(writeRun(source, 2), 'run_record', 'settings.yaml'), 'detector: [tpc\n');
+    const configFile = path.join(dir, 'config.yaml');
+    fs.writeFileSync(configFile, JSON.stringify({
+      work_dir: 'work', host: 'outage-host', import: { source_dirs: [source], settle_minutes: 0 }, retry: { base_delay_s: 0 },
+      notify: { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: port, user: 'daq', password: 'pw', to: ['shifter@lab.org'] } },
+    }));
+    const pass = startCli(['import', '--config', configFile], dir);
+    await first.close();
+    const down = await pass.done;
+    expect(down.code, down.stderr).toBe(1);
+    expect(down.stderr).toMatch(/notify: email failed \(.*\); the pass's state is saved/);
+    expect(down.stderr).not.toMatch(/internal error|\n\s+at /);
+    const ledger = JSON.parse(fs.readFileSync(path.join(dir, 'work', 'state', 'import.json'), 'utf8'));
+    expect([ledger.last_contiguous_run, Object.keys(ledger.failed)]).toEqual([1, ['2']]);
+    expect(first.mails).toEqual([]);
+
+    const again = await startSmtp('daq', 'pw', { port });
+    try {
+      const retry = await startCli(['import', '--retry-failed-import', '--config', configFile], dir).done;
+      expect(retry.code, retry.stderr).toBe(1);
+      expect(again.mails.map((m) => m.subject)).toEqual(['[daqflow] import on outage-host: 1 runs failed']);
+    } finally {
+      await again.close();
+    }
+  });
 });
