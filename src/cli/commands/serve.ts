@@ -11,7 +11,7 @@ interface ServeArgs extends GlobalArgs {
 
 export const serveCommand: CommandModule<GlobalArgs, ServeArgs> = {
   command: 'serve',
-  describe: 'Read-only HTTP server: microstrax-compatible /get_data, /api/data, /api/runs, /metrics',
+  describe: 'Read-only HTTP server: microstrax-compatible /get_data, /api/data, /api/runs, /api/report, a live status page (/), /metrics',
   builder: (y) =>
     y
       .option('host', { type: 'string', requiresArg: true, describe: 'Address to bind (default serve.host, 127.0.0.1)' })
