@@ -135,7 +135,10 @@ async function autoProcessUntilSettled() {
     for (const r of list.runs) counts[r.state] = (counts[r.state] ?? 0) + 1;
     const byState = Object.entries(counts).map(([state, n]) => `${n} ${state}`).join(', ');
     console.log(`auto-process pass ${pass}: ${summary.done.length} done, ${summary.failed.length} failed, ${summary.auto_process.submitted.length} submitted this pass; runs: ${byState}`);
-    if (settled(list, MAX_FAILURES)) return list;
+    // A failure a job recorded itself is settled in the runs DB, but seen (counted, reported) by the next pass only:
+    // the pass's own record of the run (stage auto_process) stays `submitted` until then.
+    const seen = (await daqflow(['runs', 'list', '--stage', 'auto_process'], { json: true })).runs.every((r) => r.state !== 'submitted');
+    if (settled(list, MAX_FAILURES) && seen) return list;
     if (Date.now() > deadline) fail(`runs still in flight after ${timeoutMs / 1000} s: ${list.runs.filter((r) => IN_FLIGHT.has(r.state)).map((r) => runName(r.run)).join(', ')}`);
     await new Promise((resolve) => setTimeout(resolve, 1000)); // a cron tick, shortened
   }

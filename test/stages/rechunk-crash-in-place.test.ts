@@ -33,13 +33,14 @@ async function freshWorld(): Promise<{ world: RechunkWorld; rows: Map<string, Bu
   return { world, rows, names };
 }
 
-async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, names: Map<string, string>): Promise<{ finished: boolean }> {
+async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, names: Map<string, string>): Promise<{ finished: boolean; why: string[] }> {
   const { config } = loadConfig({ configPath: world.configFile, env: {} });
   const store = await openRunStore(config);
   const doc = (await store.getRun(7))!;
   await store.close();
   const staging = path.join(world.source, '.daqflow-rechunk');
   let finished = true;
+  const why: string[] = [];
   for (const dataType of TYPES) {
     const name = names.get(dataType)!;
     const placed = inspectDataset(path.join(world.source, name));
@@ -61,9 +62,12 @@ async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, n
     expect([dataType, entries.length <= 1]).toEqual([dataType, true]);
     for (const e of entries) expect([dataType, e.location]).toEqual([dataType, path.join(world.source, name)]);
     const done = placed?.state === 'complete' && placed.metadata!.compressor !== 'lz4' && !staged && !old && entries.length === 1 && entries[0]!.compressor === placed.metadata!.compressor;
-    if (!done) finished = false;
+    if (!done) {
+      finished = false;
+      why.push(`${dataType}: placed ${placed?.state}/${placed?.metadata?.compressor}, staged ${staged?.state}, parked ${old?.state}, entries ${JSON.stringify(entries.map((e) => [e.location, e.compressor]))}`);
+    }
   }
-  return { finished };
+  return { finished, why };
 }
 
 async function waitLockStale(world: RechunkWorld): Promise<void> {
@@ -99,7 +103,8 @@ describe('rechunk in place under SIGKILL', () => {
     }
     const last = await startCli(['rechunk', '--config', world.configFile]).done;
     expect(last.code, last.stderr).toBe(0);
-    expect((await checkInvariants(world, rows, names)).finished).toBe(true);
+    const end = await checkInvariants(world, rows, names);
+    expect(end.finished, `${end.why.join('\n')}\n${last.stderr}`).toBe(true);
     expect(fs.readdirSync(path.join(world.source, '.daqflow-rechunk'))).toEqual([]);
   }, 900_000);
 });

@@ -23,7 +23,12 @@ describe('DataDirectory listing while other processes write', () => {
         await new Promise((r) => setImmediate(r));
       }
     } finally {
-      child.kill('SIGKILL');
+      // Wait until the writer is really gone: it would otherwise still write into the folder the cleanup removes.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
     }
     expect(listings).toBeGreaterThan(20);
   }, 30_000);
