@@ -140,6 +140,12 @@ if ! alive "$DIR/run/slurmd.pid"; then
   say "starting slurmd"
   /usr/sbin/slurmd || die "slurmd did not start"
 fi
+# A test node drained by a controller that lost its state (e.g. killed with jobs in flight: "Duplicate jobid") is
+# resumed, as an operator would; this is a throwaway single-node test cluster.
+if sinfo -h -n "$HOST" -o %T 2>/dev/null | grep -Eq '^(drain|drained|draining)'; then
+  say "resuming drained node $HOST"
+  scontrol update nodename="$HOST" state=resume || die "could not resume node $HOST"
+fi
 wait_for "node $HOST to be idle or mixed in sinfo" sh -c "sinfo -h -n '$HOST' -o %T | grep -Eq '^(idle|mixed|allocated)'"
 
 # 5. Prove it: one real job, polled with squeue (sbatch --wait polls too slowly).

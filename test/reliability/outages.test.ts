@@ -193,10 +193,13 @@ describe.skipIf(NO_SLURM)('the Slurm controller goes away while auto-process fol
     expect(first.code, first.stderr).toBe(0);
     expect((JSON.parse(first.stdout) as { auto_process: { submitted: unknown[] } }).auto_process.submitted).toHaveLength(2);
 
-    // The controller dies just after the next pass has started (it follows two jobs and would submit the third).
-    const pass = startCli(['auto-process', '--config', configFile], dir);
+    // The controller stops while the two jobs run (SIGTERM, as `systemctl stop` does: slurmctld saves its job state, so
+    // the jobs in flight survive the restart; a SIGKILLed controller may lose the newest jobs, reuse their ids and drain
+    // the node). The next pass runs into it: it follows two jobs and would submit the third.
     const pid = Number(fs.readFileSync(path.join(SLURM_DIR, 'run/slurmctld.pid'), 'utf8'));
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, 'SIGTERM');
+    await until('slurmctld to stop', async () => (fs.existsSync(`/proc/${pid}`) ? undefined : true), 30_000, 100);
+    const pass = startCli(['auto-process', '--config', configFile], dir);
     const down = await pass.done;
     expect(down.code, down.stderr).toBe(4);
     expect(oneErrorLine(down.stderr)).toMatch(/slurm/i);
