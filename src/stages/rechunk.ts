@@ -72,7 +72,11 @@ function rechunkPass(o: Pass): Promise<PassSummary> {
     // In place, a run whose only dataset is mid-swap has no folder in the source: its parked old copy lists it.
     listSourceRuns: async () => [...sourceRuns(settings.source_dir), ...(settings.in_place ? parkedRuns(settings.dest_dir) : [])],
     // Without keep_source a source dataset next to its complete copy is a swap a crash interrupted: never skipped.
-    listDestinationRuns: async () => new Set(settings.keep_source || settings.in_place ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run)) : []),
+    // In place, a run with an old copy still parked (its removal was interrupted) is not done: its pass removes it.
+    listDestinationRuns: async () => {
+      const parked = new Set(settings.in_place ? parkedRuns(settings.dest_dir) : []);
+      return new Set(settings.keep_source || settings.in_place ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run) && !parked.has(run)) : []);
+    },
     processRun: (run, ctx) => rechunkRun(run, o, ctx),
   };
   const { runs, bypass: _bypass, deepCompare: _deep, settings: _settings, executor: _executor, host: _host, ...pass } = o;
