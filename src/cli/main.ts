@@ -3,7 +3,6 @@ import yargs from 'yargs';
 import { ConfigError, DaqflowError, EXIT, isDiskFull } from '../errors.js';
 import { mapArchiverFlags } from './archiver-flags.js';
 import { commandModules } from './commands/index.js';
-import { missingCommands } from './commands/planned.js';
 import { addGlobalOptions } from './global-options.js';
 import { internalErrorReport } from './internal-error.js';
 import { exitCodeOf, jsonOf, OutcomeSlot, toJson, type CommandOutcome } from './outcome.js';
@@ -42,16 +41,6 @@ function buildParser(args: string[], program: string) {
       throw new ConfigError(message, { context: { option: 'argv' } });
     });
   return parser;
-}
-
-/** A command the contract names but this build lacks is a usage error that says so (never "unknown argument"). */
-function refuseMissing(args: readonly string[], program: string, ranBefore: readonly string[]): void {
-  const name = args.find((a, i) => !a.startsWith('-') && !['--config', '-c', '--set'].includes(args[i - 1] ?? ''));
-  if (program !== 'daqflow' || name === undefined || !missingCommands(commandModules).includes(name)) return;
-  const before = ranBefore.length ? `; ${ranBefore.map((c) => `\`${c}\``).join(' and ')} ran before it` : '';
-  throw new ConfigError(`\`${name}\` is planned but not available in this build of daqflow${before} (see README.md: planned commands)`, {
-    context: { option: name },
-  });
 }
 
 /** yargs silently drops an argument made only of dashes (`---`), so `import "---"` would become a full pass: refuse it. */
@@ -112,11 +101,8 @@ export async function main(args: string[], options: { program?: 'daqflow' | 'str
     const commands = mapping ? mapping.commands : [argv];
     if (mapping) io.stderr(`daqflow: archiver flags ${mapping.translated.join(' ')} → ${commands.map((c) => `daqflow ${c.join(' ')}`).join(' ; ')}\n`);
     let worst: number = EXIT.ok;
-    const ran: string[] = [];
     for (const command of commands) {
-      refuseMissing(command, program, ran);
       const outcome = await runOne(command, program, io);
-      ran.push(command[0]!);
       const code = exitCodeOf(outcome);
       const printed = jsonOf(outcome);
       if (json && printed !== undefined) io.stdout(toJson(printed) + '\n');

@@ -30,6 +30,9 @@ export interface MigrateOptions {
   hooks?: readonly SummaryHook[];
   handleSignals?: boolean;
   now?: () => Date;
+  concurrency?: number;
+  onSelected?: (candidates: number) => void;
+  onSettled?: (summary: PassSummary) => void;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function runMigrate(options: MigrateOptions): Promise<PassSummary> 
       {
         config, logger, mode: options.mode, dryRun: options.dryRun, only: options.runs, store, command: 'migrate',
         hooks: options.hooks, handleSignals: options.handleSignals, now: options.now,
+        concurrency: options.concurrency, onSelected: options.onSelected, onSettled: options.onSettled,
       },
     );
   } finally {

@@ -1,8 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandModules } from '../../src/cli/commands/index.js';
-import { missingCommands } from '../../src/cli/commands/planned.js';
 import { importWorld, startCli, waitFor, writeRun } from './import-helpers.js';
 
 const GB = 1024 ** 3;
@@ -71,18 +69,17 @@ describe('import as real processes', () => {
     expect(result.stdout).toMatch(/import: 1 done, 1 failed, 0 skipped; last contiguous run 1/);
   }, 60_000);
 
-  it('the archiver invocation `daqflow config.yaml --incremental` imports, then migrates (or, while migrate is planned, says so and exits 3)', async () => {
+  it('the archiver invocation `daqflow config.yaml --incremental` imports, then migrates', async () => {
     const world = importWorld();
+    const archive = path.join(world.dir, 'archive');
+    fs.mkdirSync(archive);
+    fs.appendFileSync(world.configFile, `archive:\n  kind: filesystem\n  path: ${archive}\n`);
     writeRun(world.source, 5);
     const result = await startCli([world.configFile, '--incremental'], world.dir).done;
     expect(result.stderr).toContain(`archiver flags ${world.configFile} --incremental → daqflow import --incremental --config ${world.configFile} ; daqflow migrate --incremental --config ${world.configFile}`);
-    if (missingCommands(commandModules).includes('migrate')) {
-      expect(result.stderr).toContain('`migrate` is planned but not available in this build of daqflow; `import` ran before it');
-      expect(result.code).toBe(3);
-    } else {
-      // Once the migrate stage is merged, the pipeline's second step runs instead of being refused.
-      expect(result.stderr).not.toContain('is planned but not available');
-    }
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/migrate: 1 done, 0 failed/);
+    expect(JSON.parse(fs.readFileSync(path.join(world.dir, 'work', 'state', 'migrate.json'), 'utf8')).last_contiguous_run).toBe(5);
     const ledger = JSON.parse(fs.readFileSync(path.join(world.dir, 'work', 'state', 'import.json'), 'utf8'));
     expect(ledger.last_contiguous_run).toBe(5);
     const only = await startCli([world.configFile, '--import-only', '-v'], world.dir).done;

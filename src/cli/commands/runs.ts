@@ -5,7 +5,7 @@ import { formatRunId, parseRunId } from '../../util/validate.js';
 import { openCommandContext } from '../context.js';
 import type { GlobalArgs } from '../global-options.js';
 import { toJson } from '../outcome.js';
-import { commandName } from './planned.js';
+import { commandName } from './command-name.js';
 
 const ACTIONS = ['list', 'show', 'abandon', 'hold', 'release', 'retry', 'fail'] as const;
 
