@@ -8,7 +8,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { openRunStore } from '../../src/rundb/index.js';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { inspectDataset } from '../../src/strax/storage/dataset.js';
-import { startCli, waitFor } from './import-helpers.js';
+import { startCli } from './import-helpers.js';
+import { killRechunkPasses } from './rechunk-kill-loop.js';
 import { rechunkWorld, writeDaqflowDataset, type RechunkWorld } from './rechunk-helpers.js';
 
 const TYPES = ['raw_records', 'records', 'records_he'];
@@ -70,37 +71,9 @@ async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, n
   return { finished, why };
 }
 
-async function waitLockStale(world: RechunkWorld): Promise<void> {
-  const lock = path.join(world.dir, 'work', 'locks', 'rechunk.lock');
-  await waitFor(() => {
-    const m = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
-    return m === undefined || Date.now() - m > 2_300;
-  }, 'the dead pass\'s lock to become stale');
-}
-
 describe('rechunk in place under SIGKILL', () => {
   it(`${KILLS} kills at random moments: always a complete copy with the original rows, never two registered; the next pass finishes in place`, async () => {
-    let { world, rows, names } = await freshWorld();
-    const t0 = Date.now();
-    const whole = await startCli(['rechunk', '--config', world.configFile]).done;
-    expect(whole.code, whole.stderr).toBe(0);
-    expect((await checkInvariants(world, rows, names)).finished).toBe(true);
-    const span = Date.now() - t0;
-    ({ world, rows, names } = await freshWorld());
-    let kills = 0;
-    let seed = 4242;
-    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    while (kills < KILLS) {
-      const pass = startCli(['rechunk', '--config', world.configFile]);
-      const timer = setTimeout(() => pass.child.kill('SIGKILL'), 150 + rand() * span);
-      const result = await pass.done;
-      clearTimeout(timer);
-      if (result.code === null) kills++;
-      else expect([result.code, result.stderr]).toEqual([0, expect.any(String)]);
-      const { finished } = await checkInvariants(world, rows, names);
-      if (result.code === null) await waitLockStale(world);
-      if (finished) ({ world, rows, names } = await freshWorld());
-    }
+    const { world, rows, names } = await killRechunkPasses({ kills: KILLS, seed: 4242, fresh: freshWorld, check: (w) => checkInvariants(w.world, w.rows, w.names) });
     const last = await startCli(['rechunk', '--config', world.configFile]).done;
     expect(last.code, last.stderr).toBe(0);
     const end = await checkInvariants(world, rows, names);

@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { openRunStore } from '../../src/rundb/index.js';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { inspectDataset } from '../../src/strax/storage/dataset.js';
-import { startCli, waitFor } from './import-helpers.js';
+import { startCli } from './import-helpers.js';
+import { killRechunkPasses } from './rechunk-kill-loop.js';
 import { rechunkWorld, writeDaqflowDataset, type RechunkWorld } from './rechunk-helpers.js';
 
 const TYPES = ['raw_records', 'records', 'records_he'];
@@ -59,42 +60,11 @@ async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, s
   return { finished };
 }
 
-/** Wait until the killed holder's lock is older than the stale period, so the next pass takes it over. */
-async function waitLockStale(world: RechunkWorld): Promise<void> {
-  const lock = path.join(world.dir, 'work', 'locks', 'rechunk.lock');
-  await waitFor(() => {
-    const m = fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
-    return m === undefined || Date.now() - m > 2_300;
-  }, 'the dead pass\'s lock to become stale');
-}
-
 describe('rechunk under SIGKILL', () => {
   it(`${KILLS} kills at random moments: always one complete copy per dataset, never two registered; the next pass finishes`, async () => {
-    let { world, rows } = await freshWorld();
-    // How long a whole pass takes here, so the kills spread over it (the checks do not depend on where they land).
-    const t0 = Date.now();
-    const whole = await startCli(['rechunk', '--config', world.configFile]).done;
-    expect(whole.code, whole.stderr).toBe(0);
-    expect((await checkInvariants(world, rows)).finished).toBe(true);
-    const span = Date.now() - t0;
-    ({ world, rows } = await freshWorld());
-    let kills = 0;
     // Where the kills landed, per data type (informational: which states occur depends on the machine's speed).
     const seen = new Map<string, number>();
-    let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-    while (kills < KILLS) {
-      const pass = startCli(['rechunk', '--config', world.configFile]);
-      const delay = 150 + rand() * span;
-      const timer = setTimeout(() => pass.child.kill('SIGKILL'), delay);
-      const result = await pass.done;
-      clearTimeout(timer);
-      if (result.code === null) kills++;
-      else expect([result.code, result.stderr]).toEqual([0, expect.any(String)]);
-      const { finished } = await checkInvariants(world, rows, result.code === null ? seen : undefined);
-      if (result.code === null) await waitLockStale(world);
-      if (finished) ({ world, rows } = await freshWorld());
-    }
+    const { world, rows } = await killRechunkPasses({ kills: KILLS, seed: 12345, fresh: freshWorld, check: (w, killed) => checkInvariants(w.world, w.rows, killed ? seen : undefined) });
     console.info(`rechunk SIGKILL states seen (per data type): ${[...seen].map(([k, n]) => `${k}: ${n}`).join('; ')}`);
     // The last world, whatever state the kills left it in, is finished by one more pass.
     const last = await startCli(['rechunk', '--config', world.configFile]).done;
