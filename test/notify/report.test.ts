@@ -1,13 +1,13 @@
 // reportPass against real listeners: SMTP, a webhook standing in for Slack, a Carbon TCP listener, a Prometheus textfile.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { memoryLogger } from '../../src/log/memory.js';
 import { reportPass } from '../../src/notify/index.js';
 import { emptySummary, type PassSummary } from '../../src/pass/index.js';
 import { makeTmpDir } from '../support/tmp.js';
-import { parsePromText, startSmtp, startTcp, startWebhook, type HttpSink, type SmtpSink, type TcpSink } from './servers.js';
+import { parsePromText, startSmtp, startTcp, useNotifySinks } from './servers.js';
 
 const T0 = new Date('2026-11-21T06:00:00Z');
 const later = (min: number) => new Date(T0.getTime() + min * 60_000);
@@ -28,24 +28,16 @@ function configFor(work: string, notify: Record<string, unknown>, metrics: Recor
   return configSchema.parse({ work_dir: work, host: 'eb1', notify, metrics });
 }
 
-let smtp: SmtpSink;
-let hook: HttpSink;
-let carbon: TcpSink;
-beforeAll(async () => {
-  [smtp, hook, carbon] = await Promise.all([startSmtp('daq', 'pw-right'), startWebhook(), startTcp()]);
-});
-afterAll(async () => {
-  await Promise.all([smtp.close(), hook.close(), carbon.close()]);
-});
+const sinks = useNotifySinks();
 
 describe('notifications', () => {
   test('an e-mail with host, stage, time, counts and the failed runs reaches the SMTP server', async () => {
     const work = makeTmpDir();
-    const config = configFor(work, { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: smtp.port, user: 'daq', password: 'pw-right', from: 'daqflow@eb1', to: ['shifter@lab.org'] } });
-    const before = smtp.mails.length;
+    const config = configFor(work, { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: sinks.smtp.port, user: 'daq', password: 'pw-right', from: 'daqflow@eb1', to: ['shifter@lab.org'] } });
+    const before = sinks.smtp.mails.length;
     const result = await reportPass({ config, logger: memoryLogger(), stage: 'import', summary: failedSummary('import', [12100, 12101]), now: () => T0, statfs: roomyDisk });
     expect(result.sent).toEqual(['email']);
-    const mail = smtp.mails[before]!;
+    const mail = sinks.smtp.mails[before]!;
     expect(mail.to).toEqual(['shifter@lab.org']);
     expect(mail.from).toBe('daqflow@eb1');
     expect(mail.subject).toBe('[daqflow] import on eb1: 2 runs failed');
@@ -73,13 +65,13 @@ describe('notifications', () => {
 
   test('wrong SMTP credentials are logged without the password, and the condition is tried again next pass', async () => {
     const work = makeTmpDir();
-    const config = configFor(work, { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: smtp.port, user: 'daq', password: 'pw-wrong', to: ['shifter@lab.org'] } });
+    const config = configFor(work, { email: { enabled: true, smtp_host: '127.0.0.1', smtp_port: sinks.smtp.port, user: 'daq', password: 'pw-wrong', to: ['shifter@lab.org'] } });
     const log = memoryLogger();
-    const before = { mails: smtp.mails.length, refused: smtp.refused };
+    const before = { mails: sinks.smtp.mails.length, refused: sinks.smtp.refused };
     const result = await reportPass({ config, logger: log, stage: 'import', summary: failedSummary('import', [12100]), now: () => T0, statfs: roomyDisk });
     expect(result.failed).toEqual(['email']);
-    expect(smtp.refused).toBe(before.refused + 1);
-    expect(smtp.mails.length).toBe(before.mails);
+    expect(sinks.smtp.refused).toBe(before.refused + 1);
+    expect(sinks.smtp.mails.length).toBe(before.mails);
     const errors = log.messages('error');
     expect(errors.some((m) => m.startsWith('notify: email failed') && m.includes('Invalid username or password'))).toBe(true);
     expect(errors.join('\n')).not.toContain('pw-wrong');
@@ -89,11 +81,11 @@ describe('notifications', () => {
 
   test('the Slack payload reaches the webhook; HTTP 500 and 429 are logged and the message is sent by a later pass', async () => {
     const work = makeTmpDir();
-    const config = configFor(work, { slack: { enabled: true, webhook_url: hook.url } });
+    const config = configFor(work, { slack: { enabled: true, webhook_url: sinks.hook.url } });
     const log = memoryLogger();
     const summary = failedSummary('migrate', [12100]);
-    const start = hook.bodies.length;
-    hook.statuses.push(500, 429);
+    const start = sinks.hook.bodies.length;
+    sinks.hook.statuses.push(500, 429);
     for (const [i, status] of [500, 429].entries()) {
       const r = await reportPass({ config, logger: log, stage: 'migrate', summary, now: () => later(i), statfs: roomyDisk });
       expect(r.failed, `HTTP ${status}`).toEqual(['slack']);
@@ -101,8 +93,8 @@ describe('notifications', () => {
     }
     const ok = await reportPass({ config, logger: log, stage: 'migrate', summary, now: () => later(2), statfs: roomyDisk });
     expect(ok.sent).toEqual(['slack']);
-    expect(hook.bodies.length).toBe(start + 3);
-    const payload = JSON.parse(hook.bodies.at(-1)!) as { text: string };
+    expect(sinks.hook.bodies.length).toBe(start + 3);
+    const payload = JSON.parse(sinks.hook.bodies.at(-1)!) as { text: string };
     expect(payload.text).toContain('*[daqflow] migrate on eb1: 1 runs failed*');
     expect(payload.text).toContain('012100: run 12100: malformed YAML');
     expect(log.messages().join('\n')).not.toContain('B000/secret');
@@ -110,34 +102,34 @@ describe('notifications', () => {
 
   test('the cooldown holds back a condition already sent; a new condition, or the cooldown running out, sends again', async () => {
     const work = makeTmpDir();
-    const config = configFor(work, { cooldown_min: 60, slack: { enabled: true, webhook_url: hook.url } });
+    const config = configFor(work, { cooldown_min: 60, slack: { enabled: true, webhook_url: sinks.hook.url } });
     const send = (runs: number[], at: Date) => reportPass({ config, logger: memoryLogger(), stage: 'rechunk', summary: failedSummary('rechunk', runs), now: () => at, statfs: roomyDisk });
-    const start = hook.bodies.length;
+    const start = sinks.hook.bodies.length;
     expect((await send([7], T0)).sent).toEqual(['slack']);
     expect((await send([7], later(10))).sent).toEqual([]);
-    expect(hook.bodies.length).toBe(start + 1);
+    expect(sinks.hook.bodies.length).toBe(start + 1);
     expect((await send([7, 8], later(20))).sent).toEqual(['slack']);
     // Only the new condition is sent: run 7 is still cooling down.
-    const second = JSON.parse(hook.bodies.at(-1)!).text as string;
+    const second = JSON.parse(sinks.hook.bodies.at(-1)!).text as string;
     expect(second).toContain('1 runs failed');
     expect(second).toContain('000008');
     expect(second).not.toContain('000007');
     expect((await send([7, 8], later(30))).sent).toEqual([]);
     expect((await send([7, 8], later(61))).sent).toEqual(['slack']);
-    const third = JSON.parse(hook.bodies.at(-1)!).text as string;
+    const third = JSON.parse(sinks.hook.bodies.at(-1)!).text as string;
     expect(third).toContain('000007');
     expect(third).not.toContain('000008');
-    expect(hook.bodies.length).toBe(start + 3);
+    expect(sinks.hook.bodies.length).toBe(start + 3);
   });
 
   test('a stage that could not run, dead hosts, runs that gave up and a full disk are each reported', async () => {
     const work = makeTmpDir();
-    const config = configFor(work, { slack: { enabled: true, webhook_url: hook.url } });
+    const config = configFor(work, { slack: { enabled: true, webhook_url: sinks.hook.url } });
     const summary = failedSummary('auto-process', [], { auto_process: { dead_hosts: ['eb5'], gave_up: [12100] } } as never);
     const full = async () => ({ freeBytes: 20e9, totalBytes: 1000e9 });
     const r = await reportPass({ config, logger: memoryLogger(), stage: 'auto-process', summary, now: () => T0, statfs: full });
     expect(r.events.map((e) => e.kind)).toEqual(['gave_up', 'dead_hosts', 'disk_full']);
-    const text = JSON.parse(hook.bodies.at(-1)!).text as string;
+    const text = JSON.parse(sinks.hook.bodies.at(-1)!).text as string;
     expect(text).toContain('1 runs reached the failure maximum');
     expect(text).toContain('  eb5');
     expect(text).toMatch(/98\.0 % used, 20\.0 GB free/);
@@ -145,11 +137,11 @@ describe('notifications', () => {
       config, logger: memoryLogger(), stage: 'migrate', summary: null, error: { message: 'archive unreachable at http://a:1', exitCode: 4 }, now: () => T0, statfs: roomyDisk,
     });
     expect(down.sent).toEqual(['slack']);
-    expect(JSON.parse(hook.bodies.at(-1)!).text).toContain('migrate could not run (exit 4): archive unreachable at http://a:1');
+    expect(JSON.parse(sinks.hook.bodies.at(-1)!).text).toContain('migrate could not run (exit 4): archive unreachable at http://a:1');
   });
 
   test('a dry run reports no runs', async () => {
-    const config = configFor(makeTmpDir(), { slack: { enabled: true, webhook_url: hook.url } });
+    const config = configFor(makeTmpDir(), { slack: { enabled: true, webhook_url: sinks.hook.url } });
     const r = await reportPass({ config, logger: memoryLogger(), stage: 'import', summary: failedSummary('import', [5], { dry_run: true }), now: () => T0, statfs: roomyDisk });
     expect(r.events).toEqual([]);
   });
@@ -157,12 +149,12 @@ describe('notifications', () => {
 
 describe('metrics', () => {
   test('Carbon receives one plaintext line per figure of the stage', async () => {
-    const config = configFor(makeTmpDir(), {}, { carbon: { enabled: true, host: '127.0.0.1', port: carbon.port, prefix: 'xams.daq' } });
-    const before = carbon.received.length;
+    const config = configFor(makeTmpDir(), {}, { carbon: { enabled: true, host: '127.0.0.1', port: sinks.carbon.port, prefix: 'xams.daq' } });
+    const before = sinks.carbon.received.length;
     await reportPass({ config, logger: memoryLogger(), stage: 'auto-process', summary: failedSummary('auto-process', [9]), now: () => T0 });
-    await carbon.waitFor(before + 1);
+    await sinks.carbon.waitFor(before + 1);
     const t = T0.getTime() / 1000;
-    expect(carbon.received[before]!.split('\n').filter(Boolean)).toEqual([
+    expect(sinks.carbon.received[before]!.split('\n').filter(Boolean)).toEqual([
       `xams.daq.auto_process.runs_done 2 ${t}`,
       `xams.daq.auto_process.runs_failed 1 ${t}`,
       `xams.daq.auto_process.runs_pending 0 ${t}`,

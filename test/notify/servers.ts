@@ -2,6 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll } from 'vitest';
 
 export interface ReceivedMail {
   from: string;
@@ -135,4 +136,22 @@ export function parsePromText(text: string): { samples: Map<string, number>; typ
     samples.set(m[1]!, Number(m[2]));
   }
   return { samples, types };
+}
+
+export interface NotifySinks {
+  smtp: SmtpSink;
+  hook: HttpSink;
+  carbon: TcpSink;
+}
+
+/** For a test file: an SMTP server (user daq, password pw-right), a webhook and a Carbon listener, stopped after the file. */
+export function useNotifySinks(): NotifySinks {
+  const sinks = {} as NotifySinks;
+  beforeAll(async () => {
+    [sinks.smtp, sinks.hook, sinks.carbon] = await Promise.all([startSmtp('daq', 'pw-right'), startWebhook(), startTcp()]);
+  });
+  afterAll(async () => {
+    await Promise.all([sinks.smtp.close(), sinks.hook.close(), sinks.carbon.close()]);
+  });
+  return sinks;
 }

@@ -1,21 +1,15 @@
 // The --html page in real headless Chromium (Debian's chromium, driven by playwright-core): chart drawn, no console errors, a screenshot kept.
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARTIFACTS, keepScreenshot, launchChromium, openWatchedPage } from '../support/chromium.js';
 import { reportWorld } from './helpers.js';
-
-const root = path.resolve(import.meta.dirname, '..', '..');
-/** Kept after the run (CI uploads it): the page and its screenshot. */
-export const ARTIFACTS = path.join(root, 'daqflow-work', 'artifacts');
-const CHROMIUM = process.env.DAQFLOW_CHROMIUM ?? '/usr/bin/chromium';
 
 describe('report-status --html', () => {
   let browser: Browser;
   beforeAll(async () => {
-    // Never skipped: .ci/run installs Debian's chromium; a machine without it fails here, naming the path.
-    expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (or set DAQFLOW_CHROMIUM)`).toBe(true);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -35,14 +29,7 @@ describe('report-status --html', () => {
     // Self-contained: nothing is fetched from anywhere.
     expect(html).not.toMatch(/<(script|link|img|iframe)\b|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/i);
 
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
+    const { page, problems, requests } = await openWatchedPage(browser);
     await page.goto(`file://${file}`);
 
     for (const id of ['availability-by-run', 'availability-by-time']) {
@@ -63,11 +50,8 @@ describe('report-status --html', () => {
     await expect(page.locator('ol.recs li').first().textContent()).resolves.toMatch(/import: 1 failed run/);
     await expect(page.locator('body').textContent()).resolves.toContain('000005');
 
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = path.join(ARTIFACTS, 'report-status.png');
-    await page.screenshot({ path: shot, fullPage: true });
+    await keepScreenshot(page, 'report-status.png');
     fs.copyFileSync(file, path.join(ARTIFACTS, 'report-status.html'));
-    expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
     expect(problems).toEqual([]);
     expect(requests).toEqual([`file://${file}`]);
     await page.close();

@@ -1,18 +1,12 @@
 // The live status page (/) in real headless Chromium (Debian's chromium through playwright-core): the report's charts
 // drawn, no console errors, nothing fetched from elsewhere, and the page updating in place after a pass changes a run.
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { startServe, type RunningServer } from '../../src/serve/run-serve.js';
 import { reportWorld, type ReportWorld } from '../report/helpers.js';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
-/** Kept after the run (CI uploads it). */
-const ARTIFACTS = path.join(ROOT, 'daqflow-work', 'artifacts');
-const CHROMIUM = process.env.DAQFLOW_CHROMIUM ?? '/usr/bin/chromium';
+import { keepScreenshot, launchChromium, openWatchedPage } from '../support/chromium.js';
 
 describe('status page', () => {
   let browser: Browser;
@@ -20,15 +14,13 @@ describe('status page', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    // Never skipped: .ci/run installs Debian's chromium; a machine without it fails here, naming the path.
-    expect(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (or set DAQFLOW_CHROMIUM)`).toBe(true);
     world = reportWorld();
     for (const run of [1, 2, 3, 4]) world.writeRun(run);
     world.writeBrokenRun(5);
     expect((await world.cli(['import'])).code).toBe(1);
     const { config } = loadConfig({ configPath: world.configFile, env: {}, sets: ['serve.port=0', 'serve.report_refresh_s=0.3'] });
     server = await startServe({ config, logger: memoryLogger() });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -46,14 +38,7 @@ describe('status page', () => {
   });
 
   test('shows the charts, loads nothing from elsewhere, logs no errors, and updates after a pass fixes a run', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    const requests: string[] = [];
-    page.on('request', (r) => requests.push(r.url()));
+    const { page, problems, requests } = await openWatchedPage(browser);
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations++;
@@ -82,10 +67,7 @@ describe('status page', () => {
     await expect(page.locator('#daqflow-live').textContent()).resolves.toMatch(/^live: refreshed at /);
     expect(navigations).toBe(1);
 
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = path.join(ARTIFACTS, 'serve-status-page.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(fs.statSync(shot).size).toBeGreaterThan(10_000);
+    await keepScreenshot(page, 'serve-status-page.png');
     expect(problems).toEqual([]);
     expect(requests.filter((u) => !u.startsWith(`${server.url}/`))).toEqual([]);
     expect(requests.some((u) => u === `${server.url}/api/report?format=html`)).toBe(true);
