@@ -15,8 +15,9 @@ function help(args) {
 }
 
 export async function commandsDoc() {
-  const { commandModules } = await import(pathToFileURL(path.join(root, 'dist', 'cli', 'commands', 'index.js')).href);
-  const names = commandModules.map((m) => String(Array.isArray(m.command) ? m.command[0] : m.command).split(' ')[0]);
+  const dist = (file) => import(pathToFileURL(path.join(root, 'dist', 'cli', 'commands', file)).href);
+  const [{ commandModules }, { commandName }] = await Promise.all([dist('index.js'), dist('command-name.js')]);
+  const names = commandModules.map(commandName);
   const out = [
     '# Commands',
     '',
