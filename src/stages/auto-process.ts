@@ -72,7 +72,14 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
   const store = options.store ?? (await openRunStore(config, { logger }));
   try {
     const scheduler = options.schedulerImpl ?? (await createScheduler(config.scheduler, { logger }));
-    const timed = timedScheduler(scheduler);
+    const clock = schedulerClock();
+    const own = clock.wrap(scheduler);
+    // Jobs submitted before scheduler.kind changed are still followed, through a scheduler of their own kind.
+    const others = new Map<SchedulerName, Promise<Scheduler>>();
+    const otherKind = (kind: SchedulerName): Promise<Scheduler> => {
+      if (!others.has(kind)) others.set(kind, createScheduler({ ...config.scheduler, kind }, { logger }).then(clock.wrap));
+      return others.get(kind)!;
+    };
     const extra: AutoProcessSummary['auto_process'] = {
       scheduler: scheduler.name, blocked: null, in_flight: 0, free_slots: 0, disk_used_fraction: 0, job_ids: [], submitted: [],
       released: [], dead_hosts: [], gave_up: [], scheduler_s: 0,
@@ -94,8 +101,8 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
         if (!options.dryRun) stopHeartbeat = keepHeartbeat(store, config, beat, now, logger);
         extra.released = recovered.released;
         extra.dead_hosts = recovered.deadHosts;
-        followed = await followAll(store, timed.scheduler, (await inFlight(store)).values(), new Set([host, ...recovered.deadHosts]));
-        plan = await planSubmission({ ...options, store, scheduler: timed.scheduler, host, now: now(), disk, followed, extra });
+        followed = await followAll(store, own, otherKind, (await inFlight(store)).values(), new Set([host, ...recovered.deadHosts]), (m) => logger.warn(m));
+        plan = await planSubmission({ ...options, store, scheduler: own, host, now: now(), disk, followed, extra });
         return [...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()];
       },
       processRun: (run, ctx) => processRun(run, ctx),
@@ -118,23 +125,26 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
     } finally {
       stopHeartbeat();
     }
-    extra.scheduler_s = Math.round(timed.seconds() * 1000) / 1000;
+    extra.scheduler_s = Math.round(clock.seconds() * 1000) / 1000;
     return { ...summary, auto_process: extra };
   } finally {
     if (!options.store) await store.close();
   }
 }
 
-/** The scheduler with the time spent in its calls counted (reported apart from the pass's own time). */
-function timedScheduler(inner: Scheduler): { scheduler: Scheduler; seconds(): number } {
+/** Wraps schedulers so that the time spent in their calls is counted (reported apart from the pass's own time). */
+function schedulerClock(): { wrap(inner: Scheduler): Scheduler; seconds(): number } {
   let ms = 0;
   const time = <T>(p: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
     return p().finally(() => (ms += performance.now() - t0));
   };
-  const scheduler = Object.create(inner) as Scheduler;
-  scheduler.status = (refs) => time(() => inner.status(refs));
-  scheduler.submit = (spec) => time(() => inner.submit(spec));
-  return { scheduler, seconds: () => ms / 1000 };
+  const wrap = (inner: Scheduler): Scheduler => {
+    const scheduler = Object.create(inner) as Scheduler;
+    scheduler.status = (refs) => time(() => inner.status(refs));
+    scheduler.submit = (spec) => time(() => inner.submit(spec));
+    return scheduler;
+  };
+  return { wrap, seconds: () => ms / 1000 };
 }
 export { processStateCounts } from './auto-process/state-counts.js';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/batch/index.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { waitFor } from './import-helpers.js';
-import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
+import { autoSetup, endedRuns, FAST_RETRY, passUntil, type AutoSetup } from './auto-process-helpers.js';
 
 const open: AutoSetup[] = [];
 afterEach(async () => {
@@ -138,6 +138,21 @@ describe('auto-process', () => {
     expect(st?.exit_code).toBe(3);
     expect(String(st?.log_tail)).toMatch(/processing blew up/);
     expect(st?.n_failures).toBe(1);
+  }, 60_000);
+
+  it('a job submitted before scheduler.kind changed is still followed through a scheduler of its own kind', async () => {
+    // The retry delay keeps the failed run from being resubmitted under the new kind (which this test does not run).
+    const s = await setup({ retry: { ...FAST_RETRY, base_delay_s: 3600 } }, ['sh', '-c', 'echo "old kind" >&2; exit 3', 'sh']);
+    await s.store.upsertRuns(endedRuns([45]));
+    expect((await s.pass()).auto_process.submitted.map((x) => x.run)).toEqual([45]);
+    expect((await s.state(45))?.scheduler).toBe('local');
+    const pbs = { ...s.config, scheduler: { ...s.config.scheduler, kind: 'pbs' as const } };
+    const passes = await passUntil(s, async () => (await s.state(45))?.state === 'failed', { config: pbs }, 200);
+    expect(passes.every((p) => p.auto_process.scheduler === 'pbs')).toBe(true);
+    expect(passes.at(-1)!.failed.map((f) => f.run)).toEqual([45]);
+    const st = await s.state(45);
+    expect(st?.reason).toMatch(/^failed: job \S+ \(exit 3\).*old kind/);
+    expect(st?.exit_code).toBe(3);
   }, 60_000);
 
   it('a claim left by a killed pass is released after claim_timeout_s and submitted again; a fresh claim is left alone', async () => {

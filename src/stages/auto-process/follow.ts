@@ -53,24 +53,46 @@ function refOf(fields: Record<string, unknown>, walltimeMin: unknown): JobRef {
   };
 }
 
+/** The scheduler to ask about jobs of one kind: this pass's own, or one built for jobs submitted before `scheduler.kind` changed. */
+export type SchedulerFor = (name: SchedulerName) => Promise<Scheduler>;
+
 /**
- * One status call for every job of this scheduler that this host follows: the runs it submitted (`submitted_by`, else
- * the recorded host) and those of hosts found dead. Runs of another scheduler get no status.
+ * One status call per scheduler kind for every job this host follows: the runs it submitted (`submitted_by`, else the
+ * recorded host) and those of hosts found dead. Jobs submitted under another kind (before `scheduler.kind` changed)
+ * are asked of that kind; when it cannot answer here, they get no status and a warning, and the pass goes on.
  */
-export async function followAll(store: RunStore, scheduler: Scheduler, docs: Iterable<RunDoc>, owners: ReadonlySet<string>): Promise<Map<number, Followed>> {
+export async function followAll(
+  store: RunStore, own: Scheduler, schedulerFor: SchedulerFor, docs: Iterable<RunDoc>, owners: ReadonlySet<string>,
+  warn: (message: string) => void,
+): Promise<Map<number, Followed>> {
   const out = new Map<number, Followed>();
-  const refs = new Map<number, JobRef>();
+  const byKind = new Map<SchedulerName, Map<number, JobRef>>();
   for (const doc of docs) {
     const state = stageOf(doc, store.stateField, PROCESS);
     if (!state || !owners.has(String(state.submitted_by ?? state.host))) continue;
     out.set(doc.number, { doc, state });
     const ref = storedRef(state);
-    if (ref && ref.scheduler === scheduler.name && IN_FLIGHT.concat(['failed']).includes(state.state)) refs.set(doc.number, ref);
+    if (!ref || !IN_FLIGHT.concat(['failed']).includes(state.state)) continue;
+    if (!byKind.has(ref.scheduler)) byKind.set(ref.scheduler, new Map());
+    byKind.get(ref.scheduler)!.set(doc.number, ref);
   }
-  const statuses = refs.size ? await scheduler.status([...refs.values()]) : new Map<string, JobStatus>();
-  for (const [run, ref] of refs) {
-    const status = statuses.get(refKey(ref));
-    if (status) out.get(run)!.status = status;
+  for (const [kind, refs] of byKind) {
+    let statuses: Map<string, JobStatus>;
+    if (kind === own.name) statuses = await own.status([...refs.values()]);
+    else {
+      try {
+        statuses = await (await schedulerFor(kind)).status([...refs.values()]);
+      } catch (error) {
+        // The pass's own scheduler being down is an outage (exit 4); an old kind missing on this host is not.
+        const runs = [...refs.keys()].map((r) => String(r).padStart(6, '0')).join(', ');
+        warn(`cannot ask ${kind} about runs ${runs} submitted before scheduler.kind became ${own.name}: ${(error as Error).message}`);
+        continue;
+      }
+    }
+    for (const [run, ref] of refs) {
+      const status = statuses.get(refKey(ref));
+      if (status) out.get(run)!.status = status;
+    }
   }
   return out;
 }
