@@ -1,20 +1,21 @@
 #!/usr/bin/env node
-// Build the self-contained offline distribution: release/daqflow-<version>-linux-x64.tar.gz (compiled code,
+// Build the self-contained offline distribution: dist/daqflow-<version>-linux-x64.tar.gz (compiled code,
 // production dependencies with their native .node files, launchers that use the system node). Run after `npm run build`.
 // Usage: node scripts/dist.mjs [--out DIR]
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 
 const root = path.resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const { values: opts } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'release') } } });
+const { values: opts } = parseArgs({ options: { out: { type: 'string', default: path.join(root, 'dist') } } });
 
-/** dist/ is tsc's output, so the artifact goes to its own folder. */
 const outDir = path.resolve(opts.out);
 const name = `daqflow-${pkg.version}-${process.platform}-${process.arch}`;
-const stageRoot = path.join(outDir, '.stage');
+// Staged outside the checkout: the tarball lands next to tsc's output in dist/, and must not pack itself.
+const stageRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-dist-stage-'));
 const stage = path.join(stageRoot, name);
 const tarball = path.join(outDir, `${name}.tar.gz`);
 /** What the tarball holds from the checkout, besides node_modules. */
@@ -26,6 +27,7 @@ const PRUNE = ['better-sqlite3/deps', 'better-sqlite3/src', 'better-sqlite3/buil
 
 function fail(message) {
   console.error(`dist: ${message}`);
+  fs.rmSync(stageRoot, { recursive: true, force: true });
   process.exit(3);
 }
 
@@ -45,9 +47,10 @@ function nativeFiles(dir) {
 
 async function main() {
   if (!fs.existsSync(path.join(root, 'dist', 'cli', 'main.js'))) fail('dist/cli/main.js is missing: run `npm run build` first (or `npm run dist`, which builds)');
-  fs.rmSync(stageRoot, { recursive: true, force: true });
   fs.mkdirSync(stage, { recursive: true });
-  for (const item of COPY) fs.cpSync(path.join(root, item), path.join(stage, item), { recursive: true });
+  /** Earlier tarballs in dist/ are not part of the next one. */
+  const notATarball = (src) => !(path.dirname(src) === path.join(root, 'dist') && /^daqflow-.*\.tar\.gz$/.test(path.basename(src)));
+  for (const item of COPY) fs.cpSync(path.join(root, item), path.join(stage, item), { recursive: true, filter: notATarball });
   fs.cpSync(path.join(root, 'node_modules'), path.join(stage, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   // Removes the dev dependencies using the lockfile only: no registry is asked.
   await execa('npm', ['prune', '--omit=dev', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: stage, stdio: 'inherit' });
@@ -72,4 +75,8 @@ async function main() {
   console.log(`${tarball} (${mb.toFixed(1)} MB; ${natives.length} native modules)`);
 }
 
-await main();
+try {
+  await main();
+} finally {
+  fs.rmSync(stageRoot, { recursive: true, force: true });
+}
