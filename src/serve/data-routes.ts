@@ -47,7 +47,7 @@ async function loadAndSend(ctx: ServeContext, reply: FastifyReply, params: GetDa
 }
 
 async function load(ctx: ServeContext, params: GetDataParams, signal: AbortSignal): Promise<LoadedRows> {
-  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete);
+  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
   const t0 = runStartNs(await dbStart(ctx, params.runId), ds);
   return loadRows(ds, params, t0, { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 }, signal);
 }
