@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
-import { jsonArrayPieces } from './encode-json.js';
+import { jsonArrayChunks } from './encode-json.js';
 import { npyHeader } from './encode-npy.js';
 import { loadRows, runStartNs, type LoadedRows } from './load-rows.js';
 import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
@@ -62,7 +62,7 @@ function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows
     const body = [header, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))];
     return reply.type('application/octet-stream').send(Readable.from(body));
   }
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayPieces(layout, parts)));
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayChunks(layout, parts)));
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {
