@@ -137,6 +137,7 @@ function fieldWriter(f: FieldLayout): ValueWriter {
     out[pos++] = 93;
     return pos;
   };
+  if (f.shape.length === 1 && f.kind === 'f') return floatListWriter(f);
   if (f.shape.length === 1) {
     const dim = f.shape[0]!;
     return (v, a, out, pos) => {
@@ -150,6 +151,24 @@ function fieldWriter(f: FieldLayout): ValueWriter {
     };
   }
   return (v, a, out, pos) => list(f.shape, v, a, out, pos);
+}
+
+/**
+ * A 1-D float sub-array (waveforms, per-channel areas): copied into a reused array of doubles and written by
+ * JSON.stringify, which formats each number as String does (NaN and ±Infinity as null, -0 as 0) without a string
+ * per element.
+ */
+function floatListWriter(f: FieldLayout): ValueWriter {
+  const Ctor = f.elementSize === 4 ? Float32Array : Float64Array;
+  const scratch = new ArrayBuffer(f.size);
+  const bytes = new Uint8Array(scratch);
+  const typed = new Ctor(scratch);
+  const values: number[] = new Array<number>(typed.length).fill(0.5); // PACKED_DOUBLE_ELEMENTS from the start
+  return (v, a, out, pos) => {
+    bytes.set(new Uint8Array(v.buffer, v.byteOffset + a, f.size));
+    for (let j = 0; j < typed.length; j++) values[j] = typed[j]!;
+    return pos + out.latin1Write(JSON.stringify(values), pos);
+  };
 }
 
 /** Most bytes one value of the field can take: a double's text is at most 24 characters, a string 6 per byte escaped. */
