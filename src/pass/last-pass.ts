@@ -69,6 +69,16 @@ export function saveLastPass(stateDir: string, record: LastPass): void {
   writeFileAtomicSync(lastPassPath(stateDir, record.stage), JSON.stringify(record, null, 2) + '\n');
 }
 
+/** One stage's last pass, or null when there is none or it cannot be read. */
+export function readLastPass(stateDir: string, stage: string): LastPass | null {
+  try {
+    const parsed = lastPassSchema.safeParse(JSON.parse(fs.readFileSync(lastPassPath(stateDir, stage), 'utf8')));
+    return parsed.success && parsed.data.stage === stage ? parsed.data : null;
+  } catch {
+    return null; // missing, removed meanwhile or not JSON: a state file for observability only
+  }
+}
+
 /** Every stage's last pass found in the state folder, by stage name; unreadable or foreign files are left out. */
 export function readLastPasses(stateDir: string): LastPass[] {
   let names: string[];
@@ -77,14 +87,6 @@ export function readLastPasses(stateDir: string): LastPass[] {
   } catch {
     return [];
   }
-  const out: LastPass[] = [];
-  for (const name of names.filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.')).sort()) {
-    try {
-      const parsed = lastPassSchema.safeParse(JSON.parse(fs.readFileSync(path.join(stateDir, name), 'utf8')));
-      if (parsed.success && `${parsed.data.stage}${SUFFIX}` === name) out.push(parsed.data);
-    } catch {
-      // removed meanwhile or not JSON: a state file for observability only, never worth failing a reader
-    }
-  }
-  return out;
+  const stages = names.filter((n) => n.endsWith(SUFFIX) && !n.startsWith('.')).sort().map((n) => n.slice(0, -SUFFIX.length));
+  return stages.map((stage) => readLastPass(stateDir, stage)).filter((p): p is LastPass => p !== null);
 }

@@ -167,7 +167,7 @@ function floatListWriter(f: FieldLayout): ValueWriter {
   return (v, a, out, pos) => {
     bytes.set(new Uint8Array(v.buffer, v.byteOffset + a, f.size));
     for (let j = 0; j < typed.length; j++) values[j] = typed[j]!;
-    return pos + out.latin1Write(JSON.stringify(values), pos);
+    return pos + out.write(JSON.stringify(values), pos, 'latin1');
   };
 }
 

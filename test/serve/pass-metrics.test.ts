@@ -62,6 +62,12 @@ describe('pass durations in /metrics', () => {
     expect(text).toMatch(/^daqflow_stage_last_contiguous_run\{stage="import"\} 3$/m);
     expect(text).not.toMatch(/stage="import\.last-pass"/);
 
+    // report-status shows the same last pass per stage.
+    const report = await world.cli(['report-status', '--json']);
+    expect(JSON.parse(report.stdout).stages.import.last_pass).toEqual({ started_at: record.started_at, ended_at: record.ended_at, duration_s: record.duration_s, exit_code: 1, outcome: 'runs_failed' });
+    expect(JSON.parse(report.stdout).stages.migrate.last_pass).toBeNull();
+    expect((await world.cli(['report-status'])).stdout).toContain(`last pass ended ${record.ended_at} after ${record.duration_s.toFixed(1)} s, exit 1 (runs_failed)`);
+
     world.writeRun(4);
     expect((await world.cli(['import', '--retry-failed-import'])).code).toBe(0);
     text = await scrape();
