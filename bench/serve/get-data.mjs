@@ -1,5 +1,8 @@
 // /get_data throughput and latency: 10 000 peaks and 100 000 hits served as JSON and .npy by `daqflow serve`
 // (a child process), against reading the same rows with daqflow's storage API here (the baseline, same run).
+// Two more baselines say what is left after the parts no server can avoid: JSON.stringify of the same rows as plain
+// objects (how fast any JS JSON writer gets; daqflow's own encoder is timed in-process too), and a bare node:http
+// server (bare-server.mjs) sending the same prepared bodies over loopback (the transport alone).
 // Then p50/p99 latency under 20 concurrent clients (autocannon).
 // Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 DURATION_S=5 to change the effort)
 import fs from 'node:fs';
@@ -9,6 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { DataDirectory, RecordView, hitDtype, peakDtype, readAllRows } from '../../dist/strax/index.js';
+import { jsonArrayChunks } from '../../dist/serve/encode-json.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const REPS = Number(process.env.REPS ?? 5);
@@ -65,19 +69,38 @@ function download(target) {
   });
 }
 
-async function startServer(configFile) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+/** The same rows as plain objects, as JSON.stringify wants them (int64 as a double: a speed bound, not exact). */
+function plainObjects(layout, bytes) {
+  const v = new RecordView(layout, bytes);
+  const n = bytes.length / layout.itemsize;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = {};
+    for (const f of layout.fields) {
+      if (f.kind === 'S' || f.kind === 'U') o[f.name] = '';
+      else if (f.count === 1 && f.shape.length === 0) o[f.name] = Number(v.get(i, f.name));
+      else o[f.name] = v.values(i, f.name).map(Number);
+    }
+    out[i] = o;
+  }
+  return out;
+}
+
+function startChild(args, pattern) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  const url = await new Promise((resolve, reject) => {
+  const url = new Promise((resolve, reject) => {
     child.stderr.on('data', (d) => {
       err += d;
-      const m = /serving on (http:\/\/[\d.]+:\d+)/.exec(err);
+      const m = pattern.exec(err);
       if (m) resolve(m[1]);
     });
-    child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited ${code}: ${err}`)));
   });
-  return { child, url };
+  return url.then((u) => ({ child, url: u }));
 }
+
+const loadavg = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-bench-serve-'));
 const data = path.join(dir, 'strax_data');
@@ -89,9 +112,10 @@ const cases = [
 for (const c of cases) await write(data, c.type, c.layout, rows(c.layout, c.n, 7), c.perChunk);
 const configFile = path.join(dir, 'config.yaml');
 fs.writeFileSync(configFile, `work_dir: ${dir}/work\nstorage:\n  dirs: [${data}]\nserve:\n  port: 0\n  max_return_mb: 100\n  heartbeat_s: 60\n`);
-const { child, url } = await startServer(configFile);
+const { child, url } = await startChild([path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', configFile], /serving on (http:\/\/[\d.]+:\d+)/);
+const bare = await startChild([path.join(import.meta.dirname, 'bare-server.mjs'), data, '012100', ...cases.map((c) => c.type)], /bare on (http:\/\/[\d.]+:\d+)/);
 
-console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS}`);
+console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS}, ${new Date().toISOString()}, load average ${loadavg()}`);
 console.log('case'.padEnd(22), 'rows'.padStart(8), 'MB'.padStart(7), 'ms'.padStart(8), 'rows/s'.padStart(11), 'MB/s'.padStart(8), 'wire MB'.padStart(8), 'vs storage API'.padStart(15));
 try {
   for (const c of cases) {
@@ -101,9 +125,17 @@ try {
     const line = (name, ms, wire) =>
       console.log(name.padEnd(22), String(c.n).padStart(8), mb.toFixed(1).padStart(7), ms.toFixed(1).padStart(8), (c.n / (ms / 1000)).toFixed(0).padStart(11), (mb / (ms / 1000)).toFixed(0).padStart(8), wire === null ? '-'.padStart(8) : (wire / 1e6).toFixed(1).padStart(8), wire === null ? '1.00× (base)'.padStart(15) : `${(base.ms / ms).toFixed(2)}×`.padStart(15));
     line(`${c.type} storage API`, base.ms, null);
+    const objects = plainObjects(c.layout, base.out);
+    const stringify = await best(async () => JSON.stringify(objects).length);
+    line(`${c.type} JSON.stringify`, stringify.ms, stringify.out);
+    const encoder = await best(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
+    line(`${c.type} json encoder`, encoder.ms, encoder.out);
     for (const format of ['json', 'npy']) {
+      const transport = await best(() => download(`${bare.url}/${c.type}.${format}`));
+      line(`${c.type} ${format} bare http`, transport.ms, transport.out);
       const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`));
       line(`${c.type} ${format}`, r.ms, r.out);
+      console.log(''.padEnd(22), `(served ${format}: ${(transport.ms / r.ms).toFixed(2)}× the bare transport of the same bytes${format === 'json' ? `, ${(stringify.ms / r.ms).toFixed(2)}× JSON.stringify alone` : ''})`);
     }
   }
   console.log(`\nlatency, 20 concurrent clients for ${DURATION_S} s (autocannon)`);
@@ -112,7 +144,9 @@ try {
     const r = await autocannon({ url: `${url}/get_data?run_id=012100&${q}`, connections: 20, duration: DURATION_S });
     console.log(q.padEnd(44), r.requests.average.toFixed(0).padStart(8), String(r.latency.p50).padStart(8), String(r.latency.p99).padStart(8), String(r.errors + r.non2xx).padStart(7));
   }
+  console.log(`load average at the end ${loadavg()}`);
 } finally {
   child.kill('SIGTERM');
+  bare.child.kill('SIGTERM');
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -10,3 +10,4 @@ export { advanceContiguous } from './contiguity.js';
 export { watchSignals, type SignalWatch } from './signals.js';
 export { closeSummary, describeSummary, emptySummary, type PassSummary, type RunDone, type RunFailed, type RunPending, type RunSkipped, type SummaryHook } from './summary.js';
 export { exitCodeForSummary } from './exit-code.js';
+export { lastPassOf, lastPassPath, readLastPass, readLastPasses, saveLastPass, LAST_PASS_FORMAT, type LastPass } from './last-pass.js';

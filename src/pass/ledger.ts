@@ -161,16 +161,16 @@ export class Ledger {
     this.data.done_above = next.doneAbove;
   }
 
-  /** Remove temp files left by writers that were killed mid-write. Call only while holding the stage lock. */
+  /** Remove temp files left by writers of the ledger or the last-pass record killed mid-write. Call only while holding the stage lock. */
   static removeStaleTemps(stateDir: string, stage: string): void {
-    const prefix = `.${stage}.json.`;
+    const prefixes = [`.${stage}.json.`, `.${stage}.last-pass.json.`];
     let names: string[];
     try {
       names = fs.readdirSync(stateDir);
     } catch {
       return;
     }
-    for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(stateDir, name), { force: true });
+    for (const name of names) if (prefixes.some((p) => name.startsWith(p)) && name.endsWith('.tmp')) fs.rmSync(path.join(stateDir, name), { force: true });
   }
 
   /** Atomic write (temp + fsync + rename + folder fsync), keeping the previous version as .bak. */

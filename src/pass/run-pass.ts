@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import { errorMessage, type DaqflowError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { RunStore } from '../rundb/index.js';
+import { lastPassOf, saveLastPass } from './last-pass.js';
 import { Ledger } from './ledger.js';
 import { acquireStageLock, type StageLock } from './lock.js';
 import { LedgerAccess, type LockScope } from './record.js';
@@ -66,7 +67,8 @@ export interface PassOptions {
  * 2. load the ledger (a corrupt one stops everything with exit 3) and select the candidate runs;
  * 3. process them with bounded concurrency, recording every outcome the moment it happens (runs DB, then ledger);
  * 4. on SIGINT/SIGTERM start nothing new and let in-flight runs finish (a second signal aborts them);
- * 5. save, release the lock, report the summary to the log and the hooks.
+ * 5. save, release the lock, record the pass's times and outcome (`<stage>.last-pass.json`), report the summary to
+ *    the log and the hooks.
  */
 export async function runPass(work: StageWork, options: PassOptions): Promise<PassSummary> {
   const now = options.now ?? (() => new Date());
@@ -79,6 +81,7 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
   const stop = new AbortController();
   let passError: unknown;
   const lock = dryRun || scope !== 'stage' ? null : await takeLock(work.stage, options, log, stop);
+  const recordsPasses = !dryRun && scope !== 'none';
   const signals = options.handleSignals === false ? null : watchPassSignals(log);
   const signal = signals ? AbortSignal.any([signals.abortSignal, stop.signal]) : stop.signal;
   try {
@@ -117,16 +120,32 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
       if (!dryRun && scope === 'stage') ledger.ledger.save();
     }
     summary.last_contiguous_run = ledger.ledger.lastContiguousRun;
+  } catch (error) {
+    // A pass that could not go on (corrupt ledger, source unreadable): its record says so; the error goes up as before.
+    summary.interrupted = signals?.received ?? null;
+    closeSummary(summary, now(), Math.round(performance.now() - t0) / 1000);
+    if (recordsPasses) recordLastPass(options, summary, log, error);
+    throw error;
   } finally {
     signals?.dispose();
     await lock?.release();
   }
   summary.interrupted = signals?.received ?? null;
   closeSummary(summary, now(), Math.round(performance.now() - t0) / 1000);
+  if (recordsPasses) recordLastPass(options, summary, log, passError);
   log.info(describeSummary(summary));
   await runHooks(options.hooks ?? [], summary, log);
   if (passError !== undefined) throw passError;
   return summary;
+}
+
+/** For /metrics and report-status only: a record that cannot be written is logged, never fails the pass. */
+function recordLastPass(options: PassOptions, summary: PassSummary, log: Logger, error: unknown): void {
+  try {
+    saveLastPass(workPaths(options.config).stateDir, lastPassOf(summary, error));
+  } catch (saveError) {
+    log.warn(`could not record the pass's duration in the state folder: ${errorMessage(saveError)}`);
+  }
 }
 
 function takeLock(name: string, options: PassOptions, log: Logger, stop: AbortController): Promise<StageLock> {

@@ -3,6 +3,7 @@ import { formatRunId } from '../util/validate.js';
 import { availabilitySvg } from './chart-svg.js';
 import { escapeHtml as h } from './escape.js';
 import { formatAbbreviated } from './ranges.js';
+import { describeLastPass } from './text.js';
 import type { Report, SourceReport, StageReport } from './schema.js';
 import { sourceLabel } from './sources.js';
 
@@ -35,6 +36,7 @@ function stageSection(s: StageReport): string {
     s.error ? `<p class="bad">${h(s.error)}</p>` : '',
     `<p>${h(s.source)} → ${h(s.destination)}: ${s.done_runs} of ${s.source_runs} runs done; the sources' contiguous run ${h(run(s.sources_contiguous_run))}</p>`,
     `<p>ledger <code>${h(l.file)}</code>: ${ledger}</p>`,
+    s.last_pass ? `<p class="${s.last_pass.exit_code === 0 ? 'ok' : 'bad'}">${h(describeLastPass(s.last_pass))}</p>` : '',
     `<p>pending: ${s.pending_count} (${h(formatAbbreviated(s.pending))}) · runs DB states: ${h(states)}</p>`,
     failures.length ? table(['failed run', 'failures', 'reason', 'next retry'], failures) + (s.failed.omitted ? `<p class="muted">… ${s.failed.omitted} more failed runs</p>` : '') : '',
     drift,

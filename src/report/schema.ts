@@ -45,6 +45,10 @@ const stage = z.strictObject({
     done_above: abbreviated(range),
     updated_at: isoTime().nullable(),
   }),
+  last_pass: z
+    .strictObject({ started_at: isoTime(), ended_at: isoTime(), duration_s: z.number().nonnegative(), exit_code: int(), outcome: z.enum(['ok', 'runs_failed', 'interrupted', 'stopped']) })
+    .nullable()
+    .describe("the stage's last finished pass (state/<stage>.last-pass.json); null before the first"),
   source_runs: count(),
   done_runs: count(),
   sources_contiguous_run: int().nullable(),

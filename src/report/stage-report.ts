@@ -1,6 +1,7 @@
 // One stage's section of the report: its ledger, what the sources say, failures, pending work, runs-DB states, drift.
 import fs from 'node:fs';
-import { Ledger, ledgerPath } from '../pass/index.js';
+import path from 'node:path';
+import { Ledger, ledgerPath, readLastPass } from '../pass/index.js';
 import { PROCESS_STATES, type ProcessState, type StageState } from '../rundb/index.js';
 import { errorMessage } from '../errors.js';
 import { compareLedger } from './compare.js';
@@ -49,6 +50,7 @@ export function stageReport(truth: StageTruth, loaded: LoadedLedger, runsInDb: r
   const failedRuns = new Set(failures.map((f) => f.run));
   const pending = known ? truth.sourceRuns.filter((run) => !truth.done.has(run) && !failedRuns.has(run)) : [];
   const states = runsInDb.map((run) => truth.dbStates.get(run));
+  const pass = readLastPass(stateDir, path.basename(loaded.file, '.json'));
   return {
     stage: truth.stage,
     configured: truth.configured,
@@ -63,6 +65,7 @@ export function stageReport(truth: StageTruth, loaded: LoadedLedger, runsInDb: r
       done_above: abbreviate(toRanges(ledger?.doneAbove ?? [])),
       updated_at: ledger?.toJSON().updated_at ?? null,
     },
+    last_pass: pass && { started_at: pass.started_at, ended_at: pass.ended_at, duration_s: pass.duration_s, exit_code: pass.exit_code, outcome: pass.outcome },
     source_runs: truth.sourceRuns.length,
     done_runs: truth.done.size,
     sources_contiguous_run: rebuilt?.lastContiguousRun ?? null,

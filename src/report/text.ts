@@ -6,11 +6,17 @@ import { sourceLabel } from './sources.js';
 
 const run = (r: number | null): string => (r === null ? 'none' : formatRunId(r));
 
+/** `last pass ended 2026-… after 12.3 s, exit 1 (runs_failed)`: for the text and HTML reports. */
+export function describeLastPass(p: NonNullable<StageReport['last_pass']>): string {
+  return `last pass ended ${p.ended_at} after ${p.duration_s.toFixed(1)} s, exit ${p.exit_code} (${p.outcome})`;
+}
+
 function stageLines(s: StageReport): string[] {
   if (!s.configured) return [`  ${s.stage}: not configured`];
   const l = s.ledger;
   const ledger = l.error ? `ledger CORRUPT (${l.error})` : l.present ? `ledger mark ${run(l.last_contiguous_run)}, ${l.done_above.count ? `done above: ${formatAbbreviated(l.done_above)}` : 'nothing done above it'}` : 'no ledger yet';
   const lines = [`  ${s.stage}: ${s.source} → ${s.destination}: ${s.done_runs}/${s.source_runs} done (sources' mark ${run(s.sources_contiguous_run)}); ${ledger}`];
+  if (s.last_pass) lines.push(`    ${describeLastPass(s.last_pass)}`);
   if (s.error) lines.push(`    cannot check: ${s.error}`);
   if (s.pending_count) lines.push(`    pending ${s.pending_count}: ${formatAbbreviated(s.pending)}`);
   if (s.failed.count) {

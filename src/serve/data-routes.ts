@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
-import { jsonArrayPieces } from './encode-json.js';
+import { jsonArrayChunks } from './encode-json.js';
 import { npyHeader } from './encode-npy.js';
 import { loadRows, runStartNs, type LoadedRows } from './load-rows.js';
 import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
@@ -47,7 +47,7 @@ async function loadAndSend(ctx: ServeContext, reply: FastifyReply, params: GetDa
 }
 
 async function load(ctx: ServeContext, params: GetDataParams, signal: AbortSignal): Promise<LoadedRows> {
-  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete);
+  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
   const t0 = runStartNs(await dbStart(ctx, params.runId), ds);
   return loadRows(ds, params, t0, { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 }, signal);
 }
@@ -62,7 +62,7 @@ function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows
     const body = [header, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))];
     return reply.type('application/octet-stream').send(Readable.from(body));
   }
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayPieces(layout, parts)));
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayChunks(layout, parts)));
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {

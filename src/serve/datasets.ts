@@ -4,26 +4,30 @@ import { DataDirectory } from '../strax/storage/data-directory.js';
 import type { StoredDataset } from '../strax/storage/dataset.js';
 import { summarise, type DatasetSummary } from '../stages/data.js';
 import { pyJsonDumps } from '../strax/json/py-json.js';
+import { RequestError } from './request-error.js';
 
 /**
- * The dataset to serve for run + type: the complete one; with allowIncomplete also one still being written
- * (never a crashed or broken one). Several lineages, or nothing usable, is a DataNotAvailableError saying why.
+ * The dataset to serve for run + type (+ lineage hash): the complete one; with allowIncomplete also one still being
+ * written (never a crashed or broken one). Several lineages without a hash is a 409 listing them; nothing usable is a
+ * DataNotAvailableError saying why.
  */
-export function findServable(roots: readonly string[], runId: string, dataType: string, allowIncomplete: boolean): StoredDataset {
-  const found: StoredDataset[] = [];
+export function findServable(roots: readonly string[], runId: string, dataType: string, allowIncomplete: boolean, lineage: string | null = null): StoredDataset {
+  const stored: StoredDataset[] = [];
   for (const root of roots) {
     const dir = new DataDirectory(root);
     try {
-      found.push(...dir.list({ run: runId, dataType }));
+      stored.push(...dir.list({ run: runId, dataType }));
     } catch (error) {
       if (!(error instanceof DataNotAvailableError)) throw error; // a root that does not exist holds nothing
     }
   }
-  const key = `${runId}-${dataType}`;
+  const found = lineage === null ? stored : stored.filter((d) => d.lineageHash === lineage);
+  const key = lineage === null ? `${runId}-${dataType}` : `${runId}-${dataType}-${lineage}`;
   const pick = (ok: (d: StoredDataset) => boolean): StoredDataset | undefined => {
     const usable = found.filter(ok);
-    if (usable.length > 1 && new Set(usable.map((d) => d.lineageHash)).size > 1) {
-      throw new DataNotAvailableError(key, `several lineages stored (${usable.map((d) => d.lineageHash).join(', ')})`);
+    const hashes = [...new Set(usable.map((d) => d.lineageHash))].sort();
+    if (hashes.length > 1) {
+      throw new RequestError(409, `${key}: several lineages stored (${hashes.join(', ')}); choose one with lineage=<hash>`);
     }
     return usable[0];
   };
@@ -33,7 +37,10 @@ export function findServable(roots: readonly string[], runId: string, dataType: 
     const writing = pick((d) => d.state === 'writing' && d.metadata !== undefined);
     if (writing) return writing;
   }
-  if (found.length === 0) throw new DataNotAvailableError(key, `not stored in ${roots.join(', ')}`);
+  if (found.length === 0) {
+    const others = [...new Set(stored.map((d) => d.lineageHash))].sort();
+    throw new DataNotAvailableError(key, others.length ? `stored lineages: ${others.join(', ')}` : `not stored in ${roots.join(', ')}`);
+  }
   const why = found.map((d) => `${d.state}${d.reason ? ` (${d.reason})` : ''}`).join('; ');
   const hint = !allowIncomplete && found.some((d) => d.state === 'writing') ? '; add allow_incomplete=true to read what is written so far' : '';
   throw new DataNotAvailableError(key, `no complete dataset: ${why}${hint}`);

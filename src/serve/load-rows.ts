@@ -17,6 +17,8 @@ export interface LoadRequest {
   end: number | null;
   selection: SelectionAst | null;
   allowIncomplete: boolean;
+  /** The lineage hash to read when several are stored; null: the only one. */
+  lineage: string | null;
 }
 
 export interface LoadLimits {

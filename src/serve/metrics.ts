@@ -1,7 +1,8 @@
-// /metrics: Prometheus text — per stage runs by state and the last contiguous run (ledger), jobs by state,
-// per route request counts and latency histograms, and the data-load queue.
+// /metrics: Prometheus text — per stage runs by state, the last contiguous run (ledger) and the last pass (duration,
+// end, exit code, run counts), jobs by state, per route request counts and latency histograms, and the data-load queue.
 import fs from 'node:fs';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readLastPasses, type LastPass } from '../pass/last-pass.js';
 import { Ledger } from '../pass/ledger.js';
 import { PROCESS_STATES, type RunStore } from '../rundb/index.js';
 
@@ -78,6 +79,7 @@ export function createServeMetrics(sources: MetricsSources): ServeMetrics {
       }
     },
   });
+  lastPassGauges(registry, sources.stateDir);
   const loads = {
     inFlight: new Gauge({ name: 'daqflow_serve_loads_in_flight', help: 'Data loads running now', registers: [registry] }),
     queued: new Gauge({ name: 'daqflow_serve_loads_queued', help: 'Data loads waiting for a slot', registers: [registry] }),
@@ -92,4 +94,33 @@ export function createServeMetrics(sources: MetricsSources): ServeMetrics {
       latency.observe({ route }, seconds);
     },
   };
+}
+
+/** One gauge per figure of each stage's last pass (state/<stage>.last-pass.json), read afresh at every scrape. */
+function lastPassGauges(registry: Registry, stateDir: string): void {
+  const figures: [name: string, help: string, value: (p: LastPass) => number][] = [
+    ['daqflow_pass_duration_seconds', "Duration of the stage's last finished pass", (p) => p.duration_s],
+    ['daqflow_pass_last_end_timestamp_seconds', "When the stage's last pass ended (Unix time)", (p) => Date.parse(p.ended_at) / 1000],
+    ['daqflow_pass_last_start_timestamp_seconds', "When the stage's last pass started (Unix time)", (p) => Date.parse(p.started_at) / 1000],
+    ['daqflow_pass_last_exit_code', "Exit code the stage's last pass earned (0 ok, 1 runs failed, 143/130 interrupted, 3/4 stopped)", (p) => p.exit_code],
+  ];
+  for (const [name, help, value] of figures) {
+    new Gauge({
+      name, help, labelNames: ['stage'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const pass of readLastPasses(stateDir)) this.set({ stage: pass.stage }, value(pass));
+      },
+    });
+  }
+  new Gauge({
+    name: 'daqflow_pass_last_runs',
+    help: "Runs in the stage's last pass by result (candidates, done, failed, skipped, pending, aborted)",
+    labelNames: ['stage', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const pass of readLastPasses(stateDir)) for (const [result, n] of Object.entries(pass.counts)) this.set({ stage: pass.stage, result }, n);
+    },
+  });
 }

@@ -2,6 +2,7 @@
 import { parseRunId, formatRunId } from '../util/validate.js';
 import { ConfigError } from '../errors.js';
 import { RequestError } from './request-error.js';
+import { LINEAGE_HASH_PATTERN } from '../strax/lineage.js';
 import { parseSelection } from './selection.js';
 import type { LoadRequest } from './load-rows.js';
 
@@ -42,6 +43,12 @@ export function parseDataType(text: string | undefined, name = 'target'): string
   return text;
 }
 
+function parseLineageHash(text: string | undefined): string | null {
+  if (text === undefined || text === '') return null;
+  if (!LINEAGE_HASH_PATTERN.test(text)) throw new RequestError(400, `lineage: ${JSON.stringify(text.slice(0, 80))} is not a strax lineage hash (10 characters a-z and 2-7, e.g. lineage=ftmcaxhanq; see /api/data/<run>)`);
+  return text;
+}
+
 function parseInteger(text: string | undefined, name: string, fallback: number): number {
   if (text === undefined || text === '') return fallback;
   if (!/^[+-]?\d{1,15}$/.test(text.trim())) throw new RequestError(400, `${name}: ${JSON.stringify(text.slice(0, 80))} is not a whole number`);
@@ -63,7 +70,7 @@ export function parseBoolean(text: string | undefined, name: string): boolean {
   throw new RequestError(400, `${name}: ${JSON.stringify(text.slice(0, 80))} is not true or false`);
 }
 
-export const GET_DATA_PARAMS = ['run_id', 'target', 'max_n', 'start', 'end', 'selection', 'allow_incomplete', 'format'] as const;
+export const GET_DATA_PARAMS = ['run_id', 'target', 'max_n', 'start', 'end', 'selection', 'allow_incomplete', 'format', 'lineage'] as const;
 
 export interface GetDataParams extends LoadRequest {
   format: 'json' | 'npy';
@@ -87,6 +94,7 @@ export function parseGetDataQuery(query: Query): GetDataParams {
     end: start !== null && end !== null ? end : null,
     selection: selectionText === undefined || selectionText.trim() === '' ? null : parseSelection(selectionText),
     allowIncomplete: parseBoolean(single(query, 'allow_incomplete'), 'allow_incomplete'),
+    lineage: parseLineageHash(single(query, 'lineage')),
     format,
   };
 }

@@ -4,7 +4,7 @@ export type { PyJson, PyJsonObject } from './json/values.js';
 export { parsePyJson, pyJsonDumps, pyJsonString, PyJsonSyntaxError } from './json/py-json.js';
 export type { PyDumpOptions } from './json/py-json.js';
 export { pyFloatRepr } from './json/py-float.js';
-export { deterministicHash, deterministicHashDetails, hashInputJson, hashJsonText, hashablize, lineageHash, base32 } from './lineage.js';
+export { deterministicHash, deterministicHashDetails, hashInputJson, hashJsonText, hashablize, lineageHash, base32, LINEAGE_HASH_PATTERN } from './lineage.js';
 export type { HashDetails, Lineage } from './lineage.js';
 export { parseDtype, makeLayout, DtypeError } from './dtype/layout.js';
 export type { FieldKind, FieldLayout, FieldSpec, RecordLayout } from './dtype/layout.js';

@@ -62,6 +62,9 @@ export function hashJsonText(json: string, length = 10): HashDetails {
   return { json, sha1: digest.toString('hex'), base32: b32, hash: b32.slice(0, length).toLowerCase() };
 }
 
+/** What a lineage hash looks like in folder names: strax's deterministic_hash, 10 characters of lowercase base32. */
+export const LINEAGE_HASH_PATTERN = /^[a-z2-7]{10}$/;
+
 /** `strax.deterministic_hash(thing)`: the 10-character lineage hash used in folder names. */
 export function deterministicHash(thing: PyJson, length = 10): string {
   return deterministicHashDetails(thing, length).hash;

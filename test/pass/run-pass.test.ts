@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { configFromObject } from '../../src/config/index.js';
 import { ServiceUnavailableError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
-import { Ledger, runPass, type PassSummary, type StageWork } from '../../src/pass/index.js';
+import { Ledger, readLastPass, readLastPasses, runPass, type PassSummary, type StageWork } from '../../src/pass/index.js';
 import { makeTmpDir } from '../support/tmp.js';
 
 function setup() {
@@ -76,5 +76,24 @@ describe('runPass in process', () => {
     expect(called).toBe(false);
     expect(fs.existsSync(`${config.work_dir}/state/unit.json`)).toBe(false);
     expect(fs.existsSync(`${config.work_dir}/locks`)).toBe(false);
+  });
+
+  it('records each pass in state/<stage>.last-pass.json: runs failed, then a stop by an outage, then a source that cannot be listed', async () => {
+    const { config, logger } = setup();
+    const stateDir = `${config.work_dir}/state`;
+    await runPass(work([1, 2, 3], async (run) => (run === 2 ? Promise.reject(new Error('bad run')) : { status: 'done' })), { config, logger, mode: 'incremental', handleSignals: false });
+    const first = readLastPass(stateDir, 'unit')!;
+    expect(first).toMatchObject({ stage: 'unit', mode: 'incremental', exit_code: 1, outcome: 'runs_failed', counts: { candidates: 3, done: 2, failed: 1, skipped: 0, pending: 0, aborted: 0 } });
+    expect(Date.parse(first.ended_at) - Date.parse(first.started_at)).toBeGreaterThanOrEqual(0);
+
+    await runPass(work([2, 4], async () => Promise.reject(new ServiceUnavailableError('runs DB unreachable'))), { config, logger, mode: 'incremental', handleSignals: false, concurrency: 1 }).catch(() => undefined);
+    const second = readLastPass(stateDir, 'unit')!;
+    expect(second).toMatchObject({ exit_code: 4, outcome: 'stopped' });
+    expect(second.started_at >= first.ended_at).toBe(true);
+
+    const listing: StageWork = { stage: 'unit', listSourceRuns: async () => Promise.reject(new ServiceUnavailableError('source folder unreachable')), processRun: async () => ({ status: 'done' }) };
+    await expect(runPass(listing, { config, logger, mode: 'incremental', handleSignals: false })).rejects.toThrow('source folder unreachable');
+    expect(readLastPass(stateDir, 'unit')).toMatchObject({ exit_code: 4, outcome: 'stopped', counts: { candidates: 0 } });
+    expect(readLastPasses(stateDir).map((p) => p.stage)).toEqual(['unit']);
   });
 });

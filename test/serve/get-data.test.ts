@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RecordView } from '../../src/strax/dtype/rows.js';
 import type { RunningServer } from '../../src/serve/run-serve.js';
-import { readNpy, serveWorld, startWorld, type ServeWorld } from './helpers.js';
+import { readNpy, serveWorld, startWorld, writeDataset, type ServeWorld } from './helpers.js';
 
 let world: ServeWorld;
 let server: RunningServer;
@@ -151,6 +151,48 @@ describe('incomplete, missing and broken requests', () => {
   });
 });
 
+describe('several stored lineages', () => {
+  const hashes: string[] = [];
+  beforeAll(async () => {
+    // Run 012103's hits in two lineages (plugin versions), in different roots; the second holds rows 100…199.
+    const { layout, rows } = world.hits;
+    const size = layout.itemsize;
+    for (const [root, version, from] of [[world.roots[0], '1.0.0', 0], [world.roots[1], '2.0.0', 100]] as const) {
+      const saver = await writeDataset(root, '012103', 'hits', layout, rows.subarray(from * size, (from + 100) * size), 50, true, version);
+      hashes.push(saver.metadata.lineage_hash!);
+    }
+  });
+
+  test('without lineage= the error lists the stored hashes and names the parameter', async () => {
+    const r = await get('run_id=012103&target=hits');
+    expect(r.status).toBe(409);
+    expect(JSON.parse(r.text)).toEqual({ error: `012103-hits: several lineages stored (${[...hashes].sort().join(', ')}); choose one with lineage=<hash>` });
+  });
+
+  test('lineage= chooses one, as JSON and as npy', async () => {
+    const view = new RecordView(world.hits.layout, world.hits.rows);
+    for (const [i, hash] of hashes.entries()) {
+      const r = await get(`run_id=012103&target=hits&max_n=0&lineage=${hash}`);
+      expect(r.status).toBe(200);
+      expect(exactInts(r.text, 'time')).toEqual(range(i * 100, i * 100 + 100).map((j) => view.time(j)));
+      const npy = readNpy((await get(`run_id=012103&target=hits&max_n=0&format=npy&lineage=${hash}`)).body);
+      expect(npy.shape).toEqual([100]);
+    }
+  });
+
+  test('a lineage that is not stored is a 404 listing the stored ones', async () => {
+    const r = await get('run_id=012103&target=hits&lineage=aaaaaaaaaa');
+    expect(r.status).toBe(404);
+    expect(JSON.parse(r.text).error).toBe(`012103-hits-aaaaaaaaaa: not available (stored lineages: ${[...hashes].sort().join(', ')})`);
+  });
+
+  test('lineage= also works when only one is stored', async () => {
+    const listed = (await (await fetch(`${server.url}/api/data/012100`)).json()) as { datasets: { dataType: string; hash: string }[] };
+    const hash = listed.datasets.find((d) => d.dataType === 'hits')!.hash;
+    expect((await get(`run_id=012100&target=hits&max_n=5&lineage=${hash}`)).status).toBe(200);
+  });
+});
+
 describe('traversal and injection attempts are refused in every parameter', () => {
   const attempts: Record<string, string[]> = {
     run_id: ['../012100', '012100/../../etc', '..', '/etc/passwd', '012100%00', "012100' OR '1'='1", '{"$gt":""}', '012100-peaks-abc', '.hidden'],
@@ -161,6 +203,7 @@ describe('traversal and injection attempts are refused in every parameter', () =
     selection: ["__import__('os').system('id')", 'area > 1; rm -rf /', 'area.__class__ > 1', 'exec("x")', 'area > "1"', 'area = 1', '`id`', 'a'.repeat(1001)],
     allow_incomplete: ['true;rm', '../true'],
     format: ['../../etc/passwd', 'npy%00json'],
+    lineage: ['../x', 'ABCDEFGHIJ', 'abcdefghi', 'abcdefghijk', 'abcde/ghij', 'abcdefghi*', 'abcdefgh01'],
   };
   const base: Record<string, string> = { run_id: '012100', target: 'peaks', start: '0', end: '10' };
   for (const [param, values] of Object.entries(attempts)) {

@@ -41,8 +41,8 @@ export function makeRows(layout: RecordLayout, n: number, seed = 3): Uint8Array 
   return rows;
 }
 
-export async function writeDataset(root: string, runId: string, dataType: string, layout: RecordLayout, rows: Uint8Array, rowsPerChunk: number, close = true): Promise<DatasetSaver> {
-  const saver = await new DataDirectory(root).save({ runId, dataType, dtype: layout, lineage: { [dataType]: ['Synth', '0.0.1', {}] }, compressor: 'lz4' });
+export async function writeDataset(root: string, runId: string, dataType: string, layout: RecordLayout, rows: Uint8Array, rowsPerChunk: number, close = true, version = '0.0.1'): Promise<DatasetSaver> {
+  const saver = await new DataDirectory(root).save({ runId, dataType, dtype: layout, lineage: { [dataType]: ['Synth', version, {}] }, compressor: 'lz4' });
   const n = rows.length / layout.itemsize;
   const view = new RecordView(layout, rows);
   let start = RUN_START_NS;

@@ -3,8 +3,10 @@ import { describe, expect, test } from 'vitest';
 import { makeLayout } from '../../src/strax/dtype/layout.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
 import { compileSelection, parseSelection, SelectionError } from '../../src/serve/selection.js';
-import { jsonArrayPieces } from '../../src/serve/encode-json.js';
+import { jsonArrayChunks } from '../../src/serve/encode-json.js';
 import { npyHeader } from '../../src/serve/encode-npy.js';
+
+const jsonText = (...args: Parameters<typeof jsonArrayChunks>): string => Buffer.concat([...jsonArrayChunks(...args)]).toString('utf8');
 
 const layout = makeLayout([
   { name: 'time', typestr: '<i8' },
@@ -90,7 +92,8 @@ describe('selection', () => {
 
 describe('row encoders', () => {
   test('JSON writes every kind of field as microstrax does, in pieces that join to one array', () => {
-    const text = [...jsonArrayPieces(layout, [rows(3).subarray(0, 2 * layout.itemsize), rows(3).subarray(2 * layout.itemsize)], 1)].join('');
+    const chunks = [...jsonArrayChunks(layout, [rows(3).subarray(0, 2 * layout.itemsize), rows(3).subarray(2 * layout.itemsize)], 1)];
+    const text = Buffer.concat(chunks).toString('utf8');
     expect(text.startsWith('[{"time":9007199254740993,')).toBe(true);
     const parsed = JSON.parse(text) as Record<string, unknown>[];
     expect(parsed).toHaveLength(3);
@@ -103,13 +106,13 @@ describe('row encoders', () => {
     const v = new RecordView(layout, bytes);
     v.set(0, 'area', NaN);
     v.set(0, 'grid', -Infinity, 1);
-    const parsed = JSON.parse([...jsonArrayPieces(layout, [bytes])].join('')) as Record<string, unknown>[];
+    const parsed = JSON.parse(jsonText(layout, [bytes])) as Record<string, unknown>[];
     expect(parsed[0]!.area).toBeNull();
     expect(parsed[0]!.grid).toEqual([[0.25, null], [2.25, 3.25]]);
   });
 
   test('no rows is an empty JSON array', () => {
-    expect([...jsonArrayPieces(layout, [])].join('')).toBe('[]');
+    expect(jsonText(layout, [])).toBe('[]');
   });
 
   test('the .npy header is padded to 64 bytes and names the dtype and row count', () => {
