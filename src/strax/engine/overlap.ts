@@ -148,7 +148,10 @@ export class OverlapStage {
     const out: PluginInputs = {};
     for (const [type, layout] of this.outputs) {
       const rows = all[type]!;
-      out[type] = new Uint8Array(rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize));
+      const sent = rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize);
+      // A view of this round's own output (it holds on to only the few rows past the cut); a copy if a plugin handed
+      // back rows of a carried input, which later rounds re-base or drop.
+      out[type] = Object.values(this.carry).some((c) => c.buffer === rows.buffer) ? new Uint8Array(sent) : sent;
     }
     const chunk = { start: this.sentUntil, end: cut, rows: out };
     this.sentUntil = cut;
