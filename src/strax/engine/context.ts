@@ -164,7 +164,10 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           },
           { overwrite: o.fromScratch ? 'always' : (o.overwrite ?? 'if_broken') },
         );
-        const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1 };
+        const codec = {
+          compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1,
+          shared: split.external.includes(r.dataType),
+        };
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs>; inputs: PluginInputs }> = [];
@@ -199,7 +202,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           inputs[t] = await s.take(seg.end);
           bytesIn += inputs[t].length;
         }
-        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep });
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep, shared: split.external });
         result.catch(() => undefined);
         inFlight.push({ seg, result, inputs });
         done.push(seg);

@@ -22,6 +22,8 @@ export interface SegmentTask {
   live?: LiveFrame;
   /** Data types to hand back (default: every computed type); the others are dropped where they were computed. */
   keep?: readonly string[];
+  /** Inputs the caller still reads after the task (the overlap stage's): a worker gets copies, never the buffers. */
+  shared?: readonly string[];
 }
 
 /** Rows to compress into one frame (the parts are concatenated in order). */
@@ -29,6 +31,8 @@ export interface CompressTask {
   compressor: CompressorName;
   level?: number;
   parts: Uint8Array[];
+  /** The parts are still read elsewhere (the overlap stage carries them): a worker gets copies, never the buffers. */
+  shared?: boolean;
 }
 
 export interface Executor {
@@ -130,11 +134,14 @@ export function fromWire(e: WireError): Error {
   return Object.assign(new Error(e.message), { stack: e.stack });
 }
 
-/** Transferable copies of views: a view that does not own its whole buffer (or shares one already listed) is copied. */
-export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[]): T {
+/**
+ * Transferable copies of views: a view that does not own its whole buffer (or shares one already listed), or that the
+ * sender still reads (`shared`), is copied; the others are transferred (and detached on the sending side).
+ */
+export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[], shared: (key: string) => boolean = () => false): T {
   const out = (Array.isArray(views) ? [] : {}) as Record<string, Uint8Array>;
   for (const [k, v] of Object.entries(views)) {
-    const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer) ? v : v.slice();
+    const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer) && !shared(k) ? v : new Uint8Array(v); // not v.slice(): on a Buffer that is a view, not a copy
     out[k] = own;
     if (own.byteLength > 0) transfer.push(own.buffer as ArrayBuffer);
   }
@@ -206,11 +213,11 @@ export class WorkerExecutor implements Executor {
       this.busy.set(w, job);
       const transfer: ArrayBuffer[] = [];
       if (job.msg.kind === 'compress') {
-        const task = { ...job.msg.task, parts: ownBuffers(job.msg.task.parts, transfer) };
+        const task = { ...job.msg.task, parts: ownBuffers(job.msg.task.parts, transfer, () => job.msg.task.shared === true) };
         w.postMessage({ kind: 'compress', task }, transfer);
       } else {
         const t = job.msg.task;
-        const inputs = ownBuffers(t.inputs, transfer);
+        const inputs = ownBuffers(t.inputs, transfer, (type) => t.shared?.includes(type) === true);
         const live = t.live ? { ...t.live, frame: ownBuffers([t.live.frame], transfer)[0]! } : undefined;
         w.postMessage({ kind: 'segment', task: { ...t, inputs, live } }, transfer);
       }

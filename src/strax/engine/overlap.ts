@@ -25,12 +25,21 @@ export interface OverlapChunk {
   rows: PluginInputs;
 }
 
-function concat(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+/**
+ * `a` followed by `b`: a view when `b` lies right after `a` in the same buffer (consecutive segments of one stored
+ * chunk), else a copy of both.
+ */
+function join(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
   if (!a || a.length === 0) return b;
   if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
+  if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) return new Uint8Array(a.buffer, a.byteOffset, a.length + b.length);
+  return copyJoin(a, b);
+}
+
+function copyJoin(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array((a?.length ?? 0) + b.length);
+  if (a) out.set(a);
+  out.set(b, a?.length ?? 0);
   return out;
 }
 
@@ -97,12 +106,18 @@ export class OverlapStage {
   async add(end: bigint, inputs: PluginInputs): Promise<OverlapChunk | undefined> {
     const carried = new Map([...this.inputs].map(([type, layout]) => [type, (this.carry[type]?.length ?? 0) / layout.itemsize]));
     for (const [type, layout] of this.inputs) {
-      let rows = inputs[type] ?? new Uint8Array(0);
-      for (const ref of this.references.filter((r) => r.from === type)) {
-        rows = new Uint8Array(rows); // the caller may still use these rows: re-base a copy
-        shiftField(layout, rows, ref.field, carried.get(ref.into)!);
+      const rows = inputs[type] ?? new Uint8Array(0);
+      const refs = this.references.filter((r) => r.from === type);
+      if (refs.length === 0) {
+        this.carry[type] = join(this.carry[type], rows);
+        continue;
       }
-      this.carry[type] = concat(this.carry[type], rows);
+      // The caller may still use these rows (a product writer holds them): the carry owns a copy, re-based in place.
+      const old = this.carry[type];
+      const joined = copyJoin(old, rows);
+      const appended = joined.subarray(old?.length ?? 0);
+      for (const ref of refs) shiftField(layout, appended, ref.field, carried.get(ref.into)!);
+      this.carry[type] = joined;
     }
     this.lastEnd = end;
     return this.round(false);
@@ -133,7 +148,10 @@ export class OverlapStage {
     const out: PluginInputs = {};
     for (const [type, layout] of this.outputs) {
       const rows = all[type]!;
-      out[type] = new Uint8Array(rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize));
+      const sent = rows.subarray(firstAtOrAfter(layout, rows, this.sentUntil) * layout.itemsize, firstAtOrAfter(layout, rows, cut) * layout.itemsize);
+      // A view of this round's own output (it holds on to only the few rows past the cut); a copy if a plugin handed
+      // back rows of a carried input, which later rounds re-base or drop.
+      out[type] = Object.values(this.carry).some((c) => c.buffer === rows.buffer) ? new Uint8Array(sent) : sent;
     }
     const chunk = { start: this.sentUntil, end: cut, rows: out };
     this.sentUntil = cut;
@@ -151,7 +169,10 @@ export class OverlapStage {
       const kept = this.carry[ref.from]!.subarray(drop.get(ref.from)! * layout.itemsize);
       drop.set(ref.into, Math.min(drop.get(ref.into)!, minField(layout, kept, ref.field)));
     }
-    for (const [type, layout] of this.inputs) this.carry[type] = new Uint8Array(this.carry[type]!.subarray(drop.get(type)! * layout.itemsize));
+    // Views, not copies: a carry holds on to at most the buffer of the segment (or stored chunk) it came from, and
+    // the next segment of that chunk then joins it without a copy. Carries with references are the stage's own copies
+    // (add), so they are re-based in place.
+    for (const [type, layout] of this.inputs) this.carry[type] = this.carry[type]!.subarray(drop.get(type)! * layout.itemsize);
     for (const ref of this.references) shiftField(this.inputs.get(ref.from)!, this.carry[ref.from]!, ref.field, -drop.get(ref.into)!);
     this.carryStart = t;
   }

@@ -15,6 +15,8 @@ export interface ProductCodec {
   compress: (task: CompressTask) => Promise<Uint8Array>;
   /** Chunks compressed or being written at once before add() waits (default 2). */
   maxPending?: number;
+  /** The rows are also read elsewhere after add() (the overlap stage): compression must not take the buffers. */
+  shared?: boolean;
 }
 
 export class ProductWriter {
@@ -69,7 +71,7 @@ export class ProductWriter {
       const first = rowTimes(this.layout, data[0]!)!;
       const last = rowTimes(this.layout, data[data.length - 1]!)!;
       times = { first_time: first.first_time, first_endtime: first.first_endtime, last_time: last.last_time, last_endtime: last.last_endtime };
-      frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data });
+      frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data, shared: this.codec.shared });
       frame.catch(() => undefined); // reported through the chain
     }
     const link = this.chain.then(async () => {

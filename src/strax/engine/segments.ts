@@ -28,48 +28,59 @@ export function segmentsFromPyJson(value: PyJson | undefined): Segment[] | undef
   return out;
 }
 
-/** Hands out the rows of a time-sorted chunk stream segment by segment (rows with time < end). */
+/**
+ * Hands out the rows of a time-sorted chunk stream segment by segment (rows with time < end): views into the decoded
+ * chunk, copied only for a segment that spans chunks (and then only its own rows).
+ */
 export class SegmentSlicer {
-  private pending: Uint8Array = new Uint8Array(0);
+  /** Rows not handed out yet, in order: the rest of one chunk, then whole chunks. */
+  private pending: Uint8Array[] = [];
   private done = false;
   constructor(
     private readonly source: AsyncIterator<ChunkData>,
     private readonly layout: RecordLayout,
   ) {}
 
-  private timeAt(i: number): bigint {
-    return new DataView(this.pending.buffer, this.pending.byteOffset + i * this.layout.itemsize, 8).getBigInt64(0, true);
+  private timeAt(rows: Uint8Array, i: number): bigint {
+    return new DataView(rows.buffer, rows.byteOffset + i * this.layout.itemsize, 8).getBigInt64(0, true);
   }
 
-  private rows(): number {
-    return this.pending.length / this.layout.itemsize;
+  private rows(part: Uint8Array): number {
+    return part.length / this.layout.itemsize;
   }
 
   async take(end: bigint): Promise<Uint8Array> {
-    while (!this.done && (this.rows() === 0 || this.timeAt(this.rows() - 1) < end)) {
+    for (;;) {
+      const last = this.pending[this.pending.length - 1];
+      if (this.done || (last && this.timeAt(last, this.rows(last) - 1) >= end)) break;
       const next = await this.source.next();
-      if (next.done) {
-        this.done = true;
+      if (next.done) this.done = true;
+      else if (next.value.data.length > 0) this.pending.push(next.value.data);
+    }
+    const parts: Uint8Array[] = [];
+    while (this.pending.length > 0) {
+      const part = this.pending[0]!;
+      let lo = 0;
+      let hi = this.rows(part);
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (this.timeAt(part, mid) < end) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo > 0) parts.push(part.subarray(0, lo * this.layout.itemsize));
+      if (lo < this.rows(part)) {
+        this.pending[0] = part.subarray(lo * this.layout.itemsize);
         break;
       }
-      if (next.value.data.length === 0) continue;
-      if (this.rows() === 0) this.pending = next.value.data;
-      else {
-        const joined = new Uint8Array(this.pending.length + next.value.data.length);
-        joined.set(this.pending);
-        joined.set(next.value.data, this.pending.length);
-        this.pending = joined;
-      }
+      this.pending.shift();
     }
-    let lo = 0;
-    let hi = this.rows();
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.timeAt(mid) < end) lo = mid + 1;
-      else hi = mid;
+    if (parts.length <= 1) return parts[0] ?? new Uint8Array(0);
+    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
     }
-    const out = this.pending.subarray(0, lo * this.layout.itemsize);
-    this.pending = this.pending.subarray(lo * this.layout.itemsize);
     return out;
   }
 }

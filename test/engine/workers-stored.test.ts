@@ -1,0 +1,43 @@
+// Worker threads on stored inputs with the overlap stage: segments are views into a decoded chunk (a Buffer), and the
+// overlap stage keeps reading the segment-local products after they went to the writer. Before the fix, a worker was
+// handed the whole decoded chunk (Buffer#slice is a view, not a copy) and the carried rows were detached: straxer
+// crashed with a detached ArrayBuffer. With products cut into small chunks, compression runs in the middle of the run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DataDirectory } from '../../src/strax/storage/data-directory.js';
+import { makeTmpDir } from '../support/tmp.js';
+import { RUN, cli, makeLiveRun, rowsOf } from './helpers.js';
+
+describe('straxer --workers 2 from stored records', () => {
+  let records: string;
+  beforeAll(async () => {
+    const live = await makeLiveRun({ sizeMb: 8 });
+    records = makeTmpDir();
+    const r = cli('straxer', [RUN, '-t', 'records', '--live', live, '--storage', records, '--workers', '1'], records);
+    expect(r.code, r.stderr).toBe(0);
+    const ds = new DataDirectory(records).find(RUN, 'records');
+    // Several segments per stored chunk, so segments are views into one decoded chunk.
+    expect(ds.metadata!.chunks.length).toBeLessThan(((ds.metadata!.extra.daqflow_segments as unknown[]) ?? []).length);
+  }, 120_000);
+
+  it('gives the 1-worker products', () => {
+    const stores = [1, 2].map((workers) => {
+      const store = makeTmpDir();
+      fs.cpSync(records, store, { recursive: true });
+      fs.writeFileSync(path.join(store, 'config.yaml'), 'processing:\n  chunk_target_mb: 0.3\n');
+      const r = cli('straxer', [RUN, '-t', 'peaks', '--live', store, '--storage', store, '--workers', String(workers), '--config', path.join(store, 'config.yaml'), '--json'], store);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).workers).toBe(workers);
+      return store;
+    });
+    return (async () => {
+      for (const type of ['hits', 'peaklets', 'peaks']) {
+        const [one, two] = await Promise.all(stores.map((s) => rowsOf(s, type)));
+        expect(one.length, type).toBeGreaterThan(0);
+        expect(Buffer.compare(Buffer.from(two!), Buffer.from(one!)), type).toBe(0);
+        expect(new DataDirectory(stores[1]!).find(RUN, type).metadata!.chunks.length, type).toBeGreaterThan(1);
+      }
+    })();
+  }, 120_000);
+});
