@@ -24,13 +24,24 @@ const root = path.resolve(import.meta.dirname, '..', '..');
 const NOW = new Date();
 const pad = (n) => String(n).padStart(6, '0');
 
-/** Every 50th run number never existed (gaps); every 97th failed import; the newest 1 000 are not processed yet. */
+/**
+ * Every 50th run number never existed (gaps); every 97th failed import; the newest 1 000 are not processed yet, the
+ * newest 5 000 not archived. A run's `data` list records what the folders hold, as process and migrate register it.
+ */
 const exists = (n) => n % 50 !== 0;
+const processed = (n) => n <= N_RUNS - 1000;
+const archived = (n) => n <= N_RUNS - 5000;
+function dataOf(n, at) {
+  const lineage = { event_info: ['EventInfo', '0.2.0', { electron_lifetime: 600 }], peak_basics: ['PeakBasics', '0.1.0', {}] };
+  const strax = { type: 'event_info', host: 'eb1', location: `/strax/${pad(n)}-event_info-abcdef1234`, protocol: 'FileSytemBackend', meta: { lineage }, lineage_hash: 'abcdef1234', n_chunks: 4, size_mb: 12.5, compressor: 'zstd', at };
+  const archive = { type: 'archive', host: 'archive', location: `archive/${pad(n)}.tar`, protocol: 'filesystem', md5: '0123456789abcdef0123456789abcdef', size_mb: 3.2, at };
+  return [...(processed(n) ? [strax] : []), ...(archived(n) ? [archive] : [])];
+}
 function makeRun(n) {
   const start = new Date(NOW.getTime() - (N_RUNS - n + 1) * 600_000);
   const imp = n % 97 === 0 ? { state: 'failed', reason: 'bench failure', n_failures: 1, next_retry: NOW, updated_at: NOW } : { state: 'done', updated_at: NOW };
-  const proc = n > N_RUNS - 1000 ? { state: n % 3 ? 'pending' : 'submitted', job_id: String(n), scheduler: 'slurm', host: 'eb1', submitted_at: start } : { state: 'done', updated_at: NOW };
-  return { number: n, name: pad(n), start, end: new Date(start.getTime() + 500_000), mode: 'physics', daqflow: { import: imp, process: proc } };
+  const proc = processed(n) ? { state: 'done', updated_at: NOW } : { state: n % 3 ? 'pending' : 'submitted', job_id: String(n), scheduler: 'slurm', host: 'eb1', submitted_at: start };
+  return { number: n, name: pad(n), start, end: new Date(start.getTime() + 500_000), mode: 'physics', data: dataOf(n, NOW), daqflow: { import: imp, process: proc } };
 }
 
 async function setUp() {
@@ -57,8 +68,8 @@ async function setUp() {
   for (let n = 1; n <= N_RUNS; n++) {
     if (!exists(n)) continue;
     fs.mkdirSync(path.join(dirs.runs, pad(n)));
-    if (n <= N_RUNS - 1000) fs.mkdirSync(path.join(dirs.storage, `${pad(n)}-event_info-abcdef1234`));
-    if (n <= N_RUNS - 5000) fs.writeFileSync(path.join(dirs.archive, `${pad(n)}.tar`), '');
+    if (processed(n)) fs.mkdirSync(path.join(dirs.storage, `${pad(n)}-event_info-abcdef1234`));
+    if (archived(n)) fs.writeFileSync(path.join(dirs.archive, `${pad(n)}.tar`), '');
   }
   console.log(`set up ${N_RUNS} run numbers (${Math.round(N_RUNS * 0.98)} runs) in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${dir}`);
   return { dir, dirs, config, configFile, store, sqlitePath: store.location, kept: false };
