@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArchiveTarget } from '../archive/index.js';
-import { openArchiveTarget } from '../archive/index.js';
 import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
@@ -130,7 +129,8 @@ export async function scanArchive(config: Config, rundb: RunsDbScan, target?: Ar
   if (where === null) return { name: 'archive', configured: false, error: null, locations: [], runs: [] };
   const locations = [a.kind === 'filesystem' ? where : where.replace(/\/\/[^/@]*@/, '//')];
   try {
-    const t = target ?? openArchiveTarget(config);
+    // Loaded only here: the HTTP target's modules are not needed by a report that has no archive.
+    const t = target ?? (await import('../archive/open.js')).openArchiveTarget(config);
     await t.probe();
     if (a.kind === 'filesystem') return { name: 'archive', configured: true, error: null, locations, runs: await listArchive(a.path!, a.file_name, { folder: a.folder, object: a.object }) };
     if (rundb.error) throw new Error(`an HTTP archive is listed through the runs DB, which could not be queried`);

@@ -1,6 +1,6 @@
 // One stage's section of the report: its ledger, what the sources say, failures, pending work, runs-DB states, drift.
 import fs from 'node:fs';
-import { Ledger, ledgerPath } from '../pass/index.js';
+import { Ledger, ledgerPath } from '../pass/ledger.js';
 import { PROCESS_STATES, type ProcessState, type StageState } from '../rundb/index.js';
 import { errorMessage } from '../errors.js';
 import { compareLedger } from './compare.js';
