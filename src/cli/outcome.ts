@@ -1,5 +1,7 @@
 // How a command handler hands its result to main.ts, which alone prints --json and derives the exit code.
-import { exitCodeForSummary, type PassSummary } from '../pass/index.js';
+// The exit-code module itself, not the pass harness's index: every command loads this file at start-up.
+import { exitCodeForSummary } from '../pass/exit-code.js';
+import type { PassSummary } from '../pass/index.js';
 
 /** A command that works on runs returns the pass summary; the others say their exit code. */
 export type CommandOutcome = { summary: PassSummary; json?: unknown } | { exitCode: number; json?: unknown };

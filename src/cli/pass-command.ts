@@ -1,8 +1,8 @@
 // What every pass command shares on the command line: runs, --incremental, --retry-failed-<stage>, --concurrency, progress.
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { Argv } from 'yargs';
 import { ConfigError, DaqflowError, InterruptedError, LockBusyError } from '../errors.js';
-import { reportPass } from '../notify/index.js';
 import type { PassMode, PassSummary } from '../pass/index.js';
 import { parseRunList } from '../util/validate.js';
 import type { Config } from '../config/schema.js';
@@ -42,12 +42,16 @@ export function passSelection(argv: PassArgs, stage: string): PassSelection {
   return { mode: retry ? 'retry-failed' : argv.incremental ? 'incremental' : 'full', runs, concurrency: c };
 }
 
+/** cli-progress, loaded when a bar is drawn: under cron (no terminal) it is never needed. */
+const loadCliProgress = (): typeof CliProgress => createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+
 /** A progress bar on a terminal; nothing otherwise (under cron the per-run log lines are the progress). */
 export function passProgress(enabled: boolean, stage: string) {
-  let bar: cliProgress.SingleBar | undefined;
+  let bar: CliProgress.SingleBar | undefined;
   return {
     onSelected(candidates: number): void {
       if (!enabled || candidates === 0) return;
+      const cliProgress = loadCliProgress();
       bar = new cliProgress.SingleBar({ format: `${stage} [{bar}] {value}/{total} runs | {failed} failed | {eta_formatted}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
       bar.start(candidates, 0, { failed: 0 });
     },
@@ -109,6 +113,8 @@ export async function runPassCommand(argv: PassArgs, stage: string, selection: P
  */
 export async function runStageCommand(argv: GlobalArgs, stage: string, pass: (ctx: CommandContext) => Promise<PassSummary>, options: { runsByState?: (config: Config) => Promise<Record<string, number> | null> } = {}): Promise<void> {
   const ctx = await openCommandContext(argv, stage);
+  // Mail, Slack and metrics clients are loaded by the commands that report a pass, not by every command's start-up.
+  const { reportPass } = await import('../notify/report.js');
   try {
     let summary: PassSummary;
     try {

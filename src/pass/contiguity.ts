@@ -11,16 +11,20 @@ export function advanceContiguous(
   sortedSourceRuns: readonly number[],
 ): { lastContiguous: number | null; doneAbove: number[] } {
   let marker = lastContiguous;
-  const remaining = new Set(doneAbove);
   let i = marker === null ? 0 : upperBound(sortedSourceRuns, marker);
   for (; i < sortedSourceRuns.length; i++) {
     const run = sortedSourceRuns[i]!;
-    if (!remaining.has(run)) break;
+    if (!doneAbove.has(run)) break;
     marker = run;
-    remaining.delete(run);
   }
-  if (marker !== null) for (const run of remaining) if (run <= marker) remaining.delete(run);
-  return { lastContiguous: marker, doneAbove: [...remaining].sort((a, b) => a - b) };
+  const remaining: number[] = [];
+  for (const run of doneAbove) if (marker === null || run > marker) remaining.push(run);
+  return { lastContiguous: marker, doneAbove: sortNumbers(remaining) };
+}
+
+/** Ascending, through a typed array: a rebuilt ledger can hold 100 000 runs above its mark. */
+export function sortNumbers(values: Iterable<number>): number[] {
+  return Array.from(Float64Array.from(values).sort());
 }
 
 /** Index of the first element greater than `value` in a sorted array. */

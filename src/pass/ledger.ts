@@ -96,8 +96,10 @@ export class Ledger {
     updatedAt: Date | null = null,
   ): Ledger {
     const ledger = Ledger.empty(stateDir, stage);
-    ledger.data.done_above = [...new Set(doneRuns)].sort((a, b) => a - b);
-    ledger.advance(sortedSourceRuns);
+    const done = doneRuns instanceof Set ? (doneRuns as ReadonlySet<number>) : new Set(doneRuns);
+    const next = advanceContiguous(null, done, sortedSourceRuns);
+    ledger.data.last_contiguous_run = next.lastContiguous;
+    ledger.data.done_above = next.doneAbove;
     const mark = ledger.data.last_contiguous_run;
     const above = new Set(ledger.data.done_above);
     for (const [run, failure] of Object.entries(failed)) {

@@ -32,7 +32,7 @@ export interface BuildReportOptions {
 function sourceReport(scan: SourceScan): SourceReport {
   const ranges = toRanges(scan.runs);
   return {
-    name: scan.name, configured: scan.configured, available: scan.configured && scan.error === null, error: scan.error, locations: scan.locations,
+    name: scan.name, configured: scan.configured, available: scan.configured && scan.error === null, error: scan.error, note: scan.note ?? null, locations: scan.locations,
     count: scan.runs.length, min: scan.runs[0] ?? null, max: scan.runs[scan.runs.length - 1] ?? null,
     ranges: abbreviate(ranges), gaps: abbreviate(toGaps(ranges)),
   };
@@ -41,8 +41,9 @@ function sourceReport(scan: SourceScan): SourceReport {
 /** Every source scanned and every stage's truth: what report-status and recover-state both start from. */
 export async function scanAll(options: Pick<BuildReportOptions, 'config' | 'store' | 'archive' | 'logger'>): Promise<{ scans: Scans; store: RunStore | null; close(): Promise<void> }> {
   const { config } = options;
-  const open = async () => options.store ?? openRunStore(config, { logger: options.logger, verifySetup: false });
-  const [live, rundb] = await Promise.all([scanLive(config), scanRunsDb(open, config.archive.kind === 'http')]);
+  // mustExist: a report creates nothing, not even an empty runs DB file.
+  const open = async () => options.store ?? openRunStore(config, { logger: options.logger, verifySetup: false, mustExist: true });
+  const [live, rundb] = await Promise.all([scanLive(config), scanRunsDb(open, config)]);
   const storage = scanStorage(config);
   const archive = await scanArchive(config, rundb, options.archive);
   const store = rundb.store;

@@ -37,17 +37,17 @@ export function compareLedger(ledger: Ledger | null, ledgerError: string | null,
   const file = `state/${truth.ledgerStage}.json`;
   if (ledgerError) return [drift('ledger_corrupt', [], `${file}: ${ledgerError}`)];
   if (!ledger) {
-    return truth.done.size && truth.markCompared ? [drift('ledger_missing', [...truth.done], `${file} is missing while the ${truth.destination} has ${describeRuns(sortRuns(truth.done))}`)] : [];
+    return truth.done.size && truth.ledgerRequired ? [drift('ledger_missing', [...truth.done], `${file} is missing while the ${truth.destination} has ${describeRuns(sortRuns(truth.done))}`)] : [];
   }
   const out: Drift[] = [];
   const mark = ledger.lastContiguousRun;
   const fmt = (m: number | null) => (m === null ? 'none' : formatRunId(m));
-  if (truth.markCompared && mark !== rebuiltMark) {
+  if (mark !== rebuiltMark) {
     const behind = mark === null || (rebuiltMark !== null && mark < rebuiltMark);
     out.push(drift(behind ? 'mark_behind' : 'mark_ahead', [], `last_contiguous_run is ${fmt(mark)}; the sources say ${fmt(rebuiltMark)}`));
   }
   const inSource = new Set(truth.sourceRuns);
-  const done = truth.markCompared ? ledgerDone(ledger, truth.sourceRuns) : new Set(ledger.doneAbove);
+  const done = ledgerDone(ledger, truth.sourceRuns);
   const failedButDone = Object.keys(ledger.failed).map(Number).filter((run) => truth.done.has(run));
   if (failedButDone.length) out.push(drift('failed_but_done', failedButDone, `${describeRuns(sortRuns(failedButDone))} recorded failed have since succeeded (the ${truth.destination} has them)`));
   const missing = [...done].filter((run) => inSource.has(run) && !truth.done.has(run));
@@ -55,6 +55,6 @@ export function compareLedger(ledger: Ledger | null, ledgerError: string | null,
   const notInSource = ledger.doneAbove.filter((run) => !inSource.has(run) && !truth.done.has(run));
   if (notInSource.length) out.push(drift('done_not_in_source', notInSource, `the ledger calls ${describeRuns(sortRuns(notInSource))} done; the ${truth.source} does not have them`));
   const unrecorded = [...truth.done].filter((run) => inSource.has(run) && !done.has(run));
-  if (unrecorded.length && truth.markCompared) out.push(drift('done_not_recorded', unrecorded, `the ${truth.destination} has ${describeRuns(sortRuns(unrecorded))} that the ledger does not call done`));
+  if (unrecorded.length) out.push(drift('done_not_recorded', unrecorded, `the ${truth.destination} has ${describeRuns(sortRuns(unrecorded))} that the ledger does not call done`));
   return out;
 }

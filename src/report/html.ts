@@ -20,7 +20,7 @@ const td = (v: unknown, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}
 const table = (head: string[], rows: string[]): string => `<table><tr>${head.map((c) => `<th>${h(c)}</th>`).join('')}</tr>${rows.join('')}</table>`;
 
 function sourceRow(s: SourceReport): string {
-  const status = !s.configured ? ['not configured', 'muted'] : s.error ? [`unreachable: ${s.error}`, 'bad'] : ['ok', 'ok'];
+  const status = !s.configured ? ['not configured', 'muted'] : s.error ? [`unreachable: ${s.error}`, 'bad'] : s.note ? [`ok, ${s.note}`, 'muted'] : ['ok', 'ok'];
   return `<tr>${td(sourceLabel[s.name])}${td(status[0], status[1])}${td(s.count)}${td(`${run(s.min)} – ${run(s.max)}`)}${td(formatAbbreviated(s.ranges))}${td(formatAbbreviated(s.gaps))}${td(s.locations.join(', '))}</tr>`;
 }
 

@@ -1,5 +1,5 @@
 // What a stage's ledger should say, rebuilt from the sources of truth (recover-state, and what --compare-state compares with).
-import { Ledger, type LedgerFailure } from '../pass/index.js';
+import { Ledger, type LedgerFailure } from '../pass/ledger.js';
 import type { StageState } from '../rundb/index.js';
 import type { StageTruth } from './truth.js';
 

@@ -36,6 +36,9 @@ export function recommend(report: Omit<Report, 'recommendations' | 'exit_code'>,
   for (const s of Object.values(report.sources)) {
     if (s.error) out.push({ severity: 'warning', text: `the ${sourceLabel[s.name]} could not be queried (${s.error}); the report is incomplete until it answers`, command: null });
   }
+  if (report.sources.rundb.note) {
+    out.push({ severity: 'action', text: `the runs DB has 0 runs: ${report.sources.rundb.note}; the first import pass creates it and registers the runs`, command: 'daqflow import' });
+  }
   for (const st of Object.values(report.stages)) {
     if (st.drift?.length) out.push({ severity: 'action', text: `${st.stage}: the ledger disagrees with the sources (${st.drift.map((d) => d.kind).join(', ')}); preview the repair, then write it`, command: `daqflow recover-state ${st.stage} --dry-run` });
   }

@@ -19,6 +19,7 @@ const source = z.strictObject({
   configured: z.boolean(),
   available: z.boolean(),
   error: z.string().nullable(),
+  note: z.string().nullable().describe('why a source that answered has no runs, when worth saying (the sqlite runs DB file not created yet); null otherwise'),
   locations: z.array(z.string()),
   count: count(),
   min: int().nullable(),

@@ -2,11 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArchiveTarget } from '../archive/index.js';
-import { openArchiveTarget } from '../archive/index.js';
 import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
-import type { RunDoc, RunStore } from '../rundb/index.js';
+import { RunsDbNotCreatedError, type RunDoc, type RunStore } from '../rundb/index.js';
 import { scanSources } from '../stages/import/scan.js';
 import { parseFolderName } from '../strax/storage/names.js';
 import { listArchive } from './archive-list.js';
@@ -21,6 +20,8 @@ export interface SourceScan {
   configured: boolean;
   /** Why the source could not be queried; null when it answered. */
   error: string | null;
+  /** Why a source that answered has no runs, when that is worth saying (a runs DB file not created yet). */
+  note?: string;
   locations: string[];
   /** Sorted run numbers the source holds. */
   runs: number[];
@@ -33,6 +34,8 @@ export interface LiveScan extends SourceScan {
 
 export interface RunsDbScan extends SourceScan {
   docs: RunDoc[];
+  /** The runs rundb.user_filter keeps (auto-process's view); null when no filter is configured. */
+  filtered: ReadonlySet<number> | null;
 }
 
 export interface StorageScan extends SourceScan {
@@ -60,15 +63,28 @@ export async function scanLive(config: Config): Promise<LiveScan> {
   }
 }
 
-/** Every run document, with only the fields the report reads (the whole `data` list only when the archive is not listable). */
-export async function scanRunsDb(open: () => Promise<RunStore>, withData: boolean): Promise<RunsDbScan & { store: RunStore | null }> {
+/**
+ * Every run document, with only the fields the report reads (the whole `data` list only when the archive is not
+ * listable). A sqlite file at the default path that no pass has created yet is an empty runs DB (the report creates
+ * nothing); at a path the configuration names (rundb.sqlite_path) it cannot be queried.
+ */
+export async function scanRunsDb(open: () => Promise<RunStore>, config: Config): Promise<RunsDbScan & { store: RunStore | null }> {
   let store: RunStore | null = null;
   try {
     store = await open();
+    const withData = config.archive.kind === 'http';
     const docs = await store.listRuns({ userFilter: false, fields: withData ? ['start', 'data'] : ['start'] });
-    return { name: 'rundb', configured: true, error: null, locations: [store.location], runs: sortRuns(docs.map((d) => d.number)), docs, store };
+    const filtered = config.rundb.user_filter ? new Set((await store.listRuns({ fields: ['number'] })).map((d) => d.number)) : null;
+    return { name: 'rundb', configured: true, error: null, locations: [store.location], runs: sortRuns(docs.map((d) => d.number)), docs, filtered, store };
   } catch (error) {
-    return { ...failed('rundb', store ? [store.location] : [], error), docs: [], store };
+    if (error instanceof RunsDbNotCreatedError) {
+      // The default place (work_dir/runs.sqlite): the first pass creates it; a path the config names must exist.
+      if (path.resolve(error.file) === path.join(workPaths(config).workDir, 'runs.sqlite')) {
+        return { name: 'rundb', configured: true, error: null, note: `${error.file} does not exist yet (no pass has created it)`, locations: [error.file], runs: [], docs: [], filtered: null, store: null };
+      }
+      return { ...failed('rundb', [error.file], `rundb.sqlite_path names ${error.file}, which does not exist; check the path (\`daqflow db init\` creates an empty runs DB there)`), docs: [], filtered: null, store: null };
+    }
+    return { ...failed('rundb', store ? [store.location] : [], error), docs: [], filtered: null, store };
   }
 }
 
@@ -130,7 +146,8 @@ export async function scanArchive(config: Config, rundb: RunsDbScan, target?: Ar
   if (where === null) return { name: 'archive', configured: false, error: null, locations: [], runs: [] };
   const locations = [a.kind === 'filesystem' ? where : where.replace(/\/\/[^/@]*@/, '//')];
   try {
-    const t = target ?? openArchiveTarget(config);
+    // Loaded only here: the HTTP target's modules are not needed by a report that has no archive.
+    const t = target ?? (await import('../archive/open.js')).openArchiveTarget(config);
     await t.probe();
     if (a.kind === 'filesystem') return { name: 'archive', configured: true, error: null, locations, runs: await listArchive(a.path!, a.file_name, { folder: a.folder, object: a.object }) };
     if (rundb.error) throw new Error(`an HTTP archive is listed through the runs DB, which could not be queried`);

@@ -1,7 +1,8 @@
 // One stage's section of the report: its ledger, what the sources say, failures, pending work, runs-DB states, drift.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ledger, ledgerPath, readLastPass } from '../pass/index.js';
+import { readLastPass } from '../pass/last-pass.js';
+import { Ledger, ledgerPath } from '../pass/ledger.js';
 import { PROCESS_STATES, type ProcessState, type StageState } from '../rundb/index.js';
 import { errorMessage } from '../errors.js';
 import { compareLedger } from './compare.js';

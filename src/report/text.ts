@@ -36,7 +36,7 @@ export function formatReportText(report: Report): string {
   for (const s of Object.values(report.sources)) {
     if (!s.configured) out.push(`  ${sourceLabel[s.name]}: not configured`);
     else if (s.error) out.push(`  ${sourceLabel[s.name]}: COULD NOT BE QUERIED: ${s.error}`);
-    else if (s.count === 0) out.push(`  ${sourceLabel[s.name]}: no runs`);
+    else if (s.count === 0) out.push(`  ${sourceLabel[s.name]}: no runs${s.note ? ` (${s.note})` : ''}`);
     else out.push(`  ${sourceLabel[s.name]}: ${s.count} runs ${run(s.min)}–${run(s.max)}; ranges ${formatAbbreviated(s.ranges)}; gaps ${s.gaps.count ? formatAbbreviated(s.gaps) : 'none'}`);
   }
   out.push('', 'Stages:');

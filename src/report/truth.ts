@@ -32,10 +32,10 @@ export interface StageTruth {
   /** `<state_field>.<stage>` of each run that has one. */
   dbStates: Map<number, StageState>;
   /**
-   * Whether the ledger's contiguous mark is held to the sources. auto-process moves its mark over the runs each pass
-   * settles, not over the whole runs DB, and keeps its truth in the runs DB: only its failures and done runs are compared.
+   * Whether a missing ledger is drift. auto-process takes its work from the runs DB and its ledger only records, so a
+   * process ledger that was never written is not; once written, its mark is held to the sources like every other.
    */
-  markCompared: boolean;
+  ledgerRequired: boolean;
 }
 
 const DB_STAGES = ['import', 'migrate', 'process', 'rechunk'] as const;
@@ -67,7 +67,7 @@ function unavailable(scans: Scans, needs: readonly SourceName[]): string | null 
 export function stageTruth(stage: ReportStage, scans: Scans, config: Config): StageTruth {
   const field = config.rundb.state_field;
   const states = dbStates(scans.rundb, field, DB_STAGE_OF[stage]);
-  const base = { stage, ledgerStage: LEDGER_OF[stage], dbStates: states, markCompared: stage !== 'process' };
+  const base = { stage, ledgerStage: LEDGER_OF[stage], dbStates: states, ledgerRequired: stage !== 'process' };
   switch (stage) {
     case 'import':
       return {
@@ -83,11 +83,15 @@ export function stageTruth(stage: ReportStage, scans: Scans, config: Config): St
         error: unavailable(scans, ['rundb', 'archive']), sourceRuns: sortRuns(imported), done: new Set(done),
       };
     }
-    case 'process':
+    case 'process': {
+      // auto-process's work: the runs rundb.user_filter keeps, less those a person abandoned (never touched again).
+      const { filtered } = scans.rundb;
+      const sourceRuns = scans.rundb.runs.filter((run) => states.get(run)?.state !== 'abandoned' && (filtered === null || filtered.has(run)));
       return {
         ...base, source: 'runs DB', destination: 'processed storage (runs DB process state)', configured: true,
-        error: unavailable(scans, ['rundb']), sourceRuns: scans.rundb.runs, done: new Set(doneIn(states)),
+        error: unavailable(scans, ['rundb']), sourceRuns, done: new Set(doneIn(states)),
       };
+    }
     case 'rechunk': {
       const { rechunkDest, rechunkSource, rechunkSourceFinal, rechunkError } = scans.storage;
       // Without keep_source a finished run's source is removed; with it, the copy alone says done.

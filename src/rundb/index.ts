@@ -32,5 +32,6 @@ export {
 export type { MongoRunStore } from './mongo.js';
 export type { SqliteRunStore, SqliteRunStoreOptions } from './sqlite.js';
 export { redactUri, redactText } from './redact.js';
+export { RunsDbNotCreatedError } from './not-created.js';
 export { compileUserFilter } from './user-filter.js';
 export type { DbInitResult, SetupReport } from './db-init.js';

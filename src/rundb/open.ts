@@ -1,8 +1,10 @@
 // openRunStore: picks the backend from rundb.backend (auto → mongo when a URI is configured, else sqlite).
+import fs from 'node:fs';
 import { workPaths } from '../config/resolve-paths.js';
 import type { Config } from '../config/schema.js';
 import type { RunStore, RunStoreOptions } from './store.js';
 import { legacyStateOf } from './legacy-state.js';
+import { RunsDbNotCreatedError } from './not-created.js';
 import { compileUserFilter } from './user-filter.js';
 
 export function chooseBackend(rundb: Config['rundb']): 'mongo' | 'sqlite' {
@@ -20,9 +22,11 @@ export async function openRunStore(config: Config, options: RunStoreOptions = {}
     const { MongoRunStore } = await import('./mongo.js');
     return MongoRunStore.open(rundb, filter, options);
   }
+  const file = workPaths(config).sqlitePath;
+  if (options.mustExist && !fs.existsSync(file)) throw new RunsDbNotCreatedError(file);
   const { SqliteRunStore } = await import('./sqlite.js');
   return new SqliteRunStore({
-    path: workPaths(config).sqlitePath,
+    path: file,
     busyTimeoutMs: rundb.busy_timeout_ms,
     stateField: rundb.state_field,
     monitorCapBytes: rundb.monitor_cap_bytes,

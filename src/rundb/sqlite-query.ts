@@ -22,8 +22,11 @@ function stateExpr(legacy: LegacyState | null | undefined, stage: string | undef
   };
 }
 
-/** SELECT number, doc (or COUNT) for the query; the user filter is applied by the caller on decoded documents. */
-export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: number; legacy?: LegacyState | null; stateField?: string } = {}): Sql {
+/**
+ * SELECT number, doc (or COUNT) for the query; the user filter is applied by the caller on decoded documents.
+ * `columns` replaces the doc column (a projection; see sqlite-project.ts).
+ */
+export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: number; legacy?: LegacyState | null; stateField?: string; columns?: string } = {}): Sql {
   const params: unknown[] = [];
   const where: string[] = [];
   let join = '';
@@ -64,7 +67,7 @@ export function selectRunsSql(q: RunQuery, options: { count?: boolean; limit?: n
   }
   const whereSql = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
   if (options.count) return { sql: `SELECT COUNT(*) AS n FROM runs r ${join}${whereSql}`, params };
-  let sql = `SELECT r.number AS number, r.doc AS doc FROM runs r ${join}${whereSql} ORDER BY r.number ${q.order === 'desc' ? 'DESC' : 'ASC'}`;
+  let sql = `SELECT r.number AS number, ${options.columns ?? 'r.doc AS doc'} FROM runs r ${join}${whereSql} ORDER BY r.number ${q.order === 'desc' ? 'DESC' : 'ASC'}`;
   if (options.limit !== undefined) {
     sql += ' LIMIT ?';
     params.push(options.limit);

@@ -9,6 +9,7 @@ import { withLegacyState, type LegacyState } from './legacy-state.js';
 import { validateQuery } from './query.js';
 import { assertRunNumber, BadDocReporter, runDocProblem } from './run-doc.js';
 import { decodeDoc, encodeDoc, timeColumn } from './sqlite-json.js';
+import { decodeProjected, projectionColumns } from './sqlite-project.js';
 import { selectRunsSql } from './sqlite-query.js';
 import { openSqlite, sqliteError } from './sqlite-schema.js';
 import { getConfigRow, listHostRows, listMonitorRows, putConfigRow, putHeartbeat, putMonitorSample } from './sqlite-side.js';
@@ -68,6 +69,10 @@ export class SqliteRunStore implements RunStore {
   async listRuns(query: RunQuery = {}): Promise<RunDoc[]> {
     validateQuery(query);
     return this.read('listRuns', () => {
+      if (query.fields && !this.userFilterApplies(query)) {
+        const projected = this.selectProjected(query, query.fields);
+        if (projected) return projected;
+      }
       const runs = this.select(query, query.limit);
       return runs.map((r) => (query.fields ? this.pick(r, query.fields) : this.seen(r)));
     });
@@ -249,6 +254,26 @@ export class SqliteRunStore implements RunStore {
     return out;
   }
 
+  /**
+   * listRuns({fields}) without a user filter: SQLite extracts only the projected keys, so whole documents (often large
+   * `data` lists) are never parsed. Null when a key cannot be named in a JSON path (then whole documents are decoded).
+   */
+  private selectProjected(query: RunQuery, fields: readonly string[]): RunDoc[] | null {
+    const keys = projectedKeys(fields, this.stateField, this.options.legacy?.field);
+    const columns = projectionColumns(keys);
+    if (columns === null) return null;
+    const { sql, params } = selectRunsSql(query, { legacy: this.options.legacy, stateField: this.stateField, columns });
+    const out: RunDoc[] = [];
+    const limit = query.limit !== undefined && query.limit > 0 ? query.limit : Infinity;
+    for (const row of this.stmt(sql).iterate(...params) as IterableIterator<Record<string, unknown> & { number: number }>) {
+      const run = this.checked(decodeProjected(row, keys), row.number);
+      if (!run) continue;
+      out.push(this.seen(run));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
   private loadRun(number: number, raw = false): RunDoc | null {
     const row = this.stmt('SELECT number, doc FROM runs WHERE number = ?').get(number) as Row | undefined;
     if (!row) return null;
@@ -264,9 +289,13 @@ export class SqliteRunStore implements RunStore {
   }
 
   private decodeRow(row: Row): RunDoc | null {
-    const doc = decodeDoc<Record<string, unknown>>(row.doc);
-    const problem = runDocProblem(doc) ?? (doc.number !== row.number ? `number ${String(doc.number)} differs from its row key ${row.number}` : null);
-    return problem ? this.bad.skip(doc, `number=${row.number}`, problem) : (doc as RunDoc);
+    return this.checked(decodeDoc<Record<string, unknown>>(row.doc), row.number);
+  }
+
+  /** The document as a RunDoc, or null (warned once) when its number is bad or differs from its row key. */
+  private checked(doc: Record<string, unknown>, rowNumber: number): RunDoc | null {
+    const problem = runDocProblem(doc) ?? (doc.number !== rowNumber ? `number ${String(doc.number)} differs from its row key ${rowNumber}` : null);
+    return problem ? this.bad.skip(doc, `number=${rowNumber}`, problem) : (doc as RunDoc);
   }
 
   /** Writes the document and its run_stage rows (inside the caller's transaction). */

@@ -151,4 +151,9 @@ export interface RunStoreOptions {
   stages?: readonly string[];
   /** Check at open that what `daqflow db init` creates exists, warning about gaps (default true); never creates anything. */
   verifySetup?: boolean;
+  /**
+   * Read-only callers (report-status): a sqlite file that does not exist is not created — RunsDbNotCreatedError
+   * instead. No effect on MongoDB, where opening creates nothing.
+   */
+  mustExist?: boolean;
 }

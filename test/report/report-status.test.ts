@@ -177,3 +177,109 @@ describe('report-status --compare-state', () => {
     expect(missing.stages.migrate.drift!.map((d) => d.kind)).toEqual(['ledger_missing']);
   });
 });
+
+describe('report-status --compare-state on the process ledger (state/auto_process.json)', () => {
+  /** Process states in the runs DB: 1–4, 10, 11 done; 6 pending; 12 abandoned (not auto-process's work). The truth's mark is 4. */
+  async function processWorld(): Promise<ReportWorld> {
+    const world = await preparedWorld();
+    const store = await world.store();
+    try {
+      for (const run of [1, 2, 3, 4, 10, 11]) await store.updateStage(run, 'process', { set: { state: 'done' } });
+      await store.updateStage(12, 'process', { set: { state: 'abandoned' } });
+    } finally {
+      await store.close();
+    }
+    return world;
+  }
+
+  const writeProcessLedger = (world: ReportWorld, mark: number | null, doneAbove: number[], failed: Record<string, unknown> = {}) => {
+    fs.mkdirSync(path.dirname(world.ledgerFile('auto_process')), { recursive: true });
+    fs.writeFileSync(world.ledgerFile('auto_process'), JSON.stringify({ format: 'daqflow-ledger/1', stage: 'auto_process', last_contiguous_run: mark, done_above: doneAbove, failed, updated_at: '2026-11-21T06:00:00.000Z' }));
+  };
+
+  const processDrift = async (world: ReportWorld) => {
+    const report = await buildReport({ config: world.config(), compareState: true });
+    expect(report.stages.process.sources_contiguous_run).toBe(4);
+    return Object.fromEntries(report.stages.process.drift!.map((d) => [d.kind, d]));
+  };
+
+  it('finds a process mark behind, ahead, and a failure that has since succeeded; an abandoned run does not hold the mark back', async () => {
+    const world = await processWorld();
+    writeProcessLedger(world, 4, [10, 11]);
+    expect(await processDrift(world)).toEqual({});
+
+    writeProcessLedger(world, 2, []);
+    const behind = await processDrift(world);
+    expect(Object.keys(behind).sort()).toEqual(['done_not_recorded', 'mark_behind']);
+    expect(behind.mark_behind!.detail).toBe('last_contiguous_run is 000002; the sources say 000004');
+    expect(behind.done_not_recorded!.runs.first).toEqual([[3, 4], [10, 11]]);
+
+    // A mark past run 6, which is still pending in the runs DB (auto-process's per-pass mark can jump a run it did not see).
+    writeProcessLedger(world, 11, []);
+    const ahead = await processDrift(world);
+    expect(Object.keys(ahead).sort()).toEqual(['done_but_missing', 'mark_ahead']);
+    expect(ahead.mark_ahead!.detail).toBe('last_contiguous_run is 000011; the sources say 000004');
+    expect(ahead.done_but_missing!.runs.first).toEqual([[6, 6]]);
+
+    writeProcessLedger(world, 4, [11], { 10: { n_failures: 1, reason: 'job 77 failed', last_attempt: '2026-11-21T06:00:00.000Z', next_retry: null } });
+    const failed = await processDrift(world);
+    expect(Object.keys(failed).sort()).toEqual(['done_not_recorded', 'failed_but_done']);
+    expect(failed.failed_but_done!.runs.first).toEqual([[10, 10]]);
+
+    // The CLI says it, and --fail-on-drift turns it into exit 1.
+    const result = await world.cli(['report-status', '--compare-state', '--fail-on-drift']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/process: the ledger disagrees with the sources \(failed_but_done, done_not_recorded\)/);
+  });
+
+  it('leaves out of the process truth the runs rundb.user_filter drops', async () => {
+    const world = await processWorld();
+    writeProcessLedger(world, 11, []);
+    const store = await world.store();
+    try {
+      await store.addTag(6, { name: 'junk' });
+    } finally {
+      await store.close();
+    }
+    // Run 6 (still pending) is filtered out: auto-process never takes it, so the mark may pass it.
+    const config = world.config();
+    const filtered = await buildReport({ config: { ...config, rundb: { ...config.rundb, user_filter: { 'tags.name': { $ne: 'junk' } } } }, compareState: true });
+    expect(filtered.stages.process.drift).toEqual([]);
+    expect(filtered.stages.process.sources_contiguous_run).toBe(11);
+    const unfiltered = await buildReport({ config, compareState: true });
+    expect(unfiltered.stages.process.drift!.map((d) => d.kind).sort()).toEqual(['done_but_missing', 'mark_ahead']);
+  });
+});
+
+describe('report-status without a runs DB file', () => {
+  it('reports 0 runs and what to run, and creates nothing', async () => {
+    const world = reportWorld();
+    for (const run of [1, 2]) world.writeRun(run);
+    const file = path.join(world.dir, 'work', 'runs.sqlite');
+    const result = await world.cli(['report-status', '--compare-state', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const report = parseJson(result.stdout);
+    expect(report.sources.rundb).toMatchObject({ count: 0, error: null, available: true, locations: [file] });
+    expect(report.sources.rundb.note).toBe(`${file} does not exist yet (no pass has created it)`);
+    expect(report.recommendations[0]).toMatchObject({ n: 1, command: 'daqflow import' });
+    expect(report.recommendations[0]!.text).toMatch(/^the runs DB has 0 runs: .*runs\.sqlite does not exist yet/);
+    const text = await world.cli(['report-status']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`runs DB: no runs (${file} does not exist yet (no pass has created it))`);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readdirSync(path.join(world.dir, 'work')).filter((f) => f.startsWith('runs.sqlite'))).toEqual([]);
+  });
+
+  it('cannot query a runs DB file the configuration names that does not exist: exit 4, the rest reported, nothing created', async () => {
+    const world = reportWorld();
+    world.writeRun(1);
+    const file = path.join(world.dir, 'elsewhere', 'runs.sqlite');
+    const result = await world.cli(['report-status', '--json', '--set', `rundb.sqlite_path=${file}`]);
+    expect(result.code).toBe(4);
+    const report = parseJson(result.stdout);
+    expect(report.sources.rundb.error).toBe(`rundb.sqlite_path names ${file}, which does not exist; check the path (\`daqflow db init\` creates an empty runs DB there)`);
+    expect(report.sources.live.count).toBe(1);
+    expect(result.stderr).toMatch(/the rundb source could not be queried: rundb\.sqlite_path names .*elsewhere/);
+    expect(fs.existsSync(path.dirname(file))).toBe(false);
+  });
+});

@@ -549,6 +549,36 @@ for (const backend of BACKENDS) {
         expect(await store.getRun(9, { fields: ['mode'] })).toEqual(listed);
         expect(await store.getRun(9)).toHaveProperty('daq_config');
       });
+
+      test('listRuns with fields keeps nulls, leaves absent fields out, revives nested Dates, and honours states and limit', async () => {
+        const store = await open();
+        await store.upsertRun(xenonRun(1, { comments: null }) as never);
+        await store.upsertRun(xenonRun(2) as never);
+        await store.upsertRun(xenonRun(3, { comments: [{ text: 'ok', at: minutes(-5) }] }) as never);
+        await store.updateStage(3, 'process', { set: { state: 'done' } });
+        const listed = await store.listRuns({ fields: ['comments', 'start'] });
+        expect(listed.map((r) => Object.keys(r).sort())).toEqual([
+          ['comments', 'number', 'start'],
+          ['number', 'start'],
+          ['comments', 'number', store.stateField, 'start'].sort(),
+        ]);
+        expect(listed[0]!.comments).toBeNull();
+        expect(listed[2]!.start).toEqual(minutes(-60));
+        expect((listed[2]!.comments as Array<{ at: Date }>)[0]!.at).toEqual(minutes(-5));
+        expect(stageOf(listed[2]!, store.stateField, 'process')).toMatchObject({ state: 'done', updated_at: T0 });
+        expect(names(await store.listRuns({ fields: ['name'], stage: 'process', states: ['pending'], order: 'desc', limit: 1 }))).toEqual([2]);
+        expect(await store.listRuns({ fields: ['name'], stage: 'process', states: ['done'] })).toEqual([{ number: 3, name: '000003', [store.stateField]: listed[2]![store.stateField] }]);
+      });
+
+      test('listRuns with fields through rundb.user_filter projects the runs the filter keeps', async () => {
+        const store = await open({ user_filter: { mode: 'tpc_kr83m' } });
+        await seed(store, [1, 2, 3]);
+        expect(await store.listRuns({ fields: ['mode'] })).toEqual([
+          { number: 1, mode: 'tpc_kr83m' },
+          { number: 3, mode: 'tpc_kr83m' },
+        ]);
+        expect(names(await store.listRuns({ fields: ['mode'], userFilter: false }))).toEqual([1, 2, 3]);
+      });
     });
 
     describe('documents written by other software', () => {
@@ -569,6 +599,16 @@ for (const backend of BACKENDS) {
         const claimed: number[] = [];
         for (let r; (r = await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' })); ) claimed.push(r.number);
         expect(claimed).toEqual([1, 3]);
+      });
+
+      test('listRuns with fields skips the same bad documents as a whole-document read', async () => {
+        w = await backend.world();
+        const logger = memoryLogger();
+        const store = await w.open({ logger, now: () => T0 });
+        await seed(store, [1, 3]);
+        await w.insertRaw(xenonRun(2, { number: '000002', name: 'bad_one' }));
+        expect(names(await store.listRuns({ fields: ['start'] }))).toEqual([1, 3]);
+        expect(logger.messages('warn').join('\n')).toMatch(/skipping run document .*"000002" \(string\), not a non-negative integer/);
       });
     });
   });

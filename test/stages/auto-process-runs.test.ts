@@ -1,8 +1,10 @@
 // `daqflow runs …` as a real process on the same runs DB as auto-process passes: each action changes what the next pass does.
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyAction } from '../../src/stages/auto-process/operator.js';
 import { runCli } from '../cli/run-cli.js';
+import { makeTmpDir } from '../support/tmp.js';
 import { autoSetup, endedRuns, passUntil, type AutoSetup } from './auto-process-helpers.js';
 
 const open: AutoSetup[] = [];
@@ -15,6 +17,21 @@ function runs(s: AutoSetup, ...args: string[]) {
 }
 
 describe('daqflow runs', () => {
+  it('list and show create no runs DB file: list shows no runs and says why, show names the missing file', () => {
+    const dir = makeTmpDir('daqflow-runs-nodb-');
+    fs.writeFileSync(path.join(dir, 'config.yaml'), 'work_dir: work\n');
+    const file = path.join(dir, 'work', 'runs.sqlite');
+    const cli = (...args: string[]) => runCli(['runs', ...args, '--config', path.join(dir, 'config.yaml')], { cwd: dir });
+    const list = cli('list', '--json');
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual({ stage: 'process', runs: [] });
+    expect(list.stderr).toContain(`runs list: no runs: the runs DB ${file} does not exist yet`);
+    const show = cli('show', '000001');
+    expect(show.code).toBe(3);
+    expect(show.stderr).toContain(`run 000001 is not in the runs DB: the runs DB ${file} does not exist yet`);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   it('abandon keeps the next pass away from a run; retry of a given-up run lets the next pass take it again', async () => {
     const s = await autoSetup({ auto_process: { max_failures: 1 } });
     open.push(s);

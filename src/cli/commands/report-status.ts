@@ -38,14 +38,16 @@ export const reportStatusCommand: CommandModule<GlobalArgs, ReportArgs> = {
     const html = argv.html === undefined ? undefined : htmlTarget(argv.html);
     const ctx = await openCommandContext(argv, 'report-status');
     try {
-      const { buildReport, formatReportText, renderReportHtml } = await import('../../report/index.js');
+      // The modules themselves, not report/index.js, which also loads recover-state's lock machinery.
+      const { buildReport } = await import('../../report/build.js');
       const report = await buildReport({ config: ctx.config, compareState: argv.compareState, failOnDrift: argv.failOnDrift, logger: ctx.logger });
       if (html) {
         fs.mkdirSync(path.dirname(html), { recursive: true });
+        const { renderReportHtml } = await import('../../report/html.js');
         writeFileAtomicSync(html, renderReportHtml(report));
         ctx.logger.info(`wrote the HTML report to ${html}`);
       }
-      if (!argv.json && !argv.quiet) process.stdout.write(formatReportText(report));
+      if (!argv.json && !argv.quiet) process.stdout.write((await import('../../report/text.js')).formatReportText(report));
       for (const e of report.errors) ctx.logger.error(`report-status: the ${e.source} source could not be queried: ${e.message} (the rest of the report is complete)`);
       argv.outcome.set({ exitCode: report.exit_code, json: report });
     } finally {

@@ -55,8 +55,15 @@ async function runAction(argv: RunsArgs): Promise<void> {
   const ctx = await openCommandContext(argv, 'runs');
   try {
     const ops = await import('../../stages/auto-process/operator.js');
+    const { RunsDbNotCreatedError } = await import('../../rundb/not-created.js');
     if (argv.action === 'list') {
-      const docs = await ops.withStore(ctx.config, (store) => ops.listRunStates(store, argv.stage, ops.parseStates(argv.state)).then((d) => ({ docs: d, field: store.stateField })));
+      const states = ops.parseStates(argv.state);
+      // ls and show create nothing: without a runs DB file there are no runs to list.
+      const docs = await ops.withStore(ctx.config, (store) => ops.listRunStates(store, argv.stage, states).then((d) => ({ docs: d, field: store.stateField })), { readOnly: true }).catch((error: unknown) => {
+        if (!(error instanceof RunsDbNotCreatedError)) throw error;
+        ctx.logger.warn(`runs list: no runs: ${error.shortMessage}`);
+        return { docs: [], field: ctx.config.rundb.state_field };
+      });
       const rows = docs.docs.map((d) => ops.runStateRow(d, docs.field, argv.stage));
       if (!argv.json) for (const r of rows) process.stdout.write(`${formatRunId(r.run)}\t${r.state}\t${r.n_failures}\t${r.job_id ?? '-'}\t${r.tags.join(',') || '-'}\t${r.reason ?? ''}\n`);
       argv.outcome.set({ exitCode: EXIT.ok, json: { stage: argv.stage, runs: rows } });
@@ -66,7 +73,11 @@ async function runAction(argv: RunsArgs): Promise<void> {
     const run = parseRunId(argv.run);
     const doc = await ops.withStore(ctx.config, (store) =>
       argv.action === 'show' ? ops.getRunOrThrow(store, run) : ops.applyAction(store, ctx.config, run, argv.action as Exclude<RunsArgs['action'], 'list' | 'show'>, argv.reason ?? null),
-    );
+      { readOnly: argv.action === 'show' },
+    ).catch((error: unknown) => {
+      if (error instanceof RunsDbNotCreatedError) throw new ConfigError(`run ${formatRunId(run)} is not in the runs DB: ${error.shortMessage}`, { context: { option: 'run', file: error.file } });
+      throw error;
+    });
     if (argv.action === 'show' && !argv.json) process.stdout.write(`${toJson(doc)}\n`);
     else if (!argv.json && !argv.quiet) process.stdout.write(`run ${formatRunId(run)}: ${argv.action} recorded\n`);
     argv.outcome.set({ exitCode: EXIT.ok, json: doc });

@@ -24,8 +24,9 @@ export function operatorName(): string {
   return `${user}@${os.hostname()}`;
 }
 
-export async function withStore<T>(config: Config, work: (store: RunStore) => Promise<T>): Promise<T> {
-  const store = await openRunStore(config);
+/** `readOnly`: a sqlite runs DB that does not exist is not created (RunsDbNotCreatedError instead). */
+export async function withStore<T>(config: Config, work: (store: RunStore) => Promise<T>, options: { readOnly?: boolean } = {}): Promise<T> {
+  const store = await openRunStore(config, { mustExist: options.readOnly });
   try {
     return await work(store);
   } finally {
