@@ -66,13 +66,25 @@ function readUriFile(file: string): string {
   return text;
 }
 
+/** The least time a connection to MongoDB may take to open (the driver's default connectTimeoutMS). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export function createMongoClient(target: MongoTarget, rundb: Config['rundb']): MongoClient {
   try {
     return new MongoClient(target.uri, {
+      // An operation waits at most connect_timeout_ms for a usable server (then exit 4) …
       serverSelectionTimeoutMS: rundb.connect_timeout_ms,
-      connectTimeoutMS: rundb.connect_timeout_ms,
+      // … but a connection being opened (the monitor's or the pool's: TCP connect and hello) may take longer and still
+      // serve the next operation. Cut at a short connect_timeout_ms, every handshake to a loaded mongod (or from a
+      // loaded host) failed, cleared the pool and started over: the client never got back to a server that was up.
+      connectTimeoutMS: Math.max(rundb.connect_timeout_ms, HANDSHAKE_TIMEOUT_MS),
       // A stalled primary must not hang a pass: the socket gives up a little after the server-side maxTimeMS would.
       socketTimeoutMS: rundb.op_timeout_ms + rundb.connect_timeout_ms,
+      // Poll the server (hello every heartbeat, at once when an operation waits) rather than stream replies: a pass is
+      // short and needs no sub-second failover news, polling works through any proxy, and it is what the wire test
+      // server speaks. Reconnection after a restart relies on the driver resetting its monitor when an operation's
+      // connection breaks (mongod 4.4+ sends the topologyVersion that needs); see docs/RUNDB.md "Reconnecting".
+      serverMonitoringMode: 'poll',
       retryWrites: true,
       retryReads: true,
       readPreference: 'primary',

@@ -1,7 +1,7 @@
 // A MongoDB-wire-compatible test server (OP_MSG + legacy OP_QUERY handshake) with fault hooks, so the real driver runs over TCP.
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Document } from 'bson';
+import { ObjectId, type Document } from 'bson';
 import type { ReplicaSetInfo } from './mongo-wire/admin.js';
 import { commandName, isHandshake, retryKey, runCommand } from './mongo-wire/commands.js';
 import { upsertMissesNow, UPSERT_PROBE_MISSED } from './mongo-wire/crud.js';
@@ -41,11 +41,13 @@ export class MongoWireServer {
   private readonly host: string;
   private boundPort: number;
   private generation = 0;
+  private processId = new ObjectId();
   private nextConnectionId = 1;
   private delays: Array<{ count: number; ms: number }> = [];
   private failures: Array<{ count: number; spec: FailSpec }> = [];
   private lostReplies: Array<{ count: number }> = [];
   private latency: Latency | null = null;
+  private handshakeDelayMs = 0;
   private readonly standalone: boolean;
   /** Retryable writes that arrived a second time and got the first attempt's reply without running again. */
   retriedWrites = 0;
@@ -125,6 +127,11 @@ export class MongoWireServer {
     this.latency = latency;
   }
 
+  /** Every handshake (hello / isMaster) waits `ms` before its reply, as on a loaded mongod or client host; 0 turns it off. */
+  delayHandshakes(ms: number): void {
+    this.handshakeDelayMs = ms;
+  }
+
   /** Stops for good. */
   async close(): Promise<void> {
     await this.stop();
@@ -140,6 +147,7 @@ export class MongoWireServer {
       });
     });
     this.boundPort = (server.address() as net.AddressInfo).port;
+    this.processId = new ObjectId();
     this.server = server;
   }
 
@@ -177,6 +185,7 @@ export class MongoWireServer {
     let reply: Document;
     const rs = this.replicaSet();
     if (isHandshake(request.command)) {
+      if (this.handshakeDelayMs > 0) await sleep(this.handshakeDelayMs);
       reply = runCommand(this.state, request.command, connectionId, request.kind === 'query', rs);
     } else {
       const arrived = Date.now();
@@ -212,7 +221,7 @@ export class MongoWireServer {
   }
 
   private replicaSet(): ReplicaSetInfo | null {
-    return this.standalone ? null : { setName: 'daqflow-test', me: `${this.host}:${this.boundPort}` };
+    return this.standalone ? null : { setName: 'daqflow-test', me: `${this.host}:${this.boundPort}`, processId: this.processId };
   }
 
   private send(socket: net.Socket, request: Request, reply: Document): void {

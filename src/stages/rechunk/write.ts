@@ -118,11 +118,12 @@ async function rechunkInto(src: StoredDataset, o: WriteOptions, targetMb: number
 
 /** Compress one rechunked chunk; resolves to the step that saves it (called in chunk order). */
 function compressChunk(c: PartsChunk, layout: RecordLayout, compressor: CompressorName, executor: Executor, saver: DatasetSaver): Promise<() => Promise<unknown>> {
-  // Everything taken from the rows before they go to a worker thread (which may take their buffers over).
+  // Everything taken from the rows before they go to a worker thread, which takes their buffers over: nothing else
+  // holds a view on them (a part cut in two is two views on one buffer, and those are copied).
   const { start, end } = c;
   const times = partsTimes(layout, c.parts);
   const nbytes = c.parts.reduce((a, p) => a + p.length, 0);
-  const job = nbytes > 0 ? executor.compress({ compressor, parts: c.parts }) : Promise.resolve(undefined);
+  const job = nbytes > 0 ? executor.compress({ compressor, parts: c.parts, handOver: true }) : Promise.resolve(undefined);
   job.catch(() => undefined);
   return job.then((frame) => () => saver.saveCompressed({ start, end, nbytes, frame, times }));
 }

@@ -164,27 +164,26 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           },
           { overwrite: o.fromScratch ? 'always' : (o.overwrite ?? 'if_broken') },
         );
-        const codec = {
-          compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1,
-          shared: split.external.includes(r.dataType),
-        };
+        const codec = { compressor: o.compressor ?? r.cls.compressor, level: o.compressor ? undefined : r.cls.compressorLevel, compress: (t: CompressTask) => executor.compress(t), maxPending: 1 };
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs>; inputs: PluginInputs }> = [];
       const numbering = new Map(saved.filter((r) => r.cls.numberedField).map((r) => [r.dataType, new RowNumberer(instantiate(r.cls, r.config).layout, r.cls.numberedField!)]));
-      const write = async (start: bigint, end: bigint, rows: PluginInputs) => {
+      // A segment's rows that also feed the overlap stage stay in use there (it may carry them to the next segment):
+      // their writer must not hand them to a worker thread, which would detach the buffer under the stage.
+      const write = async (start: bigint, end: bigint, rows: PluginInputs, sharedWith: readonly string[] = []) => {
         for (const [type, data] of Object.entries(rows)) {
           const w = writers.get(type);
           if (!w) continue; // an input of the overlap stage, not saved
           numbering.get(type)?.number(data);
-          await w.add({ start, end, data });
+          await w.add({ start, end, data }, !sharedWith.includes(type));
         }
       };
       let stage: OverlapStage | undefined;
       const drain = async () => {
         const head = inFlight.shift()!;
         const out = await head.result;
-        await write(head.seg.start, head.seg.end, out);
+        await write(head.seg.start, head.seg.end, out, split.external);
         if (split.windowed.length === 0) return;
         stage ??= overlapStage(o.runId, split, head.seg.start, byType);
         const fed: PluginInputs = {};
@@ -202,7 +201,10 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
           inputs[t] = await s.take(seg.end);
           bytesIn += inputs[t].length;
         }
-        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep, shared: split.external });
+        // The live rows and frame are this segment's alone; stored inputs stay in use (their slicer's views, the
+        // overlap stage), so a worker thread gets copies of those.
+        const handOver = Object.keys(next.inputs).filter((t) => !split.external.includes(t));
+        const result = executor.run({ range: { runId: o.runId, start: seg.start, end: seg.end }, inputs, live: next.live, keep, handOver });
         result.catch(() => undefined);
         inFlight.push({ seg, result, inputs });
         done.push(seg);
@@ -218,8 +220,10 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
       for (const w of writers.values()) w.saver.metadata.extra[SEGMENTS_KEY] = segmentsToPyJson(segments);
       // Close every product at once: their last chunks compress in parallel.
       const closing = await Promise.allSettled(saved.map((r) => writers.get(r.dataType)!.finish()));
-      const failedClose = closing.find((c) => c.status === 'rejected');
-      if (failedClose) throw failedClose.reason;
+      // When the disk filled up, the other products' failures follow from it (their writes were cut short): the full
+      // disk is what the operator has to fix, so it is the failure reported.
+      const closeFailures = closing.flatMap((c) => (c.status === 'rejected' ? [c.reason as unknown] : []));
+      if (closeFailures.length > 0) throw closeFailures.find((e) => isDiskFull(e)) ?? closeFailures[0];
       for (const [k, r] of saved.entries()) {
         const w = writers.get(r.dataType)!;
         const md = (closing[k] as PromiseFulfilledResult<Awaited<ReturnType<ProductWriter['finish']>>>).value;

@@ -18,12 +18,18 @@ export interface PluginSetup {
 export interface SegmentTask {
   range: ChunkRange;
   inputs: PluginInputs;
-  /** The segment's live chunk, still compressed: decoded where the segment is computed and given as `inputs.live`. */
+  /**
+   * The segment's live chunk, still compressed: decoded where the segment is computed and given as `inputs.live`.
+   * Handed over: a worker thread takes its buffer, so the caller must not use the frame after run().
+   */
   live?: LiveFrame;
+  /**
+   * Inputs that are this task's alone (the caller keeps no view on their buffers): a worker thread takes them over.
+   * Every other input is copied, so the caller's views stay usable (a transferred buffer is detached everywhere).
+   */
+  handOver?: readonly string[];
   /** Data types to hand back (default: every computed type); the others are dropped where they were computed. */
   keep?: readonly string[];
-  /** Inputs the caller still reads after the task (the overlap stage's): a worker gets copies, never the buffers. */
-  shared?: readonly string[];
 }
 
 /** Rows to compress into one frame (the parts are concatenated in order). */
@@ -31,8 +37,8 @@ export interface CompressTask {
   compressor: CompressorName;
   level?: number;
   parts: Uint8Array[];
-  /** The parts are still read elsewhere (the overlap stage carries them): a worker gets copies, never the buffers. */
-  shared?: boolean;
+  /** The parts are this task's alone (the caller keeps no view on their buffers): a worker thread takes them over instead of a copy. */
+  handOver?: boolean;
 }
 
 export interface Executor {
@@ -135,13 +141,17 @@ export function fromWire(e: WireError): Error {
 }
 
 /**
- * Transferable copies of views: a view that does not own its whole buffer (or shares one already listed), or that the
- * sender still reads (`shared`), is copied; the others are transferred (and detached on the sending side).
+ * The views to post to another thread, their buffers added to `transfer`. A handed-over view that owns its whole
+ * buffer is moved (its buffer is detached on this side); any other view is copied, so a view the caller still holds
+ * (or another view on the same buffer) never ends up on a detached buffer.
  */
-export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[], shared: (key: string) => boolean = () => false): T {
+export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[], handOver: boolean | ((key: string) => boolean) = true): T {
   const out = (Array.isArray(views) ? [] : {}) as Record<string, Uint8Array>;
   for (const [k, v] of Object.entries(views)) {
-    const own = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer) && !shared(k) ? v : new Uint8Array(v); // not v.slice(): on a Buffer that is a view, not a copy
+    const mine = typeof handOver === 'function' ? handOver(k) : handOver;
+    const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer);
+    // Not v.slice(): on a Node Buffer (zstd's output, file reads) slice() is a view on the same memory, not a copy.
+    const own = mine && whole ? v : new Uint8Array(v);
     out[k] = own;
     if (own.byteLength > 0) transfer.push(own.buffer as ArrayBuffer);
   }
@@ -150,8 +160,22 @@ export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(
 
 interface Job {
   msg: { kind: 'segment'; task: SegmentTask } | { kind: 'compress'; task: CompressTask };
+  transfer: ArrayBuffer[];
   resolve: (v: never) => void;
   reject: (e: unknown) => void;
+}
+
+/** The message for a worker, made when the task is submitted: what is not handed over is copied now, as it is now. */
+function message(job: { kind: 'segment'; task: SegmentTask } | { kind: 'compress'; task: CompressTask }): Pick<Job, 'msg' | 'transfer'> {
+  const transfer: ArrayBuffer[] = [];
+  if (job.kind === 'compress') {
+    return { msg: { kind: 'compress', task: { ...job.task, parts: ownBuffers(job.task.parts, transfer, job.task.handOver === true) } }, transfer };
+  }
+  const t = job.task;
+  const handOver = new Set(t.handOver ?? []);
+  const inputs = ownBuffers(t.inputs, transfer, (k) => handOver.has(k));
+  const live = t.live ? { ...t.live, frame: ownBuffers([t.live.frame], transfer)[0]! } : undefined;
+  return { msg: { kind: 'segment', task: { ...t, inputs, live, handOver: undefined } }, transfer };
 }
 
 /**
@@ -192,8 +216,9 @@ export class WorkerExecutor implements Executor {
 
   private submit<T>(msg: Job['msg'], queue: Job[]): Promise<T> {
     if (this.failed) return Promise.reject(this.failed);
+    const posted = message(msg);
     return new Promise<T>((resolve, reject) => {
-      queue.push({ msg, resolve: resolve as (v: never) => void, reject });
+      queue.push({ ...posted, resolve: resolve as (v: never) => void, reject });
       this.pump();
     });
   }
@@ -211,16 +236,7 @@ export class WorkerExecutor implements Executor {
       const w = this.idle.pop()!;
       const job = (this.compressions.length > 0 ? this.compressions : this.segments).shift()!;
       this.busy.set(w, job);
-      const transfer: ArrayBuffer[] = [];
-      if (job.msg.kind === 'compress') {
-        const task = { ...job.msg.task, parts: ownBuffers(job.msg.task.parts, transfer, () => job.msg.task.shared === true) };
-        w.postMessage({ kind: 'compress', task }, transfer);
-      } else {
-        const t = job.msg.task;
-        const inputs = ownBuffers(t.inputs, transfer, (type) => t.shared?.includes(type) === true);
-        const live = t.live ? { ...t.live, frame: ownBuffers([t.live.frame], transfer)[0]! } : undefined;
-        w.postMessage({ kind: 'segment', task: { ...t, inputs, live } }, transfer);
-      }
+      w.postMessage(job.msg, job.transfer);
     }
   }
 

@@ -15,13 +15,13 @@ export interface ProductCodec {
   compress: (task: CompressTask) => Promise<Uint8Array>;
   /** Chunks compressed or being written at once before add() waits (default 2). */
   maxPending?: number;
-  /** The rows are also read elsewhere after add() (the overlap stage): compression must not take the buffers. */
-  shared?: boolean;
 }
 
 export class ProductWriter {
   private parts: Chunk[] = [];
   private partBytes = 0;
+  /** Every part's rows are the writer's alone, so compression may take their buffers over (see add()). */
+  private partsOwned = true;
   private chain: Promise<void> = Promise.resolve();
   private readonly pending: Array<Promise<void>> = [];
   rows = 0;
@@ -34,8 +34,11 @@ export class ProductWriter {
     private readonly codec: ProductCodec,
   ) {}
 
-  /** Add the next segment's rows (segments arrive in time order, contiguous). */
-  async add(chunk: Chunk): Promise<void> {
+  /**
+   * Add the next segment's rows (segments arrive in time order, contiguous). `handOver`: the caller keeps no view on
+   * the rows' buffer, so a worker thread may take it over when it compresses them; otherwise they are copied for it.
+   */
+  async add(chunk: Chunk, handOver = false): Promise<void> {
     this.rows += chunk.data.length / this.layout.itemsize;
     this.bytes += chunk.data.length;
     const target = this.targetMb * 1e6;
@@ -46,11 +49,13 @@ export class ProductWriter {
       const pieces = [...r.receive(chunk), ...r.flush()];
       for (const piece of pieces.slice(0, -1)) {
         this.parts.push(piece);
+        this.partsOwned &&= handOver;
         this.emit();
       }
       chunk = pieces[pieces.length - 1]!;
     }
     this.parts.push(chunk);
+    this.partsOwned &&= handOver;
     this.partBytes += chunk.data.length;
     const max = this.codec.maxPending ?? 2;
     while (this.pending.length > max) await this.pending.shift();
@@ -59,8 +64,10 @@ export class ProductWriter {
   /** Close the current group of parts as one chunk: compression starts now, the write follows in order. */
   private emit(): void {
     const parts = this.parts;
+    const handOver = this.partsOwned;
     this.parts = [];
     this.partBytes = 0;
+    this.partsOwned = true;
     const start = parts[0]!.start;
     const end = parts[parts.length - 1]!.end;
     const data = parts.map((p) => p.data).filter((d) => d.length > 0);
@@ -71,7 +78,7 @@ export class ProductWriter {
       const first = rowTimes(this.layout, data[0]!)!;
       const last = rowTimes(this.layout, data[data.length - 1]!)!;
       times = { first_time: first.first_time, first_endtime: first.first_endtime, last_time: last.last_time, last_endtime: last.last_endtime };
-      frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data, shared: this.codec.shared });
+      frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data, handOver });
       frame.catch(() => undefined); // reported through the chain
     }
     const link = this.chain.then(async () => {

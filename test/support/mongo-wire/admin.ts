@@ -1,5 +1,5 @@
 // Handshake and administrative commands of the test server: hello, buildInfo, indexes, collections, sessions.
-import { ObjectId, type Document } from 'bson';
+import { Long, ObjectId, type Document } from 'bson';
 import { Query } from 'mingo';
 import type { IndexSpec } from './collection.js';
 import { CommandError } from './errors.js';
@@ -12,13 +12,21 @@ export interface ReplicaSetInfo {
   setName: string;
   /** host:port of this server. */
   me: string;
+  /** New at every (re)start, as mongod's: drivers see a restarted process. */
+  processId: ObjectId;
 }
 
 const ELECTION_ID = new ObjectId('7fffffff0000000000000001');
 
-/** hello / isMaster reply: a replica-set primary, or a standalone mongod when `rs` is null (no topologyVersion, so drivers poll). */
+/**
+ * hello / isMaster reply: a replica-set primary with a topologyVersion (as every mongod since 4.4), or an old standalone
+ * mongod when `rs` is null (no topologyVersion). Without one a driver cannot tell a restarted server apart and keeps
+ * its monitoring connection; see rundb/mongo-connect.ts for what that did.
+ */
 export function helloReply(connectionId: number, legacy: boolean, rs: ReplicaSetInfo | null): Document {
-  const set = rs ? { setName: rs.setName, setVersion: 1, hosts: [rs.me], primary: rs.me, me: rs.me, secondary: false, electionId: ELECTION_ID } : {};
+  const set = rs
+    ? { setName: rs.setName, setVersion: 1, hosts: [rs.me], primary: rs.me, me: rs.me, secondary: false, electionId: ELECTION_ID, topologyVersion: { processId: rs.processId, counter: Long.fromNumber(0) } }
+    : {};
   return {
     ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
     ...set,
