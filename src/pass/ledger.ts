@@ -140,6 +140,18 @@ export class Ledger {
     this.data.updated_at = now.toISOString();
   }
 
+  /**
+   * The done marks as the source of truth has them (auto-process: the runs DB's process states), failures of done runs
+   * dropped. Failures of runs not done are kept: they carry the retry times.
+   */
+  takeDoneFrom(doneRuns: Iterable<number>, sortedSourceRuns: readonly number[]): void {
+    const done = new Set(doneRuns);
+    const next = advanceContiguous(null, done, sortedSourceRuns);
+    this.data.last_contiguous_run = next.lastContiguous;
+    this.data.done_above = next.doneAbove;
+    for (const run of Object.keys(this.data.failed)) if (done.has(Number(run))) delete this.data.failed[run];
+  }
+
   /** A run handed off (e.g. a job submitted): not done, not failed; the contiguous marker stays below it. */
   markPending(run: number, now: Date): void {
     delete this.data.failed[String(run)];

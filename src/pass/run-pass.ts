@@ -7,6 +7,7 @@ import { errorMessage, type DaqflowError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import type { RunStore } from '../rundb/index.js';
 import { lastPassOf, saveLastPass } from './last-pass.js';
+import { sortNumbers } from './contiguity.js';
 import { Ledger } from './ledger.js';
 import { acquireStageLock, type StageLock } from './lock.js';
 import { LedgerAccess, type LockScope } from './record.js';
@@ -37,6 +38,13 @@ export interface StageWork {
    * recorded as usual.
    */
   selectsRuns?: boolean;
+  /**
+   * For a stage whose work list is not its source (auto-process): every run the ledger's mark counts and the ones the
+   * source of truth already calls done. The ledger's done marks are taken from it before the pass, and the mark then
+   * moves over these runs only, so it never passes a run this pass did not see (a failed run waiting for its retry,
+   * a run not submitted yet). Without it the mark counts the runs listSourceRuns returns.
+   */
+  truth?: () => Promise<{ sourceRuns: readonly number[]; doneRuns: Iterable<number> }>;
 }
 
 export interface PassOptions {
@@ -89,6 +97,12 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
     const ledger = LedgerAccess.open(dryRun ? 'none' : scope, stateDir, work.stage);
     summary.ledger = ledger.ledger.file;
     const sourceRuns = [...new Set(await work.listSourceRuns())].sort((a, b) => a - b);
+    let markRuns = sourceRuns;
+    if (work.truth) {
+      const truth = await work.truth();
+      markRuns = sortNumbers(new Set(truth.sourceRuns));
+      ledger.ledger.takeDoneFrom(truth.doneRuns, markRuns);
+    }
     const destinationRuns = options.mode === 'full' && work.listDestinationRuns ? await work.listDestinationRuns() : undefined;
     const selection = selectCandidates({
       mode: options.mode, ledger: ledger.ledger, sourceRuns, destinationRuns, now: now(), stage: work.stage,
@@ -102,7 +116,7 @@ export async function runPass(work: StageWork, options: PassOptions): Promise<Pa
       summary.planned = selection.candidates.map((c) => c.run);
     } else {
       const deps: RunOneDeps = {
-        record: { stage: work.stage, host, store: dryRun ? null : (options.store ?? null), ledger, sourceRuns, now, log },
+        record: { stage: work.stage, host, store: dryRun ? null : (options.store ?? null), ledger, sourceRuns: markRuns, now, log },
         policy: new RetryPolicy(options.config.retry, options.random),
         summary, signal, dryRun,
         lockRun: scope === 'run' && !dryRun ? (run) => takeLock(`${work.stage}-${run}`, options, log, stop) : undefined,

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/batch/index.js';
+import { Ledger } from '../../src/pass/index.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { waitFor } from './import-helpers.js';
 import { autoSetup, endedRuns, FAST_RETRY, passUntil, type AutoSetup } from './auto-process-helpers.js';
@@ -153,6 +154,23 @@ describe('auto-process', () => {
     const st = await s.state(45);
     expect(st?.reason).toMatch(/^failed: job \S+ \(exit 3\).*old kind/);
     expect(st?.exit_code).toBe(3);
+  }, 60_000);
+
+  it("the ledger's mark follows the runs DB: runs processed elsewhere count, and it never passes a failed run waiting for its retry", async () => {
+    const s = await setup({ retry: { ...FAST_RETRY, base_delay_s: 3600 } }, ['sh', '-c', 'exit 3', 'sh']);
+    await s.store.upsertRuns(endedRuns([4, 5, 6, 7, 8]));
+    // Processed outside auto-process (straxer or submit by hand); 8 abandoned by a person: not auto-process's work.
+    for (const run of [4, 6]) await s.store.updateStage(run, 'process', { set: { state: 'done' } });
+    await s.store.updateStage(8, 'process', { set: { state: 'abandoned' } });
+    await passUntil(s, async () => (await s.state(5))?.state === 'failed' && (await s.state(7))?.state === 'failed', {}, 200);
+    const stateDir = path.join(s.dir, 'work', 'state');
+    let ledger = Ledger.load(stateDir, 'auto_process');
+    expect([ledger.lastContiguousRun, ledger.doneAbove, Object.keys(ledger.failed)]).toEqual([4, [6], ['5', '7']]);
+    // An operator processes 5 by hand: the next pass takes it as done and drops its failure; 7 still holds the mark.
+    await s.store.updateStage(5, 'process', { set: { state: 'done' }, unset: ['next_retry'] });
+    await s.pass();
+    ledger = Ledger.load(stateDir, 'auto_process');
+    expect([ledger.lastContiguousRun, ledger.doneAbove, Object.keys(ledger.failed)]).toEqual([6, [], ['7']]);
   }, 60_000);
 
   it('a claim left by a killed pass is released after claim_timeout_s and submitted again; a fresh claim is left alone', async () => {
