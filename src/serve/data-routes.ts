@@ -6,7 +6,7 @@ import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
 import { jsonArrayChunks } from './encode-json.js';
 import { npyHeader } from './encode-npy.js';
-import { loadRows, runStartNs, type LoadedRows } from './load-rows.js';
+import { loadRows, runStartNs, streamRows, type LoadedRows, type StreamedRows } from './load-rows.js';
 import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
 import { RequestError } from './request-error.js';
 
@@ -31,11 +31,15 @@ async function loadAndSend(ctx: ServeContext, reply: FastifyReply, params: GetDa
   aborted.catch(() => undefined);
   const job = ctx.queue.run(async () => {
     controller.signal.throwIfAborted();
-    const loaded = await load(ctx, params, controller.signal);
+    const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
+    const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
+    // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent.
+    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal) : null)
+      ?? (await loadRows(ds, params, runStartNs(await dbStart(ctx, params.runId), ds), limits, controller.signal));
     controller.signal.throwIfAborted();
     clearTimeout(timer);
     const done = finished(reply.raw).catch(() => undefined);
-    sendRows(reply, params, loaded);
+    sendRows(reply, params, rows);
     await done;
   });
   try {
@@ -46,23 +50,25 @@ async function loadAndSend(ctx: ServeContext, reply: FastifyReply, params: GetDa
   }
 }
 
-async function load(ctx: ServeContext, params: GetDataParams, signal: AbortSignal): Promise<LoadedRows> {
-  const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
-  const t0 = runStartNs(await dbStart(ctx, params.runId), ds);
-  return loadRows(ds, params, t0, { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 }, signal);
-}
-
-function sendRows(reply: FastifyReply, params: GetDataParams, loaded: LoadedRows): FastifyReply {
-  const { layout, parts, n } = loaded;
+/**
+ * The reply. A streamed .npy whose later chunk turns out unreadable cannot become an error reply any more (its status
+ * and length are sent): the connection is cut short, which every client sees as a failed download, and it is logged.
+ */
+function sendRows(reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): FastifyReply {
+  const { layout, n } = rows;
   reply.header('x-daqflow-rows', String(n));
   if (params.format === 'npy') {
     const header = npyHeader(layout, n);
     reply.header('content-length', String(header.length + n * layout.itemsize));
     reply.header('content-disposition', `attachment; filename="${params.runId}-${params.target}.npy"`);
-    const body = [header, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))];
-    return reply.type('application/octet-stream').send(Readable.from(body));
+    return reply.type('application/octet-stream').send(Readable.from(npyBody(header, rows.parts), { objectMode: false }));
   }
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayChunks(layout, parts)));
+  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayChunks(layout, (rows as LoadedRows).parts)));
+}
+
+async function* npyBody(header: Buffer, parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  yield header;
+  for await (const p of parts) yield Buffer.from(p.buffer, p.byteOffset, p.byteLength);
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {

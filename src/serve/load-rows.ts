@@ -95,6 +95,49 @@ export async function loadRows(ds: StoredDataset, req: LoadRequest, t0: bigint, 
   return { layout, n, parts: out };
 }
 
+export interface StreamedRows {
+  layout: RecordLayout;
+  n: number;
+  /** Whole rows, chunk by chunk, decoded as the reply is written. */
+  parts: AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Rows with no time range and no selection, as a stream: their count is known from the metadata before any chunk is
+ * decoded (each chunk decodes to exactly its n rows, or the read fails), so a reply can be written while the later
+ * chunks are still being read. Null when the rows must be filtered first, or when loadRows would refuse the request
+ * (it then says why). The first chunk is read before this returns, so a dataset that cannot be read at all still gets
+ * an error reply.
+ */
+export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal): Promise<StreamedRows | null> {
+  const md = ds.metadata!;
+  if (req.start !== null || req.end !== null || req.selection !== null || md.chunks.length === 0) return null;
+  const layout = layoutOf(ds);
+  const plan = planLoad(md.chunks, null, req.maxN);
+  if (plan.first < 0 || plan.bytes > limits.maxLoadBytes) return null;
+  const stored = md.chunks.slice(plan.first, plan.last + 1).reduce((a, c) => a + c.n, 0);
+  const n = Math.min(stored, req.maxN ?? Infinity);
+  if (n * layout.itemsize > limits.maxReturnBytes) return null;
+  async function* parts(): AsyncGenerator<Uint8Array> {
+    let left = n;
+    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last } })) {
+      signal?.throwIfAborted();
+      if (left === 0) return;
+      if (chunk.n === 0) continue;
+      const take = Math.min(chunk.n, left);
+      yield take === chunk.n ? chunk.data : chunk.data.subarray(0, take * layout.itemsize);
+      left -= take;
+    }
+  }
+  const rest = parts();
+  const first = await rest.next();
+  async function* all(): AsyncGenerator<Uint8Array> {
+    if (!first.done) yield first.value;
+    yield* rest;
+  }
+  return { layout, n, parts: all() };
+}
+
 /** strax's default time selection (fully contained: time >= start and endtime <= end), then the user's selection. */
 function rowFilter(view: RecordView, range: [bigint, bigint] | null, select: ((v: RecordView) => (i: number) => boolean) | null): ((i: number) => boolean) | null {
   const sel = select ? select(view) : null;

@@ -1,5 +1,8 @@
 // /get_data over real HTTP against an in-process server: every parameter, each limit and error, .npy read back.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
 import type { RunningServer } from '../../src/serve/run-serve.js';
 import { readNpy, serveWorld, startWorld, writeDataset, type ServeWorld } from './helpers.js';
@@ -99,6 +102,33 @@ describe('GET /get_data?format=npy', () => {
     expect(npy.header).toContain("'fortran_order': False");
     const size = world.peaks.layout.itemsize;
     expect(Buffer.compare(npy.data, Buffer.from(world.peaks.rows.subarray(100 * size, 200 * size)))).toBe(0);
+  });
+
+  test('unfiltered rows are streamed as they are read: every row, or the first max_n across chunk ends', async () => {
+    const size = world.peaks.layout.itemsize;
+    for (const [query, n] of [['max_n=0', 1000], ['max_n=250', 250]] as const) {
+      const r = await get(`run_id=012100&target=peaks&format=npy&${query}`);
+      expect(r.status).toBe(200);
+      expect(Number(r.headers.get('content-length'))).toBe(r.body.length);
+      const npy = readNpy(r.body);
+      expect(npy.shape).toEqual([n]);
+      expect(Buffer.compare(npy.data, Buffer.from(world.peaks.rows.subarray(0, n * size)))).toBe(0);
+    }
+  });
+
+  test('a streamed reply whose later chunk is unreadable is cut short; an unreadable first chunk is an error reply', async () => {
+    const { layout, rows } = world.hits;
+    await writeDataset(world.roots[1], '012105', 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
+    const ds = new DataDirectory(world.roots[1]).list({ dataType: 'hits' }).find((d) => d.runId === '012105')!;
+    const chunkFile = (i: number) => path.join(ds.path, ds.metadata!.chunks[i]!.filename!);
+    fs.writeFileSync(chunkFile(3), Buffer.alloc(64, 0x5a));
+    const res = await fetch(`${server.url}/get_data?run_id=012105&target=hits&format=npy&max_n=0`);
+    expect(res.status).toBe(200);
+    await expect(res.arrayBuffer()).rejects.toThrow();
+    fs.writeFileSync(chunkFile(0), Buffer.alloc(64, 0x5a));
+    const first = await get('run_id=012105&target=hits&format=npy&max_n=0');
+    expect(first.status).toBeGreaterThanOrEqual(500);
+    expect(JSON.parse(first.text).error).toMatch(/012105-hits/);
   });
 
   test('an empty selection result is a valid .npy with shape (0,)', async () => {
