@@ -89,14 +89,17 @@ describe('the pipeline is crash-only', () => {
     const production = path.join(dir, 'work', 'production');
     const rechunked = (run: number) => new DataDirectory(production).list({ run: String(run).padStart(6, '0') }).some((d) => d.dataType === 'peaks' && d.state === 'complete');
     let settled = false;
+    let where = '';
     for (let round = 0; round < 120 && !settled; round++) {
-      for (const args of STAGES) await pass(config, args, null);
+      const ends = [];
+      for (const args of STAGES) ends.push(await pass(config, args, null));
       const states = await Promise.all(RUNS.map(async (r) => [await stageState(r, 'process'), await stageState(r, 'migrate')]));
-      const sourceLeft = fs.existsSync(path.join(dir, 'work', 'strax_data')) && fs.readdirSync(path.join(dir, 'work', 'strax_data')).length > 0;
-      settled = states.every(([p, m]) => p === 'done' && m === 'done') && RUNS.every(rechunked) && !sourceLeft;
+      const sourceLeft = fs.existsSync(path.join(dir, 'work', 'strax_data')) ? fs.readdirSync(path.join(dir, 'work', 'strax_data')) : [];
+      settled = states.every(([p, m]) => p === 'done' && m === 'done') && RUNS.every(rechunked) && sourceLeft.length === 0;
+      where = `process/migrate ${JSON.stringify(states)}, rechunked ${JSON.stringify(RUNS.map(rechunked))}, left in strax_data ${JSON.stringify(sourceLeft)}, last exits ${JSON.stringify(ends)}`;
       if (!settled) await new Promise((r) => setTimeout(r, 500));
     }
-    expect(settled, 'every run processed, rechunked and archived').toBe(true);
+    expect(settled, `every run processed, rechunked and archived; after the last round: ${where} (work dir ${dir})`).toBe(true);
 
     // Nothing stuck, nothing half-written, nothing left locked.
     expect(await store.countRuns({ stage: 'process', states: ['claimed', 'submitted', 'running'] })).toBe(0);
