@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { RunsDbNotCreatedError, type RunDoc, type RunStore } from '../rundb/index.js';
 import { scanSources } from '../stages/import/scan.js';
-import { parseFolderName } from '../strax/storage/names.js';
+import { runsWithFolders } from '../strax/storage/names.js';
 import { listArchive } from './archive-list.js';
 import { sortRuns } from './ranges.js';
 
@@ -108,16 +108,16 @@ export function scanStorage(config: Config): StorageScan {
     const folders = rechunkFolders(config);
     if (folders) {
       const { source: src, dest } = folders;
-      for (const run of runsInStrax(dest, false)) rechunk.rechunkDest.add(run);
-      for (const run of runsInStrax(src, true)) rechunk.rechunkSource.add(run);
-      for (const run of runsInStrax(src, false)) rechunk.rechunkSourceFinal.add(run);
+      for (const run of runsWithFolders(dest, false)) rechunk.rechunkDest.add(run);
+      for (const run of runsWithFolders(src, true)) rechunk.rechunkSource.add(run);
+      for (const run of runsWithFolders(src, false)) rechunk.rechunkSourceFinal.add(run);
     }
   } catch (error) {
     rechunk.rechunkError = errorMessage(error);
   }
   try {
     const runs = new Set<number>();
-    for (const dir of storageDirs) if (fs.existsSync(dir)) for (const run of runsInStrax(dir, false)) runs.add(run);
+    for (const dir of storageDirs) if (fs.existsSync(dir)) for (const run of runsWithFolders(dir, false)) runs.add(run);
     return { name: 'storage', configured: true, error: null, locations: storageDirs, runs: sortRuns(runs), ...rechunk };
   } catch (error) {
     return { ...failed('storage', storageDirs, error), ...rechunk };
@@ -125,17 +125,6 @@ export function scanStorage(config: Config): StorageScan {
 }
 
 /** Runs with a strax folder `<run>-<type>-<hash>` in `root`; `_temp` folders count only when `withTemp`. */
-function runsInStrax(root: string, withTemp: boolean): Set<number> {
-  const runs = new Set<number>();
-  if (!fs.existsSync(root)) return runs;
-  for (const name of fs.readdirSync(root)) {
-    const key = parseFolderName(name);
-    if (!key || (key.temp && !withTemp) || !/^\d{1,15}$/.test(key.runId)) continue;
-    runs.add(Number(key.runId));
-  }
-  return runs;
-}
-
 /**
  * The archive: a filesystem target is listed (its file_name template read backwards); an HTTP target cannot be
  * listed, so its runs are the archive entries migrate recorded in the runs DB, after a probe that it answers.

@@ -174,6 +174,21 @@ describe('rechunk options', () => {
     expect(only(world.dest).map((d) => d.runId)).toEqual(['012345', '012346']);
   });
 
+  it('--incremental takes again a run whose data came back to the source after it was rechunked (processed anew)', async () => {
+    const world = rechunkWorld(['target_mb: 1']);
+    addFixture(world.source, 'records_lz4');
+    addFixture(world.source, 'records_empty_chunk_lz4');
+    expect((await rechunkOnce(world, { mode: 'incremental' })).done.map((d) => d.run).sort()).toEqual([12345, 12346]);
+    expect(only(world.source)).toEqual([]);
+    // Run 12345 is processed again: its data is back in the source, and the ledger's mark is above it.
+    addFixture(world.source, 'records_lz4');
+    const again = await rechunkOnce(world, { mode: 'incremental' });
+    expect(again.done.map((d) => d.run)).toEqual([12345]);
+    expect(only(world.source)).toEqual([]);
+    expect(only(world.dest).map((d) => [d.runId, d.state])).toEqual([['012345', 'complete'], ['012346', 'complete']]);
+    expect((await rechunkOnce(world, { mode: 'incremental' })).done).toEqual([]);
+  });
+
   it('an incomplete folder of someone else under the final name is never overwritten; keep_source in place is a ConfigError (exit 3)', async () => {
     const world = rechunkWorld(['target_mb: 1']);
     addFixture(world.source, 'records_lz4');

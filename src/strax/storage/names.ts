@@ -64,3 +64,18 @@ export function findMetadataFile(folder: string): string | undefined {
   ];
   return candidates.find((p) => fs.existsSync(p));
 }
+
+/**
+ * The run numbers (numeric run ids) with a data folder in `root`, read from the folder names alone; `_temp` folders
+ * (datasets still being written, or left by a crash) count only with `withTemp`. A missing root has none.
+ */
+export function runsWithFolders(root: string, withTemp: boolean): Set<number> {
+  const runs = new Set<number>();
+  if (!fs.existsSync(root)) return runs;
+  for (const name of fs.readdirSync(root)) {
+    const key = parseFolderName(name);
+    if (!key || (key.temp && !withTemp) || !/^\d{1,15}$/.test(key.runId)) continue;
+    runs.add(Number(key.runId));
+  }
+  return runs;
+}
