@@ -86,6 +86,16 @@ export class MongoRunStore implements RunStore {
     return docs.map((d) => this.toRun(d)).filter((r): r is RunDoc => r !== null);
   }
 
+  async listRunNumbers(query: RunQuery = {}): Promise<number[]> {
+    validateQuery(query);
+    // The name only so that a skipped bad document is named in its warning, as listRuns names it.
+    const projection = { [this.fields.number]: 1, [this.fields.name]: 1 };
+    const docs = await this.guard('listRunNumbers', () =>
+      this.runs.find(this.filterOf(query), { ...this.opts(), projection }).sort(this.sortOf(query)).limit(query.limit ?? 0).toArray(),
+    );
+    return docs.map((d) => this.toRun(d)?.number).filter((n): n is number => n !== undefined);
+  }
+
   async countRuns(query: RunQuery = {}): Promise<number> {
     validateQuery(query);
     return this.guard('countRuns', () => this.runs.countDocuments(this.filterOf(query), { maxTimeMS: this.maxTimeMS }));

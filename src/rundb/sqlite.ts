@@ -78,6 +78,24 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
+  async listRunNumbers(query: RunQuery = {}): Promise<number[]> {
+    validateQuery(query);
+    return this.read('listRunNumbers', () => {
+      // The user filter is a query on whole documents: decoded as listRuns decodes them.
+      if (this.userFilterApplies(query)) return this.select(query, query.limit).map((r) => r.number);
+      // Only the document's own number is read, to skip the same bad documents as listRuns (the row key is not enough).
+      const { sql, params } = selectRunsSql(query, { legacy: this.options.legacy, stateField: this.stateField, columns: `r.doc ->> '$.number' AS doc_number` });
+      const out: number[] = [];
+      const limit = query.limit !== undefined && query.limit > 0 ? query.limit : Infinity;
+      for (const row of this.stmt(sql).iterate(...params) as IterableIterator<{ number: number; doc_number: unknown }>) {
+        if (row.doc_number !== row.number && !this.loadRun(row.number)) continue;
+        out.push(row.number);
+        if (out.length >= limit) break;
+      }
+      return out;
+    });
+  }
+
   async countRuns(query: RunQuery = {}): Promise<number> {
     validateQuery(query);
     return this.read('countRuns', () => {

@@ -94,6 +94,11 @@ export interface RunStore {
   /** The whole run document, or with `fields` only those top-level fields (plus number and the state field). */
   getRun(number: number, options?: { fields?: readonly string[] }): Promise<RunDoc | null>;
   listRuns(query?: RunQuery): Promise<RunDoc[]>;
+  /**
+   * The numbers of the runs listRuns would return for the query (same conditions, order, limit and skipped bad
+   * documents; `fields` is ignored), without reading their documents when no user filter applies.
+   */
+  listRunNumbers(query?: RunQuery): Promise<number[]>;
   countRuns(query?: RunQuery): Promise<number>;
   /**
    * Creates or updates: given top-level fields are set, every other field is kept. `data` and `deleted_data` are written

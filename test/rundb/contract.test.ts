@@ -581,34 +581,93 @@ for (const backend of BACKENDS) {
       });
     });
 
+    describe('run numbers only (listRunNumbers)', () => {
+      /** listRunNumbers gives exactly the numbers listRuns gives for the same query. */
+      async function numbersOf(store: RunStore, query: Parameters<RunStore['listRuns']>[0]): Promise<number[]> {
+        const numbers = await store.listRunNumbers(query);
+        expect(numbers).toEqual(names(await store.listRuns(query)));
+        return numbers;
+      }
+
+      test('states (a missing sub-document is pending), window, numbers, order and limit', async () => {
+        const store = await open();
+        await seed(store, [1, 2, 3, 4, 5, 6]);
+        await store.updateStage(2, 'process', { set: { state: 'done' } });
+        await store.updateStage(3, 'process', { set: { state: 'abandoned' } });
+        await store.updateStage(4, 'process', { set: { state: 'pending', reason: 'released' } });
+        await store.updateStage(5, 'import', { set: { state: 'done' } });
+        await store.updateStage(6, 'process', { set: { state: 'failed', next_retry: minutes(30) } });
+        expect(await numbersOf(store, {})).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending'] })).toEqual([1, 4, 5]);
+        expect(await numbersOf(store, { stage: 'process', states: ['done'] })).toEqual([2]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending', 'done', 'failed'], order: 'desc' })).toEqual([6, 5, 4, 2, 1]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending', 'failed'], dueBy: T0 })).toEqual([1, 4, 5]);
+        expect(await numbersOf(store, { min: 2, max: 5, order: 'desc', limit: 2 })).toEqual([5, 4]);
+        expect(await numbersOf(store, { numbers: [6, 3, 99], limit: 0 })).toEqual([3, 6]);
+        expect(await numbersOf(store, { stage: 'process', states: ['done'], fields: ['mode'] })).toEqual([2]);
+        await expect(store.listRunNumbers({ states: ['done'] })).rejects.toThrow(/need a stage/);
+      });
+
+      test('rundb.user_filter applies unless userFilter is false, with states and order', async () => {
+        const store = await open({ user_filter: { mode: 'tpc_kr83m' } });
+        await seed(store, [1, 2, 3, 4, 5]);
+        await store.updateStage(3, 'process', { set: { state: 'done' } });
+        await store.updateStage(4, 'process', { set: { state: 'done' } });
+        expect(await numbersOf(store, {})).toEqual([1, 3, 5]);
+        expect(await numbersOf(store, { userFilter: false })).toEqual([1, 2, 3, 4, 5]);
+        expect(await numbersOf(store, { stage: 'process', states: ['done'] })).toEqual([3]);
+        expect(await numbersOf(store, { stage: 'process', states: ['done'], userFilter: false, order: 'desc' })).toEqual([4, 3]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending'], order: 'desc', limit: 1 })).toEqual([5]);
+      });
+
+      test('a legacy state (rundb.legacy_state) counts while daqflow has none', async () => {
+        const store = await open({ legacy_state: { field: 'bootstrax.state' } });
+        await w!.insertRaw(xenonRun(1, { bootstrax: { state: 'done' } }));
+        await w!.insertRaw(xenonRun(2, { bootstrax: { state: 'failed' } }));
+        await w!.insertRaw(xenonRun(3, { bootstrax: { state: 'something_new' } }));
+        await w!.insertRaw(xenonRun(4));
+        await w!.insertRaw(xenonRun(5, { bootstrax: { state: 'done' }, daqflow: { process: { state: 'abandoned' } } }));
+        expect(await numbersOf(store, { stage: 'process', states: ['done'] })).toEqual([1]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending'] })).toEqual([3, 4]);
+        expect(await numbersOf(store, { stage: 'process', states: ['pending', 'done', 'failed'] })).toEqual([1, 2, 3, 4]);
+        expect(await numbersOf(store, { stage: 'process', states: ['abandoned'] })).toEqual([5]);
+      });
+
+      test('run numbers stored as double or int64 are listed as numbers', async () => {
+        const store = await open();
+        await w!.insertRaw(xenonRun(12100, { number: w!.double(12100) }));
+        await w!.insertRaw(xenonRun(12101, { number: w!.int64(12101) }));
+        expect(await numbersOf(store, { order: 'desc' })).toEqual([12101, 12100]);
+      });
+    });
+
     describe('documents written by other software', () => {
-      test('a run document with a non-integer number is skipped with a warning naming it and the collection', async () => {
+      // A projection without the name leaves the name out of the warning; the bad number is always in it.
+      test.each([
+        ['whole documents (listRuns)', true, (store: RunStore) => store.listRuns().then(names)],
+        ['fields (listRuns with fields)', false, (store: RunStore) => store.listRuns({ fields: ['start'] }).then(names)],
+        ['run numbers (listRunNumbers)', true, (store: RunStore) => store.listRunNumbers()],
+      ])('a run document with a non-integer number is skipped with one warning naming it and the collection: %s', async (_, named, list) => {
         w = await backend.world();
         const logger = memoryLogger();
         const store = await w.open({ logger, now: () => T0 });
         await seed(store, [1, 3]);
         await w.insertRaw(xenonRun(2, { number: '000002', name: 'bad_one' }));
         await w.insertRaw(xenonRun(4, { number: 4.5, name: 'half' }));
-        expect(names(await store.listRuns())).toEqual([1, 3]);
-        expect(names(await store.listRuns())).toEqual([1, 3]);
+        expect(await list(store)).toEqual([1, 3]);
+        expect(await list(store)).toEqual([1, 3]);
         const warnings = logger.messages('warn');
         expect(warnings).toHaveLength(2);
-        expect(warnings.join('\n')).toMatch(/skipping run document .*bad_one.*"000002" \(string\), not a non-negative integer/);
-        expect(warnings.join('\n')).toMatch(/half.*4\.5/);
+        expect(warnings.join('\n')).toMatch(/skipping run document .*"000002" \(string\), not a non-negative integer/);
+        expect(warnings.join('\n')).toMatch(/4\.5 \(number\)/);
+        if (named) {
+          expect(warnings.join('\n')).toMatch(/bad_one.*"000002"/);
+          expect(warnings.join('\n')).toMatch(/half.*4\.5/);
+        }
         expect(warnings[0]).toMatch(/runs/);
         const claimed: number[] = [];
         for (let r; (r = await store.claimNext('process', { from: ['pending'], to: 'claimed', host: 'h' })); ) claimed.push(r.number);
         expect(claimed).toEqual([1, 3]);
-      });
-
-      test('listRuns with fields skips the same bad documents as a whole-document read', async () => {
-        w = await backend.world();
-        const logger = memoryLogger();
-        const store = await w.open({ logger, now: () => T0 });
-        await seed(store, [1, 3]);
-        await w.insertRaw(xenonRun(2, { number: '000002', name: 'bad_one' }));
-        expect(names(await store.listRuns({ fields: ['start'] }))).toEqual([1, 3]);
-        expect(logger.messages('warn').join('\n')).toMatch(/skipping run document .*"000002" \(string\), not a non-negative integer/);
       });
     });
   });
