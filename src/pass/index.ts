@@ -1,5 +1,5 @@
 // The incremental-pass harness every stage uses.
-export { runPass, type PassOptions, type StageWork } from './run-pass.js';
+export { runPass, type PassOptions, type StageWork, type TruthRuns } from './run-pass.js';
 export { runOne, type ProcessRun, type RunContext, type RunOutcome } from './run-one.js';
 export { LedgerAccess, recordOutcome, type HandedOffState, type LockScope, type Recorded, type RecordDeps } from './record.js';
 export { Ledger, ledgerPath, LEDGER_FORMAT, type LedgerData, type LedgerFailure } from './ledger.js';

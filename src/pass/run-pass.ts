@@ -44,7 +44,13 @@ export interface StageWork {
    * moves over these runs only, so it never passes a run this pass did not see (a failed run waiting for its retry,
    * a run not submitted yet). Without it the mark counts the runs listSourceRuns returns.
    */
-  truth?: () => Promise<{ sourceRuns: readonly number[]; doneRuns: Iterable<number> }>;
+  truth?: () => Promise<TruthRuns>;
+}
+
+/** A stage's rule applied to its sources: the runs its ledger's mark counts, and those already done. */
+export interface TruthRuns {
+  sourceRuns: number[];
+  doneRuns: number[];
 }
 
 export interface PassOptions {

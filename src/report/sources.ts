@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../errors.js';
 import { RunsDbNotCreatedError, type RunDoc, type RunStore } from '../rundb/index.js';
 import { scanSources } from '../stages/import/scan.js';
+import { rechunkFolderRuns, type RechunkFolders } from '../stages/rechunk/truth.js';
 import { runsWithFolders } from '../strax/storage/names.js';
 import { listArchive } from './archive-list.js';
 import { sortRuns } from './ranges.js';
@@ -39,10 +40,8 @@ export interface RunsDbScan extends SourceScan {
 }
 
 export interface StorageScan extends SourceScan {
-  /** rechunk.dest_dir runs (final folders); rechunk.source_dir runs with any folder, and with a final one. */
-  rechunkDest: Set<number>;
-  rechunkSource: Set<number>;
-  rechunkSourceFinal: Set<number>;
+  /** The folders rechunk's rule reads (empty when rechunk has no separate dest_dir). */
+  rechunk: RechunkFolders;
   rechunkError: string | null;
 }
 
@@ -74,7 +73,7 @@ export async function scanRunsDb(open: () => Promise<RunStore>, config: Config):
     store = await open();
     const withData = config.archive.kind === 'http';
     const docs = await store.listRuns({ userFilter: false, fields: withData ? ['start', 'data'] : ['start'] });
-    const filtered = config.rundb.user_filter ? new Set((await store.listRuns({ fields: ['number'] })).map((d) => d.number)) : null;
+    const filtered = config.rundb.user_filter ? new Set(await store.listRunNumbers()) : null;
     return { name: 'rundb', configured: true, error: null, locations: [store.location], runs: sortRuns(docs.map((d) => d.number)), docs, filtered, store };
   } catch (error) {
     if (error instanceof RunsDbNotCreatedError) {
@@ -103,15 +102,11 @@ export function rechunkFolders(config: Config): { source: string; dest: string }
 /** Run numbers of the strax folders under the storage roots (names only: no metadata is opened). */
 export function scanStorage(config: Config): StorageScan {
   const { storageDirs } = workPaths(config);
-  const rechunk = { rechunkDest: new Set<number>(), rechunkSource: new Set<number>(), rechunkSourceFinal: new Set<number>(), rechunkError: null as string | null };
+  const none: RechunkFolders = { inSource: new Set(), finalInSource: new Set(), inDest: new Set() };
+  const rechunk = { rechunk: none, rechunkError: null as string | null };
   try {
     const folders = rechunkFolders(config);
-    if (folders) {
-      const { source: src, dest } = folders;
-      for (const run of runsWithFolders(dest, false)) rechunk.rechunkDest.add(run);
-      for (const run of runsWithFolders(src, true)) rechunk.rechunkSource.add(run);
-      for (const run of runsWithFolders(src, false)) rechunk.rechunkSourceFinal.add(run);
-    }
+    if (folders) rechunk.rechunk = rechunkFolderRuns(folders.source, folders.dest);
   } catch (error) {
     rechunk.rechunkError = errorMessage(error);
   }
@@ -124,7 +119,6 @@ export function scanStorage(config: Config): StorageScan {
   }
 }
 
-/** Runs with a strax folder `<run>-<type>-<hash>` in `root`; `_temp` folders count only when `withTemp`. */
 /**
  * The archive: a filesystem target is listed (its file_name template read backwards); an HTTP target cannot be
  * listed, so its runs are the archive entries migrate recorded in the runs DB, after a probe that it answers.

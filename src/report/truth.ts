@@ -1,6 +1,8 @@
 // Per stage, what the sources say: which runs exist in its source, which are done at its destination, its runs-DB states.
 import type { Config } from '../config/schema.js';
 import { stageOf, type StageState } from '../rundb/index.js';
+import { processTruth } from '../stages/auto-process/truth.js';
+import { rechunkTruth } from '../stages/rechunk/truth.js';
 import { sortRuns } from './ranges.js';
 import { rechunkFolders, type LiveScan, type RunsDbScan, type SourceName, type SourceScan, type StorageScan } from './sources.js';
 
@@ -84,21 +86,17 @@ export function stageTruth(stage: ReportStage, scans: Scans, config: Config): St
       };
     }
     case 'process': {
-      // auto-process's work: the runs rundb.user_filter keeps, less those a person abandoned (never touched again).
-      const { filtered } = scans.rundb;
-      const sourceRuns = scans.rundb.runs.filter((run) => states.get(run)?.state !== 'abandoned' && (filtered === null || filtered.has(run)));
+      const { sourceRuns, doneRuns } = processTruth(scans.rundb.runs.map((run) => [run, states.get(run)?.state] as const), scans.rundb.filtered);
       return {
         ...base, source: 'runs DB', destination: 'processed storage (runs DB process state)', configured: true,
-        error: unavailable(scans, ['rundb']), sourceRuns, done: new Set(doneIn(states)),
+        error: unavailable(scans, ['rundb']), sourceRuns, done: new Set(doneRuns),
       };
     }
     case 'rechunk': {
-      const { rechunkDest, rechunkSource, rechunkSourceFinal, rechunkError } = scans.storage;
-      // Without keep_source a finished run's source is removed; with it, the copy alone says done.
-      const done = [...rechunkDest].filter((run) => config.rechunk.keep_source || !rechunkSourceFinal.has(run));
+      const { sourceRuns, doneRuns } = rechunkTruth(scans.storage.rechunk, config.rechunk.keep_source);
       return {
         ...base, source: 'rechunk.source_dir', destination: 'rechunk.dest_dir', configured: rechunkFolders(config) !== null,
-        error: rechunkError, sourceRuns: sortRuns([...rechunkSource, ...done]), done: new Set(done),
+        error: scans.storage.rechunkError, sourceRuns: sortRuns(sourceRuns), done: new Set(doneRuns),
       };
     }
   }

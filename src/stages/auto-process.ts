@@ -5,12 +5,13 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
 import { createScheduler, type Scheduler, type SchedulerName } from '../batch/index.js';
 import { runPass, type PassSummary, type RunContext, type RunOutcome, type StageWork, type SummaryHook } from '../pass/index.js';
-import { openRunStore, PROCESS_STATES, stageOf, type RunStore } from '../rundb/index.js';
-import { PROCESS, STAGE } from './auto-process/constants.js';
+import { openRunStore, type RunStore } from '../rundb/index.js';
+import { STAGE } from './auto-process/constants.js';
 import { settleFollowed, type SettleDeps } from './auto-process/settle.js';
 import { followAll, inFlight, type Followed } from './auto-process/follow.js';
 import { diskSample, keepHeartbeat, recover } from './auto-process/recovery.js';
 import { planSubmission, type SubmissionPlan } from './auto-process/submission.js';
+import { processTruthOf } from './auto-process/truth.js';
 
 export { STAGE } from './auto-process/constants.js';
 
@@ -106,7 +107,7 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
         return [...followed.keys(), ...plan.submitted.keys(), ...plan.wouldSubmit.keys()];
       },
       processRun: (run, ctx) => processRun(run, ctx),
-      truth: () => processTruth(store),
+      truth: () => processTruthOf(store),
     };
     const deps = (ctx: RunContext): SettleDeps => ({ config, store, host, now, dryRun: ctx.dryRun, logger: ctx.logger, random: options.random, gaveUp: extra.gave_up });
     const processRun = async (run: number, ctx: RunContext): Promise<RunOutcome> => {
@@ -131,15 +132,6 @@ export async function runAutoProcess(options: AutoProcessOptions): Promise<AutoP
   } finally {
     if (!options.store) await store.close();
   }
-}
-
-/**
- * What the ledger's mark counts: the runs rundb.user_filter keeps, less those a person abandoned (never processed
- * again), and which of them the runs DB calls processed, whoever processed them (auto-process, submit, straxer).
- */
-async function processTruth(store: RunStore): Promise<{ sourceRuns: number[]; doneRuns: number[] }> {
-  const docs = await store.listRuns({ stage: PROCESS, states: PROCESS_STATES.filter((s) => s !== 'abandoned'), fields: [] });
-  return { sourceRuns: docs.map((d) => d.number), doneRuns: docs.filter((d) => stageOf(d, store.stateField, PROCESS)?.state === 'done').map((d) => d.number) };
 }
 
 /** Wraps schedulers so that the time spent in their calls is counted (reported apart from the pass's own time). */

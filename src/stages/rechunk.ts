@@ -7,7 +7,6 @@ import { runPass, type PassOptions, type PassSummary, type RunContext, type RunO
 import { openRunStore, type RunStore } from '../rundb/index.js';
 import { InlineExecutor, WorkerExecutor, type Executor } from '../strax/engine/executor.js';
 import type { StoredDataset } from '../strax/storage/dataset.js';
-import { runsWithFolders } from '../strax/storage/names.js';
 import { inspectDatasetIfAny, rawRateMbS, runDatasets, runDocRateMbS, sourceRuns, staleWriting } from './rechunk/datasets.js';
 import { processingInFlight } from './rechunk/in-flight.js';
 import { IN_PLACE_MARK, isRechunkedInPlace, parkedRuns, repair, swapInPlace, type InPlace } from './rechunk/in-place.js';
@@ -15,6 +14,7 @@ import { pickRule, type Rule } from './rechunk/rules.js';
 import { rechunkSettings, type RechunkSettings } from './rechunk/settings.js';
 import { register, removeSource } from './rechunk/swap.js';
 import { compareShallow } from './rechunk/verify.js';
+import { rechunkFolderRuns, rechunkTruth } from './rechunk/truth.js';
 import { writeCopy } from './rechunk/write.js';
 
 export const STAGE = 'rechunk';
@@ -79,22 +79,19 @@ function rechunkPass(o: Pass): Promise<PassSummary> {
       return new Set(settings.keep_source || settings.in_place ? sourceRuns(settings.source_dir).filter((run) => allCopied(o, run) && !parked.has(run)) : []);
     },
     processRun: (run, ctx) => rechunkRun(run, o, ctx),
-    truth: settings.in_place || settings.keep_source ? undefined : async () => movedRuns(settings.source_dir, settings.dest_dir),
+    truth: rechunkTruthOf(settings),
   };
   const { runs, bypass: _bypass, deepCompare: _deep, settings: _settings, executor: _executor, host: _host, ...pass } = o;
   return runPass(work, { ...pass, only: runs, command: STAGE });
 }
 
 /**
- * Without keep_source (and not in place) a run is done when its data left the source for the destination. A run with
- * finished data in the source again (processed anew after it was rechunked) is work once more, so an incremental pass
- * takes it; the report's rechunk truth is the same rule.
+ * Without keep_source (and not in place) the folders say which runs moved: the rule the report applies too. Otherwise
+ * the done marks come from listDestinationRuns, which opens the metadata.
  */
-function movedRuns(sourceDir: string, destDir: string): { sourceRuns: number[]; doneRuns: number[] } {
-  const inSource = runsWithFolders(sourceDir, true);
-  const finalInSource = runsWithFolders(sourceDir, false);
-  const done = [...runsWithFolders(destDir, false)].filter((run) => !finalInSource.has(run));
-  return { sourceRuns: [...inSource, ...done], doneRuns: done };
+export function rechunkTruthOf(settings: RechunkSettings): StageWork['truth'] {
+  if (settings.in_place || settings.keep_source) return undefined;
+  return async () => rechunkTruth(rechunkFolderRuns(settings.source_dir, settings.dest_dir), false);
 }
 
 /** Every complete source dataset of the run has a complete copy (with keep_source), or was rechunked in place: the run is done. */

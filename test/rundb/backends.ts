@@ -1,6 +1,7 @@
 // The RunStore implementations the contract suite runs against (like dask-jobqueue's Cluster fixture).
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { BSON, Double, Long, MongoClient, type Document } from 'mongodb';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { openRunStore, type RunStore, type RunStoreOptions } from '../../src/rundb/index.js';
@@ -40,6 +41,21 @@ export interface Backend {
   teardown(): Promise<void>;
   /** A fresh database; `init: false` leaves out `daqflow db init` (MongoDB indexes and capped collection). */
   world(rundb?: RundbOverrides, options?: { init?: boolean }): Promise<BackendWorld>;
+}
+
+/**
+ * Inside a describe: sets the backend up before its tests and tears it down after them; `fresh` makes a new world and
+ * the latest one is cleaned up after each test.
+ */
+export function backendWorlds(backend: Backend): { fresh(rundb?: RundbOverrides): Promise<BackendWorld> } {
+  let latest: BackendWorld | undefined;
+  beforeAll(() => backend.setup());
+  afterAll(() => backend.teardown());
+  afterEach(async () => {
+    await latest?.cleanup();
+    latest = undefined;
+  });
+  return { fresh: async (rundb) => (latest = await backend.world(rundb)) };
 }
 
 export function makeConfig(workDir: string, rundb: RundbOverrides = {}): Config {

@@ -1,9 +1,9 @@
 // The RunStore contract: every backend (sqlite, mongo via the wire server, real mongod when MONGODB_URI is set) must pass it.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { stageOf, stageStateOf, type RunDoc, type RunStore } from '../../src/rundb/index.js';
-import { BACKENDS, type BackendWorld, type RundbOverrides } from './backends.js';
+import { BACKENDS, backendWorlds, type BackendWorld, type RundbOverrides } from './backends.js';
 
 const T0 = new Date('2026-11-21T06:00:00.000Z');
 const minutes = (n: number) => new Date(T0.getTime() + n * 60_000);
@@ -31,16 +31,11 @@ if (!process.env.MONGODB_URI) console.log('MONGODB_URI not set: real mongod cont
 
 for (const backend of BACKENDS) {
   describe.skipIf(backend.skip)(`RunStore contract: ${backend.name}`, () => {
+    const worlds = backendWorlds(backend);
     let w: BackendWorld | undefined;
-    beforeAll(() => backend.setup());
-    afterAll(() => backend.teardown());
-    afterEach(async () => {
-      await w?.cleanup();
-      w = undefined;
-    });
 
     async function open(rundb: RundbOverrides = {}, now = () => T0): Promise<RunStore> {
-      w = await backend.world(rundb);
+      w = await worlds.fresh(rundb);
       return w.open({ now });
     }
 
@@ -648,7 +643,7 @@ for (const backend of BACKENDS) {
         ['fields (listRuns with fields)', false, (store: RunStore) => store.listRuns({ fields: ['start'] }).then(names)],
         ['run numbers (listRunNumbers)', true, (store: RunStore) => store.listRunNumbers()],
       ])('a run document with a non-integer number is skipped with one warning naming it and the collection: %s', async (_, named, list) => {
-        w = await backend.world();
+        w = await worlds.fresh();
         const logger = memoryLogger();
         const store = await w.open({ logger, now: () => T0 });
         await seed(store, [1, 3]);
