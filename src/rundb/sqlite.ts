@@ -36,6 +36,13 @@ const TAG_NAME = `(CASE json_each.type WHEN 'object' THEN json_extract(json_each
 /** A tag named by the parameter `param` exists in the row's tags. */
 const tagNamed = (param: string) => `SELECT 1 FROM json_each(runs.doc, '$.tags') WHERE ${TAG_NAME} = ${param}`;
 
+/**
+ * The document's own number, to skip the same bad documents as listRuns (the row key alone does not say). Documents
+ * daqflow writes start with `{"number":<row key>`, which is checked without parsing the JSON; others are parsed.
+ */
+const DOC_NUMBER = `CASE WHEN substr(r.doc, 1, 11 + length(r.number)) IN ('{"number":' || r.number || ',', '{"number":' || r.number || '}')
+  THEN r.number ELSE r.doc ->> '$.number' END AS doc_number`;
+
 interface Row {
   number: number;
   doc: string;
@@ -83,8 +90,7 @@ export class SqliteRunStore implements RunStore {
     return this.read('listRunNumbers', () => {
       // The user filter is a query on whole documents: decoded as listRuns decodes them.
       if (this.userFilterApplies(query)) return this.select(query, query.limit).map((r) => r.number);
-      // Only the document's own number is read, to skip the same bad documents as listRuns (the row key is not enough).
-      const { sql, params } = selectRunsSql(query, { legacy: this.options.legacy, stateField: this.stateField, columns: `r.doc ->> '$.number' AS doc_number` });
+      const { sql, params } = selectRunsSql(query, { legacy: this.options.legacy, stateField: this.stateField, columns: DOC_NUMBER });
       const out: number[] = [];
       const limit = query.limit !== undefined && query.limit > 0 ? query.limit : Infinity;
       for (const row of this.stmt(sql).iterate(...params) as IterableIterator<{ number: number; doc_number: unknown }>) {

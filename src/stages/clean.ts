@@ -78,7 +78,7 @@ export async function runClean(options: CleanOptions): Promise<CleanSummary> {
         previewsDryRun: true,
         listSourceRuns: async () => {
           folders = scanRunFolders(paths.storageDirs, paths.liveDir);
-          const inDb = (await store.listRuns({ fields: ['number'], userFilter: false })).map((d) => d.number);
+          const inDb = await store.listRunNumbers({ userFilter: false });
           return [...inDb, ...folders.keys()];
         },
         processRun: async (run) => cleanRun(run, await store.getRun(run, { fields: ruleFields }), folders.get(run) ?? [], deps),

@@ -47,7 +47,7 @@ export async function runMigrate(options: MigrateOptions): Promise<PassSummary> 
   const store = options.store ?? (await openRunStore(config, { logger }));
   try {
     await target.probe();
-    const doneRuns = async (stage: string): Promise<number[]> => (await store.listRuns({ stage, states: ['done'] })).map((d) => d.number);
+    const doneRuns = (stage: string): Promise<number[]> => store.listRunNumbers({ stage, states: ['done'] });
     return await runPass(
       {
         stage: STAGE,
