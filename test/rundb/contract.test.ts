@@ -628,11 +628,12 @@ for (const backend of BACKENDS) {
         expect(await numbersOf(store, { stage: 'process', states: ['abandoned'] })).toEqual([5]);
       });
 
-      test('run numbers stored as double or int64 are listed as numbers', async () => {
+      test('run numbers stored as double or int64, or not as the first field, are listed as numbers', async () => {
         const store = await open();
         await w!.insertRaw(xenonRun(12100, { number: w!.double(12100) }));
         await w!.insertRaw(xenonRun(12101, { number: w!.int64(12101) }));
-        expect(await numbersOf(store, { order: 'desc' })).toEqual([12101, 12100]);
+        await w!.insertRaw({ name: '012102', mode: 'tpc_kr83m', number: 12102 });
+        expect(await numbersOf(store, { order: 'desc' })).toEqual([12102, 12101, 12100]);
       });
     });
 
