@@ -111,7 +111,7 @@ export interface StreamedRows {
  * (it then says why). The first chunk is read before this returns, so a dataset that cannot be read at all still gets
  * an error reply. With decodeInto, chunks are decoded into the caller's buffers where the codec can (see ReadOptions).
  */
-export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal, decodeInto?: (bytes: number) => Uint8Array): Promise<StreamedRows | null> {
+export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal, decodeInto?: (bytes: number) => Uint8Array | undefined): Promise<StreamedRows | null> {
   const md = ds.metadata!;
   if (req.start !== null || req.end !== null || req.selection !== null || md.chunks.length === 0) return null;
   const layout = layoutOf(ds);

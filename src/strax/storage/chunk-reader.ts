@@ -26,9 +26,9 @@ export interface ReadOptions {
   chunks?: { first: number; last: number };
   /**
    * Where codecs that can (lz4) decode each chunk: a buffer of exactly the given size, owned by the caller, that is not
-   * read by anyone until the chunk is yielded. Other codecs decode into fresh buffers as usual.
+   * read by anyone until the chunk is yielded; undefined for a fresh buffer as usual (as with other codecs).
    */
-  decodeInto?: (bytes: number) => Uint8Array;
+  decodeInto?: (bytes: number) => Uint8Array | undefined;
 }
 
 export function layoutOf(ds: StoredDataset): RecordLayout {
