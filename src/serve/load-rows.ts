@@ -124,14 +124,14 @@ export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: Lo
     let left = n;
     for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last }, decodeInto })) {
       signal?.throwIfAborted();
-      if (left === 0) return;
       if (chunk.n === 0) continue;
       const take = Math.min(chunk.n, left);
       yield take === chunk.n ? chunk.data : chunk.data.subarray(0, take * layout.itemsize);
       left -= take;
+      if (left === 0) return; // before the next chunk is read and decoded for nothing
     }
   }
-  // Chunk k+1 is read and decoded (lz4: on the threadpool) while chunk k is being written to the socket.
+  // Chunk k+1 is read and decoded while chunk k drains to the socket.
   const rest = readAhead(parts());
   const first = await rest.next();
   async function* all(): AsyncGenerator<Uint8Array> {
