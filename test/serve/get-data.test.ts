@@ -5,9 +5,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
-import type { RunningServer } from '../../src/serve/run-serve.js';
+import { memoryLogger } from '../../src/log/index.js';
+import { startServe, type RunningServer } from '../../src/serve/run-serve.js';
 import { waitFor } from '../stages/import-helpers.js';
-import { makeRows, readNpy, ROW_SPACING_NS, serveWorld, startWorld, writeDataset, type ServeWorld } from './helpers.js';
+import { makeRows, readNpy, ROW_SPACING_NS, serveWorld, startWorld, worldConfig, writeDataset, type ServeWorld } from './helpers.js';
 
 let world: ServeWorld;
 let server: RunningServer;
@@ -179,6 +180,28 @@ describe('GET /get_data?format=npy', () => {
     const first = await get('run_id=012105&target=hits&format=npy&max_n=0');
     expect(first.status).toBeGreaterThanOrEqual(500);
     expect(JSON.parse(first.text).error).toMatch(/012105-hits/);
+  });
+
+  test('a reply limited by max_n stops before the next chunk; a later unreadable chunk is logged when it is needed', async () => {
+    const { layout, rows } = world.hits;
+    await writeDataset(world.roots[1], '012107', 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
+    const ds = new DataDirectory(world.roots[1]).list({ dataType: 'hits' }).find((d) => d.runId === '012107')!;
+    fs.writeFileSync(path.join(ds.path, ds.metadata!.chunks[1]!.filename!), Buffer.alloc(64, 0x5a));
+    const logger = memoryLogger();
+    const own = await startServe({ config: worldConfig(world), logger });
+    try {
+      const r = await get('run_id=012107&target=hits&format=npy&max_n=50', own.url);
+      expect(r.status).toBe(200);
+      expect(Buffer.compare(readNpy(r.body).data, Buffer.from(rows.subarray(0, 50 * layout.itemsize)))).toBe(0);
+      expect(logger.messages('warn')).toEqual([]);
+      const res = await fetch(`${own.url}/get_data?run_id=012107&target=hits&format=npy&max_n=150`);
+      expect(res.status).toBe(200);
+      await expect(res.arrayBuffer()).rejects.toThrow();
+      await waitFor(() => logger.messages('warn').length > 0, 'the cut-short reply to be logged');
+      expect(logger.messages('warn')[0]).toMatch(/012107 hits: reply cut short: .*012107-hits/);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('an empty selection result is a valid .npy with shape (0,)', async () => {
