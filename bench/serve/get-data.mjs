@@ -4,7 +4,10 @@
 // objects (how fast any JS JSON writer gets; daqflow's own encoder is timed in-process too), and a bare node:http
 // server (bare-server.mjs) sending the same prepared bodies over loopback (the transport alone).
 // Then p50/p99 latency under 20 concurrent clients (autocannon).
-// Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 DURATION_S=5 to change the effort)
+// The server's CPU time per reply (user + system, from /proc, averaged over the reps) is printed next to each served
+// case: the wall time on a shared machine moves with the load, the CPU time much less.
+// Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 DURATION_S=5 to change the effort; FORMATS=npy
+// LATENCY=0 for the npy cases alone, without the JSON ones and the autocannon part)
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -17,6 +20,8 @@ import { jsonArrayChunks } from '../../dist/serve/encode-json.js';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const REPS = Number(process.env.REPS ?? 5);
 const DURATION_S = Number(process.env.DURATION_S ?? 5);
+const FORMATS = (process.env.FORMATS ?? 'json,npy').split(',');
+const LATENCY = process.env.LATENCY !== '0';
 const T0 = 1712345679000000000n;
 
 function rows(layout, n, seed) {
@@ -100,6 +105,16 @@ function startChild(args, pattern) {
   return url.then((u) => ({ child, url: u }));
 }
 
+/** A child's CPU time so far (user + system), in ms; null where /proc is missing. */
+function cpuMs(pid) {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return null;
+  }
+}
+
 const loadavg = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'daqflow-bench-serve-'));
@@ -125,24 +140,32 @@ try {
     const line = (name, ms, wire) =>
       console.log(name.padEnd(22), String(c.n).padStart(8), mb.toFixed(1).padStart(7), ms.toFixed(1).padStart(8), (c.n / (ms / 1000)).toFixed(0).padStart(11), (mb / (ms / 1000)).toFixed(0).padStart(8), wire === null ? '-'.padStart(8) : (wire / 1e6).toFixed(1).padStart(8), wire === null ? '1.00× (base)'.padStart(15) : `${(base.ms / ms).toFixed(2)}×`.padStart(15));
     line(`${c.type} storage API`, base.ms, null);
-    const objects = plainObjects(c.layout, base.out);
-    const stringify = await best(async () => JSON.stringify(objects).length);
-    line(`${c.type} JSON.stringify`, stringify.ms, stringify.out);
-    const encoder = await best(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
-    line(`${c.type} json encoder`, encoder.ms, encoder.out);
-    for (const format of ['json', 'npy']) {
+    let stringify = null;
+    if (FORMATS.includes('json')) {
+      const objects = plainObjects(c.layout, base.out);
+      stringify = await best(async () => JSON.stringify(objects).length);
+      line(`${c.type} JSON.stringify`, stringify.ms, stringify.out);
+      const encoder = await best(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
+      line(`${c.type} json encoder`, encoder.ms, encoder.out);
+    }
+    for (const format of FORMATS) {
       const transport = await best(() => download(`${bare.url}/${c.type}.${format}`));
       line(`${c.type} ${format} bare http`, transport.ms, transport.out);
+      const cpu0 = cpuMs(child.pid);
       const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`));
+      const cpu1 = cpuMs(child.pid);
       line(`${c.type} ${format}`, r.ms, r.out);
-      console.log(''.padEnd(22), `(served ${format}: ${(transport.ms / r.ms).toFixed(2)}× the bare transport of the same bytes${format === 'json' ? `, ${(stringify.ms / r.ms).toFixed(2)}× JSON.stringify alone` : ''})`);
+      const cpu = cpu0 === null || cpu1 === null ? '' : `; server CPU ${((cpu1 - cpu0) / REPS).toFixed(0)} ms a reply`;
+      console.log(''.padEnd(22), `(served ${format}: ${(transport.ms / r.ms).toFixed(2)}× the bare transport of the same bytes${stringify && format === 'json' ? `, ${(stringify.ms / r.ms).toFixed(2)}× JSON.stringify alone` : ''}${cpu})`);
     }
   }
-  console.log(`\nlatency, 20 concurrent clients for ${DURATION_S} s (autocannon)`);
-  console.log('request'.padEnd(44), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7));
-  for (const q of ['target=hits&max_n=1000', 'target=hits&max_n=1000&format=npy', 'target=peaks&max_n=100', 'target=peaks&max_n=100&format=npy']) {
-    const r = await autocannon({ url: `${url}/get_data?run_id=012100&${q}`, connections: 20, duration: DURATION_S });
-    console.log(q.padEnd(44), r.requests.average.toFixed(0).padStart(8), String(r.latency.p50).padStart(8), String(r.latency.p99).padStart(8), String(r.errors + r.non2xx).padStart(7));
+  if (LATENCY) {
+    console.log(`\nlatency, 20 concurrent clients for ${DURATION_S} s (autocannon)`);
+    console.log('request'.padEnd(44), 'req/s'.padStart(8), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'errors'.padStart(7));
+    for (const q of ['target=hits&max_n=1000', 'target=hits&max_n=1000&format=npy', 'target=peaks&max_n=100', 'target=peaks&max_n=100&format=npy']) {
+      const r = await autocannon({ url: `${url}/get_data?run_id=012100&${q}`, connections: 20, duration: DURATION_S });
+      console.log(q.padEnd(44), r.requests.average.toFixed(0).padStart(8), String(r.latency.p50).padStart(8), String(r.latency.p99).padStart(8), String(r.errors + r.non2xx).padStart(7));
+    }
   }
   console.log(`load average at the end ${loadavg()}`);
 } finally {

@@ -6,6 +6,7 @@ import type { RecordLayout } from '../strax/dtype/layout.js';
 import { RecordView } from '../strax/dtype/rows.js';
 import { compileSelection, type SelectionAst } from './selection.js';
 import { RequestError } from './request-error.js';
+import { readAhead } from '../util/read-ahead.js';
 
 export interface LoadRequest {
   runId: string;
@@ -105,11 +106,12 @@ export interface StreamedRows {
 /**
  * Rows with no time range and no selection, as a stream: their count is known from the metadata before any chunk is
  * decoded (each chunk decodes to exactly its n rows, or the read fails), so a reply can be written while the later
- * chunks are still being read. Null when the rows must be filtered first, or when loadRows would refuse the request
+ * chunks are still being read: one chunk ahead of the one being sent, so at most three are held (one in the socket,
+ * one decoded, one being read). Null when the rows must be filtered first, or when loadRows would refuse the request
  * (it then says why). The first chunk is read before this returns, so a dataset that cannot be read at all still gets
- * an error reply.
+ * an error reply. With decodeInto, chunks are decoded into the caller's buffers where the codec can (see ReadOptions).
  */
-export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal): Promise<StreamedRows | null> {
+export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal, decodeInto?: (bytes: number) => Uint8Array | undefined): Promise<StreamedRows | null> {
   const md = ds.metadata!;
   if (req.start !== null || req.end !== null || req.selection !== null || md.chunks.length === 0) return null;
   const layout = layoutOf(ds);
@@ -120,16 +122,17 @@ export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: Lo
   if (n * layout.itemsize > limits.maxReturnBytes) return null;
   async function* parts(): AsyncGenerator<Uint8Array> {
     let left = n;
-    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last } })) {
+    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last }, decodeInto })) {
       signal?.throwIfAborted();
-      if (left === 0) return;
       if (chunk.n === 0) continue;
       const take = Math.min(chunk.n, left);
       yield take === chunk.n ? chunk.data : chunk.data.subarray(0, take * layout.itemsize);
       left -= take;
+      if (left === 0) return; // before the next chunk is read and decoded for nothing
     }
   }
-  const rest = parts();
+  // Chunk k+1 is read and decoded while chunk k drains to the socket.
+  const rest = readAhead(parts());
   const first = await rest.next();
   async function* all(): AsyncGenerator<Uint8Array> {
     if (!first.done) yield first.value;

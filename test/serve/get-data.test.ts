@@ -1,11 +1,14 @@
 // /get_data over real HTTP against an in-process server: every parameter, each limit and error, .npy read back.
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { RecordView } from '../../src/strax/dtype/rows.js';
-import type { RunningServer } from '../../src/serve/run-serve.js';
-import { readNpy, serveWorld, startWorld, writeDataset, type ServeWorld } from './helpers.js';
+import { memoryLogger } from '../../src/log/index.js';
+import { startServe, type RunningServer } from '../../src/serve/run-serve.js';
+import { waitFor } from '../stages/import-helpers.js';
+import { makeRows, readNpy, ROW_SPACING_NS, serveWorld, startWorld, worldConfig, writeDataset, type ServeWorld } from './helpers.js';
 
 let world: ServeWorld;
 let server: RunningServer;
@@ -116,6 +119,54 @@ describe('GET /get_data?format=npy', () => {
     }
   });
 
+  test("chunk buffers are reused only once flushed: a stalled client's reply stays intact while others are served", async () => {
+    // 61 MB in 3 MB chunks, far more than loopback socket buffers hold (4 MB to send, a paused reader's receive buffer),
+    // so the stalled reply keeps a written but unflushed chunk while the other replies decode into pooled buffers.
+    const { layout } = world.peaks;
+    const tile = makeRows(layout, 2000, 11);
+    const rows = new Uint8Array(10 * tile.length);
+    const view = new RecordView(layout, rows);
+    for (let t = 0; t < 10; t++) {
+      rows.set(tile, t * tile.length);
+      for (let i = 0; i < 2000; i++) view.set(t * 2000 + i, 'time', (view.get(t * 2000 + i, 'time') as bigint) + BigInt(t * 2000 * ROW_SPACING_NS));
+    }
+    await writeDataset(world.roots[0], '012106', 'peaks', layout, rows, 1000);
+    const big = await startWorld(world, ['serve.max_return_mb=100']);
+    let request: http.ClientRequest | undefined;
+    try {
+      const url = `${big.url}/get_data?run_id=012106&target=peaks&format=npy&max_n=0`;
+      const stalled: Buffer[] = [];
+      let resume!: () => void;
+      const stalledDone = new Promise<void>((resolve, reject) => {
+        request = http.get(url, (res) => {
+          res.on('data', (d: Buffer) => stalled.push(d));
+          res.once('data', () => {
+            res.pause();
+            resume = () => res.resume();
+          });
+          res.on('end', resolve);
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      stalledDone.catch(() => undefined); // awaited below; a failure before then must not go unhandled
+      await waitFor(() => stalled.length > 0, 'the first bytes of the stalled reply');
+      for (let i = 0; i < 2; i++) {
+        const other = await get('run_id=012106&target=peaks&format=npy&max_n=0', big.url);
+        expect(other.status).toBe(200);
+        expect(Buffer.compare(readNpy(other.body).data, Buffer.from(rows))).toBe(0);
+      }
+      expect(Buffer.concat(stalled).length).toBeLessThan(rows.length / 2);
+      resume();
+      await stalledDone;
+      const npy = readNpy(Buffer.concat(stalled));
+      expect(npy.shape).toEqual([20_000]);
+      expect(Buffer.compare(npy.data, Buffer.from(rows))).toBe(0);
+    } finally {
+      request?.destroy(); // a failed check leaves the stalled client paused: the server's drain would wait for it
+      await big.stop();
+    }
+  }, 120_000);
+
   test('a streamed reply whose later chunk is unreadable is cut short; an unreadable first chunk is an error reply', async () => {
     const { layout, rows } = world.hits;
     await writeDataset(world.roots[1], '012105', 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
@@ -129,6 +180,28 @@ describe('GET /get_data?format=npy', () => {
     const first = await get('run_id=012105&target=hits&format=npy&max_n=0');
     expect(first.status).toBeGreaterThanOrEqual(500);
     expect(JSON.parse(first.text).error).toMatch(/012105-hits/);
+  });
+
+  test('a reply limited by max_n stops before the next chunk; a later unreadable chunk is logged when it is needed', async () => {
+    const { layout, rows } = world.hits;
+    await writeDataset(world.roots[1], '012107', 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
+    const ds = new DataDirectory(world.roots[1]).list({ dataType: 'hits' }).find((d) => d.runId === '012107')!;
+    fs.writeFileSync(path.join(ds.path, ds.metadata!.chunks[1]!.filename!), Buffer.alloc(64, 0x5a));
+    const logger = memoryLogger();
+    const own = await startServe({ config: worldConfig(world), logger });
+    try {
+      const r = await get('run_id=012107&target=hits&format=npy&max_n=50', own.url);
+      expect(r.status).toBe(200);
+      expect(Buffer.compare(readNpy(r.body).data, Buffer.from(rows.subarray(0, 50 * layout.itemsize)))).toBe(0);
+      expect(logger.messages('warn')).toEqual([]);
+      const res = await fetch(`${own.url}/get_data?run_id=012107&target=hits&format=npy&max_n=150`);
+      expect(res.status).toBe(200);
+      await expect(res.arrayBuffer()).rejects.toThrow();
+      await waitFor(() => logger.messages('warn').length > 0, 'the cut-short reply to be logged');
+      expect(logger.messages('warn')[0]).toMatch(/012107 hits: reply cut short: .*012107-hits/);
+    } finally {
+      await own.stop();
+    }
   });
 
   test('an empty selection result is a valid .npy with shape (0,)', async () => {

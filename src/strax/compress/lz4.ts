@@ -1,6 +1,7 @@
 // LZ4 frame-format chunks via lz4-napi; walks the block list to reject truncation and bytes after the end mark.
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { FrameError } from '../errors.js';
+import { decodeLz4FrameInto, lz4FrameDecodableInto } from './lz4-into.js';
 import { asBuffer, type Compressor } from './types.js';
 
 const MAGIC = 0x184d2204;
@@ -30,7 +31,7 @@ export function lz4FrameExtent(buf: Buffer): { length: number; contentSize: numb
 }
 
 export function lz4Compressor(): Compressor {
-  return {
+  const codec: Compressor = {
     name: 'lz4',
     async compress(data) {
       return compressFrameSync(asBuffer(data));
@@ -53,5 +54,11 @@ export function lz4Compressor(): Compressor {
       if (out.length !== expectedBytes) throw new FrameError(`LZ4 frame decoded to ${out.length} bytes, expected ${expectedBytes}`);
       return out;
     },
+    async decompressInto(frame, out) {
+      // Frames with checksums go through lz4-napi, which verifies them, and are copied.
+      if (lz4FrameDecodableInto(frame)) decodeLz4FrameInto(frame, out);
+      else out.set(await codec.decompress(frame, out.length));
+    },
   };
+  return codec;
 }

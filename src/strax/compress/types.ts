@@ -12,6 +12,11 @@ export interface Compressor {
    * bytes after the frame (a second frame), or a size mismatch.
    */
   decompress(frame: Uint8Array, expectedBytes: number): Promise<Uint8Array>;
+  /**
+   * Decode exactly one frame into `out`, which it must fill exactly (same checks as decompress). Only codecs that can
+   * write into a caller's buffer have it: a reader that reuses a few buffers avoids fresh memory per chunk.
+   */
+  decompressInto?(frame: Uint8Array, out: Uint8Array): Promise<void>;
 }
 
 export function asBuffer(data: Uint8Array): Buffer {

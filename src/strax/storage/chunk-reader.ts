@@ -24,6 +24,11 @@ export interface ReadOptions {
   checkBounds?: boolean;
   /** Only chunks first..last (inclusive indices of the metadata's chunk list); default all. */
   chunks?: { first: number; last: number };
+  /**
+   * Where codecs that can (lz4) decode each chunk: a buffer of exactly the given size, owned by the caller, that is not
+   * read by anyone until the chunk is yielded; undefined for a fresh buffer as usual (as with other codecs).
+   */
+  decodeInto?: (bytes: number) => Uint8Array | undefined;
 }
 
 export function layoutOf(ds: StoredDataset): RecordLayout {
@@ -81,7 +86,14 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
     }
     let data: Uint8Array;
     try {
-      data = await codec.decompress((await pending)!, expected);
+      const frame = (await pending)!;
+      const into = codec.decompressInto ? options.decodeInto?.(expected) : undefined;
+      if (into) {
+        await codec.decompressInto!(frame, into);
+        data = into;
+      } else {
+        data = await codec.decompress(frame, expected);
+      }
     } catch (error) {
       if (error instanceof FrameError) throw new DataCorruptedError(file(i), `${error.message} (metadata says n = ${c.n})`);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataCorruptedError(file(i), 'chunk file is missing');

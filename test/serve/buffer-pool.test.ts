@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { BufferPool } from '../../src/serve/buffer-pool.js';
+
+describe('BufferPool', () => {
+  it('gives a returned buffer out again, best fit first, as a view of exactly the size asked', () => {
+    const pool = new BufferPool(10_000);
+    const big = pool.take(4000);
+    const small = pool.take(1000);
+    expect(big.length).toBe(4000);
+    pool.give(big);
+    pool.give(small);
+    expect(pool.freeByteCount).toBe(5000);
+    const again = pool.take(900);
+    expect(again.buffer).toBe(small.buffer);
+    expect(again.length).toBe(900);
+    expect(pool.take(3000).buffer).toBe(big.buffer);
+    expect(pool.freeByteCount).toBe(0);
+    expect(pool.take(100).buffer).not.toBe(small.buffer); // nothing free: a new one
+  });
+
+  it('keeps no more than its limit free, ignores buffers it did not issue, and never holds one twice', () => {
+    const pool = new BufferPool(5000);
+    const a = pool.take(3000);
+    const b = pool.take(3000);
+    pool.give(a);
+    pool.give(b); // over the limit: dropped
+    expect(pool.freeByteCount).toBe(3000);
+    pool.give(a);
+    expect(pool.freeByteCount).toBe(3000);
+    pool.give(new Uint8Array(100));
+    pool.give(Buffer.alloc(100));
+    expect(pool.freeByteCount).toBe(3000);
+    expect(pool.take(3000).buffer).toBe(a.buffer);
+    expect(pool.take(3000).buffer).not.toBe(a.buffer);
+  });
+});
