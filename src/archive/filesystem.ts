@@ -56,12 +56,20 @@ export class FilesystemTarget implements ArchiveTarget {
       await fs.promises.rename(tmp, file);
       fsyncDir(dir);
       const result = await digest.digest();
-      // md5sum format, so `md5sum -c` works in the staging folder.
-      writeFileAtomicSync(`${file}.md5`, `${result.md5}  ${base}\n`);
+      writeSidecar(file, result.md5);
       return result;
     } catch (error) {
       await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
       throw this.failure(`writing ${file}`, error, run);
+    }
+  }
+
+  async recordDigest(run: number, digest: ObjectDigest): Promise<void> {
+    const file = this.locate(run);
+    try {
+      writeSidecar(file, digest.md5);
+    } catch (error) {
+      throw this.failure(`writing ${file}.md5`, error, run);
     }
   }
 
@@ -83,6 +91,21 @@ export class FilesystemTarget implements ArchiveTarget {
     if (UNREACHABLE.has(code)) return new ServiceUnavailableError(message, { context: { run, file: this.options.root }, cause: error });
     return new DaqflowError(message, { exitCode: 1, context: { run }, cause: error });
   }
+}
+
+/**
+ * `<object>.md5` in md5sum format (so `md5sum -c` works in the staging folder), written atomically after the object
+ * is in place; left as it is when it already says the same.
+ */
+function writeSidecar(file: string, md5: string): void {
+  const text = `${md5}  ${path.basename(file)}\n`;
+  let current: string | undefined;
+  try {
+    current = fs.readFileSync(`${file}.md5`, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  if (current !== text) writeFileAtomicSync(`${file}.md5`, text);
 }
 
 /** Temp files of writers that were killed mid-write (the caller holds the stage lock, so none is live). */

@@ -27,4 +27,10 @@ export interface ArchiveTarget {
   put(run: number, open: () => Readable, options?: PutOptions): Promise<ObjectDigest>;
   /** The stored object as a stream, or null when there is none. */
   get(run: number, signal?: AbortSignal): Promise<Readable | null>;
+  /**
+   * The stored object was read back and found to be the run's blob (migrate's already-archived path). A target that
+   * keeps its own checksum record next to the object (the filesystem target's `.md5` sidecar) makes it describe the
+   * object: a put killed between placing the object and writing its record is completed here.
+   */
+  recordDigest?(run: number, digest: ObjectDigest): Promise<void>;
 }

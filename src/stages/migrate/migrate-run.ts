@@ -54,7 +54,12 @@ export async function migrateRun(input: MigrateRunInput): Promise<MigrateRunResu
   const existing = await readBack(target, run, options);
   if (existing !== null) {
     const local = await digestOf(blob.open(), signal);
-    if (existing.md5 === local.md5 && existing.size === local.size) return finish(input, location, existing, 'already-archived');
+    if (existing.md5 === local.md5 && existing.size === local.size) {
+      const result = finish(input, location, existing, 'already-archived');
+      // A put killed after placing the object may have left the target's own checksum record unwritten.
+      if (!input.dryRun) await target.recordDigest?.(run, existing);
+      return result;
+    }
     if (!input.overwrite) {
       throw failure(run, location, `the archive holds a different object: archive md5 ${existing.md5} (${existing.size} bytes), this blob md5 ${local.md5} (${local.size} bytes); not overwritten — check both, then pass --overwrite to replace it`);
     }

@@ -145,4 +145,22 @@ describe('migrateRun to a filesystem archive', () => {
     const second = await migrateRun(input(target, run, { data: [{ type: 'event_info', dir: run.dataDir }] }));
     expect(second).toMatchObject({ action: 'already-archived', copy: { md5: first.copy.md5, size: first.copy.size } });
   });
+
+  it('a put killed between placing the object and writing its sidecar: the next migration finds the object and writes the sidecar (or mends a stale one)', async () => {
+    const root = makeTmpDir();
+    const target = new FilesystemTarget({ root, fileName: '{run}.tar', values: { folder: 'f', object: 'o' } });
+    const run = fakeRun('012100');
+    const first = await migrateRun(input(target, run));
+    const sidecar = path.join(root, '012100.tar.md5');
+    fs.rmSync(sidecar);
+    const dry = await migrateRun(input(target, run, { dryRun: true }));
+    expect(dry.action).toBe('already-archived');
+    expect(fs.existsSync(sidecar), 'a dry run writes nothing').toBe(false);
+    expect((await migrateRun(input(target, run))).action).toBe('already-archived');
+    expect(fs.readFileSync(sidecar, 'utf8')).toBe(`${first.copy.md5}  012100.tar\n`);
+    fs.writeFileSync(sidecar, `${'0'.repeat(32)}  012100.tar\n`);
+    await migrateRun(input(target, run));
+    expect(fs.readFileSync(sidecar, 'utf8')).toBe(`${first.copy.md5}  012100.tar\n`);
+    expect((await execa('md5sum', ['-c', '012100.tar.md5'], { cwd: root })).stdout).toBe('012100.tar: OK');
+  });
 });
