@@ -20,7 +20,11 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'daqflow.js');
 const KILLS = Number(process.env.DAQFLOW_RELIABILITY_KILLS ?? 200);
 const STAGES = [['import'], ['auto-process'], ['rechunk', '--incremental'], ['migrate', '--incremental']] as const;
-const RUNS = [12300, 12301, 12302, 12303, 12304];
+const FIRST_RUNS = [12300, 12301, 12302, 12303, 12304];
+/** While passes are killed the DAQ keeps taking data: a new run every few rounds, so kills land on real work. */
+const NEW_RUN_EVERY = 8;
+const MAX_NEW_RUNS = 20;
+const FAKE_DAQ = ['--size-mb', '2', '--daq-chunk-s', '0.1', '--daq-overlap-s', '0.01'];
 
 /** A reproducible sequence in [0, 1). */
 function prng(seed: number): () => number {
@@ -63,7 +67,8 @@ describe('the pipeline is crash-only', () => {
     const config = path.join(dir, 'config.yaml');
     fs.writeFileSync(config, JSON.stringify(object));
     fs.mkdirSync(path.join(dir, 'work', 'archive'), { recursive: true });
-    const daq = runCli(['fake-daq', '--runs', `${RUNS[0]}-${RUNS.at(-1)}`, '--size-mb', '2', '--daq-chunk-s', '0.1', '--daq-overlap-s', '0.01', '--config', config], { cwd: dir });
+    const RUNS = [...FIRST_RUNS];
+    const daq = runCli(['fake-daq', '--runs', `${RUNS[0]}-${RUNS.at(-1)}`, ...FAKE_DAQ, '--config', config], { cwd: dir });
     expect(daq.code, daq.stderr).toBe(0);
     const loaded = configFromObject(object, { baseDir: dir, cwd: dir }).config;
     store = await openRunStore(loaded);
@@ -72,20 +77,33 @@ describe('the pipeline is crash-only', () => {
     const pick = () => STAGES[Math.floor(random() * STAGES.length)]!;
     const exits: Exit[] = [];
     let kills = 0;
-    while (kills < KILLS) {
+    for (let round = 1; kills < KILLS; round++) {
       // One pass killed at a random moment, next to one of any stage left to finish (it may find the lock and exit 75).
-      const pair = await Promise.all([pass(config, pick(), Math.floor(random() * 1500)), pass(config, pick(), null)]);
-      exits.push(...pair);
-      kills += pair.filter((e) => e.result === 'killed').length;
+      const pair = [pass(config, pick(), Math.floor(random() * 1500)), pass(config, pick(), null)];
+      const newRun = round % NEW_RUN_EVERY === 0 && RUNS.length < FIRST_RUNS.length + MAX_NEW_RUNS ? RUNS.at(-1)! + 1 : null;
+      const daqEnd = newRun === null ? null : pass(config, ['fake-daq', '--runs', String(newRun), '--seed', String(newRun), ...FAKE_DAQ], null);
+      exits.push(...(await Promise.all(pair)));
+      kills += exits.slice(-2).filter((e) => e.result === 'killed').length;
+      if (daqEnd) {
+        expect((await daqEnd).result, `fake-daq run ${newRun}`).toBe(0);
+        RUNS.push(newRun!);
+      }
     }
     // A pass that was not killed ends 0, 1 (a run failed and will be retried) or 75 (lock held); never 2, 3 or 4.
     expect(exits.filter((e) => typeof e.result === 'number' && ![0, 1, 75].includes(e.result))).toEqual([]);
 
     // Ordinary cron-like passes from here on, until every run is processed, rechunked and archived.
-    const stageState = async (run: number, stage: string) => {
+    const stageOfRun = async (run: number, stage: string) => {
       const doc = await store!.getRun(run);
-      return doc ? stageOf(doc, store!.stateField, stage)?.state : undefined;
+      return doc ? stageOf(doc, store!.stateField, stage) : undefined;
     };
+    const stageState = async (run: number, stage: string) => (await stageOfRun(run, stage))?.state;
+    // Processing failures the kills caused (each counts toward auto_process.degrade and max_failures).
+    const failuresOf = async () =>
+      (await Promise.all(RUNS.map(async (run) => ({ run, p: await stageOfRun(run, 'process') }))))
+        .filter(({ p }) => (p?.n_failures ?? 0) > 0)
+        .map(({ run, p }) => `${run}: ${p!.n_failures} (${p!.state}, targets ${JSON.stringify(p!.targets)}${p!.reason ? `, last: ${String(p!.reason).slice(0, 160)}` : ''})`);
+    const afterKills = await failuresOf();
     const production = path.join(dir, 'work', 'production');
     const rechunked = (run: number) => new DataDirectory(production).list({ run: String(run).padStart(6, '0') }).some((d) => d.dataType === 'peaks' && d.state === 'complete');
     let settled = false;
@@ -95,18 +113,19 @@ describe('the pipeline is crash-only', () => {
       for (const args of STAGES) ends.push(await pass(config, args, null));
       const states = await Promise.all(RUNS.map(async (r) => [await stageState(r, 'process'), await stageState(r, 'migrate')]));
       const sourceLeft = fs.existsSync(path.join(dir, 'work', 'strax_data')) ? fs.readdirSync(path.join(dir, 'work', 'strax_data')) : [];
-      settled = states.every(([p, m]) => p === 'done' && m === 'done') && RUNS.every(rechunked) && sourceLeft.length === 0;
-      where = `process/migrate ${JSON.stringify(states)}, rechunked ${JSON.stringify(RUNS.map(rechunked))}, left in strax_data ${JSON.stringify(sourceLeft)}, last exits ${JSON.stringify(ends)}`;
+      // A lock a killed pass left is taken over by the stage's next pass once it is older than pass.lock_stale_s, and
+      // released when that pass ends (`<stage>.holder.json` says who held it last and stays; the lock is `<stage>.lock`).
+      const locksLeft = fs.readdirSync(path.join(dir, 'work', 'locks')).filter((f) => f.endsWith('.lock'));
+      settled = states.every(([p, m]) => p === 'done' && m === 'done') && RUNS.every(rechunked) && sourceLeft.length === 0 && locksLeft.length === 0;
+      where = `process/migrate ${JSON.stringify(RUNS.map((r, i) => [r, ...states[i]!]))}, failures after the kills ${JSON.stringify(afterKills)}, now ${JSON.stringify(await failuresOf())}, rechunked ${JSON.stringify(RUNS.map(rechunked))}, left in strax_data ${JSON.stringify(sourceLeft)}, locks ${JSON.stringify(locksLeft)}, last exits ${JSON.stringify(ends)}`;
       if (!settled) await new Promise((r) => setTimeout(r, 500));
     }
-    expect(settled, `every run processed, rechunked and archived; after the last round: ${where} (work dir ${dir})`).toBe(true);
+    expect(settled, `every run processed, rechunked and archived, no lock left; after the last round: ${where} (work dir ${dir})`).toBe(true);
 
-    // Nothing stuck, nothing half-written, nothing left locked.
+    // Nothing stuck, nothing half-written.
     expect(await store.countRuns({ stage: 'process', states: ['claimed', 'submitted', 'running'] })).toBe(0);
     const storageFiles = (d: string) => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true }).map(String) : []);
     expect([...storageFiles(production), ...storageFiles(path.join(dir, 'work', 'strax_data'))].filter((f) => /_temp/.test(f))).toEqual([]);
-    // (`<stage>.holder.json` says who held a lock last and stays; the lock itself is the `<stage>.lock` folder.)
-    expect(fs.readdirSync(path.join(dir, 'work', 'locks')).filter((f) => f.endsWith('.lock'))).toEqual([]);
 
     for (const run of RUNS) {
       const doc = (await store.getRun(run))!;
@@ -129,6 +148,7 @@ describe('the pipeline is crash-only', () => {
     const changes = (JSON.parse(recover.stdout) as { changes: { stage: string; changed: boolean }[] }).changes;
     expect(changes.map((c) => c.stage).sort()).toEqual(['import', 'migrate', 'rechunk']);
     expect(changes.filter((c) => c.changed), recover.stdout).toEqual([]);
+    console.log(`crash-only: ${RUNS.length} runs; processing failures the kills caused: ${afterKills.length ? afterKills.join('; ') : 'none'}`);
     console.log(`crash-only: ${kills} kills in ${exits.length} passes (${['import', 'auto-process', 'rechunk', 'migrate'].map((s) => `${s} ${exits.filter((e) => e.stage === s && e.result === 'killed').length}`).join(', ')})`);
   }, 1_200_000);
 });
