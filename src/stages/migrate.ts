@@ -53,6 +53,9 @@ export async function runMigrate(options: MigrateOptions): Promise<PassSummary> 
         stage: STAGE,
         listSourceRuns: () => doneRuns('import'),
         listDestinationRuns: async () => new Set(await doneRuns(STAGE)),
+        // The mark is taken from the runs DB each pass: a run whose import finished after higher runs were archived
+        // (an import retried, or runs imported out of order) is below the mark yet not archived, and is taken again.
+        truth: async () => ({ sourceRuns: await doneRuns('import'), doneRuns: await doneRuns(STAGE) }),
         previewsDryRun: true,
         processRun: (run, context) => migrateOne(run, context, options, target, store),
       },

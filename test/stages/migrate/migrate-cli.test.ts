@@ -47,6 +47,28 @@ describe('daqflow migrate', () => {
     }
   });
 
+  it('--incremental archives a run whose import finished after higher runs were archived (it is below the mark)', async () => {
+    const folder = uniqueFolder('cli-late-import');
+    const world = migrateWorld(davConfig(folder));
+    await world.addImportedRuns([10, 12]);
+    expect((await world.cli(['migrate', '--incremental'])).code).toBe(0);
+    expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 12, done_above: [], failed: {} });
+    // Run 11's import failed and was retried: it is imported now, below the ledger's mark.
+    await world.addImportedRuns([11]);
+    const late = await world.cli(['migrate', '--incremental', '--json']);
+    expect(late.code, late.stderr).toBe(0);
+    expect((JSON.parse(late.stdout) as { done: { run: number }[] }).done.map((d) => d.run)).toEqual([11]);
+    expect(fs.existsSync(path.join(nginx.davRoot, folder, '000011.tar'))).toBe(true);
+    expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 12, done_above: [], failed: {} });
+    const store = await world.store();
+    try {
+      expect(stageOf((await store.getRun(11))!, 'daqflow', 'migrate')?.state).toBe('done');
+    } finally {
+      await store.close();
+    }
+    expect((JSON.parse((await world.cli(['migrate', '--incremental', '--json'])).stdout) as { done: unknown[] }).done).toEqual([]);
+  });
+
   it('exits 4 and records nothing when the archive is down', async () => {
     const world = migrateWorld(davConfig('x', `http://127.0.0.1:${await deadPort()}`));
     await world.addImportedRuns([1, 2]);
