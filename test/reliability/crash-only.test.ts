@@ -21,8 +21,11 @@ const BIN = path.join(ROOT, 'bin', 'daqflow.js');
 const KILLS = Number(process.env.DAQFLOW_RELIABILITY_KILLS ?? 200);
 const STAGES = [['import'], ['auto-process'], ['rechunk', '--incremental'], ['migrate', '--incremental']] as const;
 const FIRST_RUNS = [12300, 12301, 12302, 12303, 12304];
-/** While passes are killed the DAQ keeps taking data: a new run every few rounds, so kills land on real work. */
-const NEW_RUN_EVERY = 8;
+/**
+ * While passes are killed the DAQ keeps taking data: two new runs every few rounds, so kills land on real work, and an
+ * import pass killed while it imports both can leave the higher one imported first (a hole below it for later stages).
+ */
+const NEW_RUNS_EVERY = 8;
 const MAX_NEW_RUNS = 20;
 const FAKE_DAQ = ['--size-mb', '2', '--daq-chunk-s', '0.1', '--daq-overlap-s', '0.01'];
 
@@ -80,13 +83,13 @@ describe('the pipeline is crash-only', () => {
     for (let round = 1; kills < KILLS; round++) {
       // One pass killed at a random moment, next to one of any stage left to finish (it may find the lock and exit 75).
       const pair = [pass(config, pick(), Math.floor(random() * 1500)), pass(config, pick(), null)];
-      const newRun = round % NEW_RUN_EVERY === 0 && RUNS.length < FIRST_RUNS.length + MAX_NEW_RUNS ? RUNS.at(-1)! + 1 : null;
-      const daqEnd = newRun === null ? null : pass(config, ['fake-daq', '--runs', String(newRun), '--seed', String(newRun), ...FAKE_DAQ], null);
+      const newRuns = round % NEW_RUNS_EVERY === 0 && RUNS.length < FIRST_RUNS.length + MAX_NEW_RUNS ? [RUNS.at(-1)! + 1, RUNS.at(-1)! + 2] : null;
+      const daqEnd = newRuns === null ? null : pass(config, ['fake-daq', '--runs', newRuns.join(','), '--seed', String(newRuns[0]), ...FAKE_DAQ], null);
       exits.push(...(await Promise.all(pair)));
       kills += exits.slice(-2).filter((e) => e.result === 'killed').length;
       if (daqEnd) {
-        expect((await daqEnd).result, `fake-daq run ${newRun}`).toBe(0);
-        RUNS.push(newRun!);
+        expect((await daqEnd).result, `fake-daq runs ${newRuns!.join(', ')}`).toBe(0);
+        RUNS.push(...newRuns!);
       }
     }
     // A pass that was not killed ends 0, 1 (a run failed and will be retried) or 75 (lock held); never 2, 3 or 4.
