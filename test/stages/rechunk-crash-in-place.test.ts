@@ -44,7 +44,9 @@ async function checkInvariants(world: RechunkWorld, rows: Map<string, Buffer>, n
   const why: string[] = [];
   for (const dataType of TYPES) {
     const name = names.get(dataType)!;
-    const placed = inspectDataset(path.join(world.source, name));
+    // A kill between the swap's two renames leaves nothing under the name (the old copy parked, the new one staged).
+    const placedPath = path.join(world.source, name);
+    const placed = fs.existsSync(placedPath) ? inspectDataset(placedPath) : undefined;
     const staged = fs.existsSync(path.join(staging, name)) ? inspectDataset(path.join(staging, name)) : undefined;
     // A parked old copy is a complete dataset under a name readers do not see: read it through a link with its name.
     const parked = path.join(staging, `${name}.old`);
