@@ -1,6 +1,6 @@
 // The HTTP archive target: PUT/GET to a UconDB-style server or a WebDAV folder, basic auth, TLS, timeouts, retries with backoff.
 import type http from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, DaqflowError, ServiceUnavailableError } from '../errors.js';
 import { basicAuthHeader } from './credentials.js';
@@ -27,6 +27,27 @@ export interface HttpTargetOptions {
 
 /** Answers to the probe that still prove the server is there (no such object, no HEAD on that path …). */
 const PROBE_ACCEPTS = Array.from({ length: 100 }, (_, i) => 400 + i).filter((s) => s !== 401 && s !== 403 && s !== 408 && s !== 429);
+
+/**
+ * The response body, whose failures (a reset, a server gone mid-body, the idle timeout) surface as the error
+ * `classify` makes: the archive being unreachable, not a bad object. A consumer that stops early closes the response.
+ */
+function classifiedBody(res: http.IncomingMessage, classify: (error: Error, bytes: number) => Error): Readable {
+  let bytes = 0;
+  return Readable.from(
+    (async function* body() {
+      try {
+        for await (const chunk of res as AsyncIterable<Buffer>) {
+          bytes += chunk.length;
+          yield chunk;
+        }
+      } catch (error) {
+        throw classify(error as Error, bytes);
+      }
+    })(),
+    { objectMode: false },
+  );
+}
 
 /** A failed attempt that may succeed when repeated; becomes ServiceUnavailableError when the attempts run out. */
 class RetryableFailure extends Error {}
@@ -85,7 +106,9 @@ export class HttpTarget implements ArchiveTarget {
       res.resume();
       return null;
     }
-    return res;
+    return classifiedBody(res, (error, bytes) =>
+      new ServiceUnavailableError(`archive: GET ${this.locate(run)}: the connection broke after ${bytes} bytes of the body (${error.message})`, { context: { run, url: this.locate(run) }, cause: error }),
+    );
   }
 
   /** One request with retries; returns a 2xx response (or one of `accept`), throws a classified error otherwise. */

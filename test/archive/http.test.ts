@@ -85,6 +85,23 @@ describe('HttpTarget on nginx WebDAV', () => {
     }
   });
 
+  it('reports a download cut mid-body as the archive unreachable (exit 4), never as a shorter object', async () => {
+    const folder = uniqueFolder('http-cut');
+    const blob = crypto.randomBytes(1_000_000);
+    await davTarget(nginx, folder).put(5, () => Readable.from([blob]), { size: blob.length });
+    const proxy = await startFaultProxy(nginx.url, () => ({ cutResponseAfter: 300_000 }));
+    try {
+      const target = davTarget(nginx, folder, { values: { server: proxy.url, folder, object: 'o' } });
+      const error = (await digestOf((await target.get(5))!).catch((e: unknown) => e)) as ServiceUnavailableError;
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error.exitCode).toBe(4);
+      expect(error.message).toMatch(new RegExp(`^archive: GET ${proxy.url}/${folder}/000005\\.tar: the connection broke after 300000 bytes of the body \\(`));
+      expect(proxy.log).toEqual([`GET /${folder}/000005.tar -> cut`]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('gives up with exit 4 when every attempt gets HTTP 500', async () => {
     const proxy = await startFaultProxy(nginx.url, () => ({ status: 500 }));
     try {

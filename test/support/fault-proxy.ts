@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * What to do with one request: forward it, answer `status` without forwarding, run `before` and then forward,
- * or forward only the first `stallAfter` body bytes and then hold the request (calling `onStall`) until the client goes away.
+ * forward only the first `stallAfter` body bytes and then hold the request (calling `onStall`) until the client goes away,
+ * or forward the request but cut the connection after `cutResponseAfter` bytes of the answer's body.
  */
 export type FaultPlan = (
   req: http.IncomingMessage,
   index: number,
-) => 'forward' | { status: number } | { before: () => void } | { stallAfter: number; onStall: () => void };
+) => 'forward' | { status: number } | { before: () => void } | { stallAfter: number; onStall: () => void } | { cutResponseAfter: number };
 
 export interface FaultProxy {
   url: string;
@@ -31,12 +32,28 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
       return;
     }
     if (action !== 'forward' && 'before' in action) action.before();
-    log.push(`${req.method} ${req.url} -> ${action !== 'forward' && 'stallAfter' in action ? 'stalled' : 'forwarded'}`);
+    const cutAfter = action !== 'forward' && 'cutResponseAfter' in action ? action.cutResponseAfter : null;
+    log.push(`${req.method} ${req.url} -> ${action !== 'forward' && 'stallAfter' in action ? 'stalled' : cutAfter !== null ? 'cut' : 'forwarded'}`);
     const up = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upRes) => {
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        upRes.pipe(res);
+        if (cutAfter === null) {
+          upRes.pipe(res);
+          return;
+        }
+        let sent = 0;
+        upRes.on('data', (chunk: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = chunk.subarray(0, cutAfter - sent);
+          sent += part.length;
+          if (sent < cutAfter) {
+            res.write(part);
+            return;
+          }
+          upRes.destroy();
+          res.write(part, () => res.socket?.destroy());
+        });
       },
     );
     up.on('error', () => res.destroy());

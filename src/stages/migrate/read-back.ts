@@ -1,5 +1,6 @@
 // Reading an archived blob back: its MD5 and size, and with --validate the blob parsed and its run record checked.
 import crypto from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { parse as parseYaml } from 'yaml';
 import { DigestStream, parseTar, type ArchiveTarget, type ObjectDigest, type ParsedEntry } from '../../archive/index.js';
 import { errorMessage } from '../../errors.js';
@@ -11,25 +12,36 @@ export interface ReadBackResult extends ObjectDigest {
   problems: string[] | null;
 }
 
-/** Read the run's object from the archive in one streamed pass; null when the archive has none. */
+/**
+ * Read the run's object from the archive in one streamed pass; null when the archive has none. A blob that does
+ * not parse is a validation problem; a download that breaks is the target's error (the archive unreachable, exit 4).
+ */
 export async function readBack(target: ArchiveTarget, run: number, options: { signal?: AbortSignal; requiredKeys?: readonly string[] | null } = {}): Promise<ReadBackResult | null> {
   const stream = await target.get(run, options.signal);
   if (stream === null) return null;
   const digest = new DigestStream();
   const name = formatRunId(run);
   const keep = (entry: string): boolean => entry === `${name}/${HEADER_NAME}` || entry.startsWith(`${name}/record/`);
-  if (options.requiredKeys == null) {
-    for await (const _ of stream.pipe(digest)) void _;
-    return { ...(await digest.digest()), problems: null };
-  }
-  let problems: string[];
-  try {
-    const entries = await parseTar(stream.pipe(digest), keep);
-    problems = checkBlob(entries, run, options.requiredKeys);
-  } catch (error) {
-    stream.destroy();
-    problems = [`not a readable archive blob: ${errorMessage(error)}`];
-  }
+  const requiredKeys = options.requiredKeys;
+  let problems: string[] | null = null;
+  await pipeline(
+    stream,
+    digest,
+    async (chunks: AsyncIterable<Buffer>) => {
+      const source = chunks[Symbol.asyncIterator]();
+      if (requiredKeys != null) {
+        // parseTar may stop early on a bad blob; it gets no return() to call, so the rest is still read and digested.
+        const unclosable = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
+        try {
+          problems = checkBlob(await parseTar(unclosable, keep), run, requiredKeys);
+        } catch (error) {
+          problems = [`not a readable archive blob: ${errorMessage(error)}`];
+        }
+      }
+      while (!(await source.next()).done);
+    },
+    { signal: options.signal },
+  );
   return { ...(await digest.digest()), problems };
 }
 

@@ -149,6 +149,39 @@ describe('daqflow migrate', () => {
     }
   });
 
+  it('exits 4 when the read-back download is cut mid-body, records neither a copy nor a failure, and the next pass archives the run', async () => {
+    const folder = uniqueFolder('cli-cut');
+    let putDone = false;
+    let cut = 0;
+    const proxy = await startFaultProxy(nginx.url, (req) => {
+      if (req.method === 'PUT') putDone = true;
+      else if (req.method === 'GET' && putDone && cut++ === 0) return { cutResponseAfter: 50_000 };
+      return 'forward';
+    });
+    try {
+      const world = migrateWorld(davConfig(folder, proxy.url));
+      await world.addImportedRuns([5], { extraBytes: 200_000 });
+      const down = await world.cli(['migrate', '--incremental']);
+      expect(down.code, down.stderr).toBe(4);
+      expect(down.stderr).toMatch(/daqflow: error: archive: GET http:\/\/127\.0\.0\.1:\d+\/cli-cut-.*\/000005\.tar: the connection broke after 50000 bytes of the body/);
+      expect(world.ledger('migrate')?.failed ?? {}).toEqual({});
+      const store = await world.store();
+      try {
+        const doc = await store.getRun(5);
+        expect(archiveEntry(doc)).toBeUndefined();
+        expect(stageOf(doc!, 'daqflow', 'migrate')?.state).not.toBe('failed');
+        const again = await world.cli(['migrate', '--incremental']);
+        expect(again.code, again.stderr).toBe(0);
+        expect(archiveEntry(await store.getRun(5))).toBeDefined();
+      } finally {
+        await store.close();
+      }
+      expect(world.ledger('migrate')).toMatchObject({ last_contiguous_run: 5, failed: {} });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('archives to a mounted folder with MD5 sidecars, and exits 4 recording nothing when the folder is gone', async () => {
     const archiveDir = path.join(makeTmpDir(), 'archive');
     fs.mkdirSync(archiveDir);

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FilesystemTarget } from '../../../src/archive/index.js';
+import { ServiceUnavailableError } from '../../../src/errors.js';
 import { buildBlob } from '../../../src/stages/migrate/blob.js';
 import { migrateRun, type MigrateRunInput } from '../../../src/stages/migrate/migrate-run.js';
 import { startFaultProxy } from '../../support/fault-proxy.js';
@@ -119,6 +120,28 @@ describe('migrateRun to nginx WebDAV', () => {
       const [, sent, back] = /sent md5 (\w+) .* returned md5 (\w+)/.exec(error.message)!;
       expect(sent).not.toBe(back);
       expect(back).toBe(md5(fs.readFileSync(file)));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.each([
+    ['without validation', null],
+    ['with validation', ['run_number']],
+  ])('a read-back cut mid-download (%s) fails as the archive unreachable (exit 4), not as a bad blob', async (_, requiredKeys) => {
+    const folder = uniqueFolder('migrate-cut');
+    let putDone = false;
+    const proxy = await startFaultProxy(nginx.url, (req) => {
+      if (req.method === 'PUT') putDone = true;
+      return req.method === 'GET' && putDone ? { cutResponseAfter: 20_000 } : 'forward';
+    });
+    try {
+      const target = davTarget(nginx, folder, { values: { server: proxy.url, folder, object: 'o' } });
+      const big = fakeRun('012100', { dataBytes: 200_000 });
+      const error = await migrateRun(input(target, big, { data: [{ type: 'event_info', dir: big.dataDir }], requiredKeys })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect((error as ServiceUnavailableError).message).toMatch(/^archive: GET .*\/012100\.tar: the connection broke after 20000 bytes of the body/);
+      expect(proxy.log.at(-1)).toBe(`GET /${folder}/012100.tar -> cut`);
     } finally {
       await proxy.close();
     }
