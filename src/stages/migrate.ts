@@ -2,7 +2,7 @@
 import { openArchiveTarget, type ArchiveTarget } from '../archive/index.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
-import { runPass, type PassMode, type PassSummary, type RunContext, type RunOutcome, type SummaryHook } from '../pass/index.js';
+import { runPass, type PassMode, type PassSummary, type RunContext, type RunOutcome, type SummaryHook, type TruthRuns } from '../pass/index.js';
 import { openRunStore, type RunStore } from '../rundb/index.js';
 import { BLOB_FORMAT } from './migrate/blob.js';
 import { migrateRun, type MigrateRunResult } from './migrate/migrate-run.js';
@@ -47,15 +47,18 @@ export async function runMigrate(options: MigrateOptions): Promise<PassSummary> 
   const store = options.store ?? (await openRunStore(config, { logger }));
   try {
     await target.probe();
+    // The runs DB says it all, read once a pass: import done = the source, migrate done = archived. The mark is taken
+    // from it too: a run whose import finished after higher runs were archived (an import retried, or runs imported
+    // out of order) is below the mark yet not archived, and is taken again.
     const doneRuns = (stage: string): Promise<number[]> => store.listRunNumbers({ stage, states: ['done'] });
+    let read: Promise<TruthRuns> | undefined;
+    const truth = (): Promise<TruthRuns> => (read ??= Promise.all([doneRuns('import'), doneRuns(STAGE)]).then(([sourceRuns, done]) => ({ sourceRuns, doneRuns: done })));
     return await runPass(
       {
         stage: STAGE,
-        listSourceRuns: () => doneRuns('import'),
-        listDestinationRuns: async () => new Set(await doneRuns(STAGE)),
-        // The mark is taken from the runs DB each pass: a run whose import finished after higher runs were archived
-        // (an import retried, or runs imported out of order) is below the mark yet not archived, and is taken again.
-        truth: async () => ({ sourceRuns: await doneRuns('import'), doneRuns: await doneRuns(STAGE) }),
+        listSourceRuns: async () => (await truth()).sourceRuns,
+        listDestinationRuns: async () => new Set((await truth()).doneRuns),
+        truth,
         previewsDryRun: true,
         processRun: (run, context) => migrateOne(run, context, options, target, store),
       },

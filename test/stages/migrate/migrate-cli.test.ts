@@ -4,7 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { memoryLogger } from '../../../src/log/index.js';
 import { stageOf } from '../../../src/rundb/index.js';
+import { runMigrate } from '../../../src/stages/migrate.js';
 import { deadPort, startFaultProxy } from '../../support/fault-proxy.js';
 import { davTarget, startNginx, uniqueFolder, type NginxServer } from '../../support/nginx.js';
 import { makeTmpDir } from '../../support/tmp.js';
@@ -67,6 +70,26 @@ describe('daqflow migrate', () => {
       await store.close();
     }
     expect((JSON.parse((await world.cli(['migrate', '--incremental', '--json'])).stdout) as { done: unknown[] }).done).toEqual([]);
+  });
+
+  it.each(['incremental', 'full'] as const)('a pass (%s)  lists the runs DB once: import-done and migrate-done run numbers, one query each', async (mode) => {
+    const world = migrateWorld(davConfig(uniqueFolder('cli-queries')));
+    await world.addImportedRuns([1, 2, 3]);
+    const store = await world.store();
+    const asked: string[] = [];
+    const listRunNumbers = store.listRunNumbers.bind(store);
+    store.listRunNumbers = (filter) => {
+      asked.push(`${filter?.stage}:${(filter?.states ?? []).join(',')}`);
+      return listRunNumbers(filter);
+    };
+    try {
+      const { config } = loadConfig({ configPath: world.configFile, env: {} });
+      const summary = await runMigrate({ config, logger: memoryLogger(), mode, store, handleSignals: false });
+      expect(summary.done.map((d) => d.run)).toEqual([1, 2, 3]);
+      expect(asked.sort()).toEqual(['import:done', 'migrate:done']);
+    } finally {
+      await store.close();
+    }
   });
 
   it('exits 4 and records nothing when the archive is down', async () => {
