@@ -72,7 +72,7 @@ describe('daqflow migrate', () => {
     expect((JSON.parse((await world.cli(['migrate', '--incremental', '--json'])).stdout) as { done: unknown[] }).done).toEqual([]);
   });
 
-  it.each(['incremental', 'full'] as const)('a pass (%s)  lists the runs DB once: import-done and migrate-done run numbers, one query each', async (mode) => {
+  it.each(['incremental', 'full'] as const)('a pass (%s) lists the runs DB once: import-done and migrate-done run numbers, one query each', async (mode) => {
     const world = migrateWorld(davConfig(uniqueFolder('cli-queries')));
     await world.addImportedRuns([1, 2, 3]);
     const store = await world.store();
