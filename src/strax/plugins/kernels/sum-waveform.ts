@@ -24,8 +24,8 @@ const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
 type PeakOffsets = FieldOffsets<(typeof PEAK_FIELDS)[number]>;
 type RecordOffsets = FieldOffsets<'time' | 'length' | 'dt' | 'baseline' | 'amplitude_bit_shift' | 'data'>;
 
-/** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time) overlapping it. */
-export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
+/** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time; rows or their columns) overlapping it. */
+export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array | HitColumns, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
   const nRec = records.length / recordLayout.itemsize;
   const nPeaks = peaks.length / layout.itemsize;
   if (nRec === 0 || nPeaks === 0) return;
@@ -37,7 +37,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const pv = viewOf(peaks);
   const rv = viewOf(records);
   const dt = rv.getInt16(rec.dt, true);
-  const H = o.hitColumns ?? hitColumns(hits, base);
+  const H = o.hitColumns ?? (hits instanceof Uint8Array ? hitColumns(hits, base) : hits);
   const nHits = H.time.length;
   let maxLength = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
