@@ -8,6 +8,7 @@
 // `npm run build && BENCH_BASELINE_DIST=/path/to/old/dist node bench/engine/parity.mjs` (BENCH_MB, default 200;
 // BENCH_ROUNDS, default 2). On a shared machine the per-CPU-second figures are the ones to compare.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,13 +48,15 @@ if (process.argv[2] === '--measure') {
   const [hits, peaklets, peaks] = [e.Hits, e.Peaklets, e.Peaks].map((cls) => e.instantiate(cls, cfg(cls)));
   let kernels = Infinity;
   let kernelsCpu = Infinity;
+  const kernelOutputs = createHash('sha256');
   for (let pass = 0; pass < 3; pass++) {
     const [t, c] = [performance.now(), cpu()];
     for (const c of chunks) {
       const range = { runId: RUN, start: c.start, end: c.end };
       const h = hits.compute({ records: c.data }, range);
       const pl = peaklets.compute({ records: c.data, hits: h }, range);
-      peaks.compute({ peaklets: pl, records: c.data, hits: h }, range);
+      const pk = peaks.compute({ peaklets: pl, records: c.data, hits: h }, range);
+      if (pass === 0) for (const out of [h, pl, pk]) kernelOutputs.update(out);
     }
     kernels = Math.min(kernels, (performance.now() - t) / 1000);
     kernelsCpu = Math.min(kernelsCpu, cpu() - c);
@@ -63,7 +66,13 @@ if (process.argv[2] === '--measure') {
   const { getCompressor } = await import(pathToFileURL(path.join(dist, 'strax/compress/index.js')).href);
   const saved = [e.Hits, e.Peaklets, e.Peaks].map((cls) => ({ cls, ds: new e.DataDirectory(store).find(RUN, cls.provides) }));
   const products = [];
-  for (const { cls, ds } of saved) for await (const c of e.readChunks(ds)) products.push({ level: cls.compressorLevel, data: c.data });
+  const savedProducts = createHash('sha256');
+  for (const { cls, ds } of saved) {
+    for await (const c of e.readChunks(ds)) {
+      products.push({ level: cls.compressorLevel, data: c.data });
+      savedProducts.update(c.data);
+    }
+  }
   const frames = new e.DataDirectory(records).find(RUN, 'records');
   const recordFrames = frames.metadata.chunks.map((c) => ({ n: c.nbytes, frame: fs.readFileSync(path.join(frames.path, c.filename)) }));
   let zstdCpu = Infinity;
@@ -73,7 +82,8 @@ if (process.argv[2] === '--measure') {
     for (const p of products) await getCompressor('zstd', { level: p.level }).compress(p.data);
     zstdCpu = Math.min(zstdCpu, cpu() - c);
   }
-  process.stdout.write(JSON.stringify({ endToEnd, endToEndCpu, kernels, kernelsCpu, zstdCpu }) + '\n');
+  const digests = { saved: savedProducts.digest('hex'), kernels: kernelOutputs.digest('hex') };
+  process.stdout.write(JSON.stringify({ endToEnd, endToEndCpu, kernels, kernelsCpu, zstdCpu, digests }) + '\n');
   process.exit(0);
 }
 
@@ -98,8 +108,11 @@ function measure(dist) {
   const store = fs.mkdtempSync(path.join(root, 'out-'));
   const r = JSON.parse(execFileSync(process.execPath, [here, '--measure', dist, recordsDir, store], { encoding: 'utf8' }));
   fs.rmSync(store, { recursive: true, force: true });
+  digestsOf.set(dist, [...(digestsOf.get(dist) ?? []), r.digests]);
   return { endToEnd: recordsMb / r.endToEnd, endToEndCpu: recordsMb / r.endToEndCpu, kernels: recordsMb / r.kernels, kernelsCpu: recordsMb / r.kernelsCpu, zstdCpu: recordsMb / r.zstdCpu };
 }
+/** SHA-256 of the decoded saved hits, peaklets and peaks (and of the kernels' outputs) of every measurement, by build. */
+const digestsOf = new Map();
 // Builds alternate (baseline, this, baseline, this …) so both see the same machine; the best of ROUNDS is kept.
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const builds = before ? [['baseline build', before], ['this build', after]] : [['this build', after]];
@@ -125,5 +138,10 @@ if (before) {
   const ratio = (f) => (a[f] / b[f]).toFixed(2);
   console.log(`this build / baseline: end to end ${ratio('endToEnd')}× (wall), ${ratio('endToEndCpu')}× (CPU); kernels ${ratio('kernels')}× (wall), ${ratio('kernelsCpu')}× (CPU)`);
 }
+// Outputs must not change with speed: every measurement of every build must give the same bytes.
+const allDigests = [...digestsOf.values()].flat();
+const identical = allDigests.every((d) => d.saved === allDigests[0].saved && d.kernels === allDigests[0].kernels);
+console.log(`outputs (decoded hits + peaklets + peaks saved, and the kernels' own) ${identical ? 'byte-identical across builds and rounds' : 'DIFFER between builds or rounds'}: ${[...digestsOf].map(([dist, d]) => `${path.basename(path.dirname(dist))}/${path.basename(dist)} saved ${d[0].saved.slice(0, 12)} kernels ${d[0].kernels.slice(0, 12)}`).join('; ')}`);
+if (!identical) process.exitCode = 1;
 console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 fs.rmSync(root, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
 import { PEAK_FIELDS, concatRows } from './find-peaks.js';
 import { computeProperties } from './peak-properties.js';
 import { sumWaveform, type SumWaveformOptions } from './sum-waveform.js';
+import type { HitColumns } from './hit-columns.js';
 
 /** Left-to-right sum of squared deviations from the running mean, weights clipped at 0 (an online variance). */
 function sumSquaredDeviations(w: Float32Array, reverse: boolean): Float64Array {
@@ -100,7 +101,7 @@ export interface NaturalBreaksOptions extends SumWaveformOptions {
  * [i, n − 1) of the (down-sampled) waveform, re-summed from the hits, their properties computed and split again.
  * Every evaluated peak gets max_goodness_of_split. Returns the peaks sorted by time.
  */
-export function splitPeaks(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: NaturalBreaksOptions): Uint8Array {
+export function splitPeaks(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array | HitColumns, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: NaturalBreaksOptions): Uint8Array {
   if (records.length === 0 || peaks.length === 0 || o.iterations <= 0) return peaks;
   const at = fieldOffsets(layout, PEAK_FIELDS);
   const v = viewOf(peaks);

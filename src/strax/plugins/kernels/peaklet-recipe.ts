@@ -10,7 +10,7 @@ import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
 import { sumWaveform } from './sum-waveform.js';
-import { hitColumns, type HitColumns } from './hit-columns.js';
+import type { HitColumns } from './hit-columns.js';
 
 export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
 
@@ -25,7 +25,14 @@ export interface PeakletRecipeOptions {
 export interface Peaklets {
   peaklets: Uint8Array;
   loneHits: Uint8Array;
-  hitlets: Uint8Array;
+  /** Built on first access: the plugins need only the hitlets' columns. */
+  readonly hitlets: Uint8Array;
+}
+
+/** `hitlets` built from `rows` on first access, then kept. */
+function withLazyHitlets<T extends object>(fields: T, rows: () => Uint8Array): T & { readonly hitlets: Uint8Array } {
+  let built: Uint8Array | undefined;
+  return Object.defineProperty(fields, 'hitlets', { get: () => (built ??= rows()), enumerable: true }) as T & { readonly hitlets: Uint8Array };
 }
 
 /** [time, endtime) of each row, relative to the base. */
@@ -110,22 +117,61 @@ function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]
 
 /**
  * Hitlets from the hits inside peaks (their windows set): moved to the window (time − (left − left_integration)·dt,
- * length = right − left integration), sorted by (time, channel), clipped to the chunk; with their columns.
+ * length = right − left integration), sorted by (time, channel), clipped to the chunk. Summing needs only their
+ * columns, built straight in sorted order; the rows themselves are built only when asked for (`rows()`).
  */
-function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }): { hitlets: Uint8Array; columns: HitColumns } {
+function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }): { rows: () => Uint8Array; columns: HitColumns } {
   const n = hits.length / HIT.itemsize;
   const v = viewOf(hits);
+  const time = new Float64Array(n);
+  const length = new Int32Array(n);
   const keys = new Float64Array(n);
   for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
-    const dt = v.getInt16(h + HIT_AT.dt, true);
     const li = v.getInt16(h + HIT_AT.left_integration, true);
-    const t = base.rel(v, h + HIT_AT.time) - (v.getInt16(h + HIT_AT.left, true) - li) * dt;
-    base.write(v, h + HIT_AT.time, t);
-    v.setInt32(h + HIT_AT.length, v.getInt16(h + HIT_AT.right_integration, true) - li, true);
-    keys[i] = t * 4096 + v.getInt16(h + HIT_AT.channel, true);
+    time[i] = base.rel(v, h + HIT_AT.time) - (v.getInt16(h + HIT_AT.left, true) - li) * v.getInt16(h + HIT_AT.dt, true);
+    length[i] = v.getInt16(h + HIT_AT.right_integration, true) - li;
+    keys[i] = time[i]! * 4096 + v.getInt16(h + HIT_AT.channel, true);
   }
-  const hitlets = permuteHitRows(hitWords(hits), nearlySortedOrder(keys, n), n);
-  return { hitlets, columns: hitColumns(hitlets, base, range) };
+  const order = nearlySortedOrder(keys, n);
+  const columns = hitletColumns(hits, order, time, length, range);
+  const rows = () => {
+    const out = permuteHitRows(hitWords(hits), order, n);
+    const ov = viewOf(out);
+    for (let k = 0, h = 0; k < n; k++, h += HIT.itemsize) {
+      base.write(ov, h + HIT_AT.time, columns.time[k]!);
+      ov.setInt32(h + HIT_AT.length, columns.length[k]!, true);
+    }
+    return out;
+  };
+  return { rows, columns };
+}
+
+/** The columns of the hitlets in `order`, times and lengths given (unsorted) and clipped to the chunk as straxen clips hitlets. */
+function hitletColumns(hits: Uint8Array, order: Int32Array, time: Float64Array, length: Int32Array, clip: { start: number; end: number }): HitColumns {
+  const n = order.length;
+  const hv = viewOf(hits);
+  const c: HitColumns = {
+    time: new Float64Array(n), end: new Float64Array(n), length: new Int32Array(n), record: new Int32Array(n),
+    leftIntegration: new Int16Array(n), rightIntegration: new Int16Array(n), channel: new Int16Array(n), maxLength: 0,
+  };
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    const h = i * HIT.itemsize;
+    const dt = hv.getInt16(h + HIT_AT.dt, true);
+    let t = time[i]!;
+    let len = length[i]!;
+    if (t < clip.start) t = clip.start;
+    if (t + len * dt > clip.end) len = Math.floor((clip.end - t) / dt);
+    c.time[k] = t;
+    c.length[k] = len;
+    c.end[k] = t + len * dt;
+    c.record[k] = hv.getInt32(h + HIT_AT.record_i, true);
+    c.leftIntegration[k] = hv.getInt16(h + HIT_AT.left_integration, true);
+    c.rightIntegration[k] = hv.getInt16(h + HIT_AT.right_integration, true);
+    c.channel[k] = hv.getInt16(h + HIT_AT.channel, true);
+    if (len > c.maxLength) c.maxLength = len;
+  }
+  return c;
 }
 
 export interface HitletOptions {
@@ -151,14 +197,14 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
-  const { hitlets, columns } = toHitlets(inPeaks, base, range);
+  const { rows, columns } = toHitlets(inPeaks, base, range);
   const links = recordLinks(records, recordLayout, base);
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
-  sumWaveform(selected, layout, hitlets, records, recordLayout, base, wave);
+  sumWaveform(selected, layout, columns, records, recordLayout, base, wave);
   computeProperties(selected, layout, base, o.nTopChannels);
   if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
-  return { peaklets: peaks, loneHits, hitlets, links, hitColumns: wave.hitColumns };
+  return withLazyHitlets({ peaklets: peaks, loneHits, links, hitColumns: columns }, rows);
 }
 
 /** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
@@ -175,11 +221,12 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   const hitIntervals = { start: new Float64Array(n), end: new Float64Array(n) };
   const found = findPeaks(hits, layout, base, o.find, hitIntervals);
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
-  const { loneHits, hitlets, links, hitColumns: columns } = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
+  const recipe = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
-  const peaklets = splitPeaks(found, layout, hitlets, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
+  const { links, hitColumns: columns } = recipe;
+  const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
   countHitlets(peaklets, layout, columns, base);
-  return { peaklets, loneHits, hitlets };
+  return withLazyHitlets({ peaklets, loneHits: recipe.loneHits }, () => recipe.hitlets);
 }
 
 export interface LoneHitOptions {

@@ -1,5 +1,6 @@
 // strax.sum_waveform: a peak's summed waveform (PE/sample) from the samples of its hits, down-sampled to fit, with
 // area, area per channel, the top-array waveform, the first samples and saturation.
+import os from 'node:os';
 import type { RecordLayout } from '../../dtype/layout.js';
 import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
 import { fractionalPart } from './find-hits.js';
@@ -18,11 +19,13 @@ export interface SumWaveformOptions {
   storeDataStart?: boolean;
 }
 
+const LITTLE_ENDIAN_HOST = os.endianness() === 'LE';
+
 type PeakOffsets = FieldOffsets<(typeof PEAK_FIELDS)[number]>;
 type RecordOffsets = FieldOffsets<'time' | 'length' | 'dt' | 'baseline' | 'amplitude_bit_shift' | 'data'>;
 
-/** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time) overlapping it. */
-export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
+/** Fill the waveform fields of every peak row (sorted by time) from the hits (sorted by time; rows or their columns) overlapping it. */
+export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array | HitColumns, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: SumWaveformOptions): void {
   const nRec = records.length / recordLayout.itemsize;
   const nPeaks = peaks.length / layout.itemsize;
   if (nRec === 0 || nPeaks === 0) return;
@@ -34,7 +37,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const pv = viewOf(peaks);
   const rv = viewOf(records);
   const dt = rv.getInt16(rec.dt, true);
-  const H = o.hitColumns ?? hitColumns(hits, base);
+  const H = o.hitColumns ?? (hits instanceof Uint8Array ? hitColumns(hits, base) : hits);
   const nHits = H.time.length;
   let maxLength = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
@@ -42,6 +45,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const sum = new Float32Array(2 * maxLength);
   const top = new Float32Array(2 * maxLength);
   const apc = new Float32Array(nChannels);
+  const apcBytes = littleEndianBytes(apc);
   const hitWf = new Float32Array(maxHitLength);
   const nTop = o.nTopChannels ?? 0;
   const saturated = new Uint8Array(nChannels);
@@ -55,7 +59,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
     pv.setFloat32(p + at.area, 0, true);
     while (first < nHits && !(pTime < H.time[first]! + H.length[first]! * dt)) first++;
     if (first === nHits) break;
-    for (let c = 0; c < nChannels; c++) saturated[c] = pv.getInt8(p + at.saturated_channel + c);
+    saturated.set(peaks.subarray(p + at.saturated_channel, p + at.saturated_channel + nChannels));
     let area = 0;
     for (let i = first; i < nHits; i++) {
       const hTime = H.time[i]!;
@@ -90,14 +94,18 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
     }
     pv.setFloat32(p + at.area, area, true);
     storeDownsampledWaveform(pv, p, at, nWaveform, sum, o.storeDataTop ? top : undefined, o.storeDataStart ?? false);
+    peaks.set(saturated, p + at.saturated_channel);
+    peaks.set(apcBytes, p + at.area_per_channel); // float32 little-endian, as the row stores them
     let nSaturated = 0;
-    for (let c = 0; c < nChannels; c++) {
-      pv.setInt8(p + at.saturated_channel + c, saturated[c]!);
-      nSaturated += saturated[c]!;
-      pv.setFloat32(p + at.area_per_channel + 4 * c, apc[c]!, true);
-    }
+    for (let c = 0; c < nChannels; c++) nSaturated += saturated[c]!;
     pv.setInt16(p + at.n_saturated_channels, nSaturated, true);
   }
+}
+
+/** The bytes of a float32 array as a little-endian row stores them (the host must be little-endian, as strax columns need). */
+function littleEndianBytes(a: Float32Array): Uint8Array {
+  if (!LITTLE_ENDIAN_HOST) throw new Error('sum_waveform needs a little-endian host');
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 function addHitToWaveform(hitWf: Float32Array, hs: number, he: number, toPe: number, sum: Float32Array, ps: number, top: Float32Array | undefined): number {
