@@ -43,7 +43,7 @@ async function loadAndSend(ctx: ServeContext, pool: BufferPool, reply: FastifyRe
   aborted.catch(() => undefined);
   const job = ctx.queue.run(async () => {
     controller.signal.throwIfAborted();
-    const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
+    const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage, (folder) => ctx.datasets.inspect(folder));
     const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
     // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent.
     const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, (bytes) => (bytes >= POOLED_CHUNK_MIN_BYTES ? pool.take(bytes) : undefined)) : null)
