@@ -12,10 +12,13 @@ import { waitFor } from '../stages/import-helpers.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { makeRows, readNpy, serveWorld, worldConfig, writeDataset, type ServeWorld } from './helpers.js';
 
-/** A clock that the test moves: "later" makes everything written so far old enough to be kept. */
+/**
+ * A clock that the test moves: a minute behind at first (nothing written counts as settled, however slow the machine),
+ * a minute ahead after later() (everything written so far is old enough to be kept).
+ */
 function testClock(): { now: () => number; later: () => void } {
-  let offset = 0;
-  return { now: () => Date.now() + offset, later: () => void (offset += 60_000) };
+  let offset = -60_000;
+  return { now: () => Date.now() + offset, later: () => void (offset = 60_000) };
 }
 
 /** Waits until the file clock has moved past `file`'s times, so the next write cannot carry the same stamp. */
@@ -42,7 +45,7 @@ describe('DatasetCache', () => {
     const cache = new DatasetCache(1000, clock.now);
     const fresh = cache.inspect(folder)!;
     expect(fresh.state).toBe('complete');
-    expect(cache.size).toBe(0); // just written: its file times may still tick in the same step as the next change
+    expect(cache.size).toBe(0); // not yet settled: its file times could still tick in the same step as a next change
     expect(cache.inspect(folder)).not.toBe(fresh);
     clock.later();
     const kept = cache.inspect(folder)!;
