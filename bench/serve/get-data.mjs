@@ -6,8 +6,11 @@
 // Then p50/p99 latency under 20 concurrent clients (autocannon).
 // The server's CPU time per reply (user + system, from /proc, averaged over the reps) is printed next to each served
 // case: the wall time on a shared machine moves with the load, the CPU time much less.
-// Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 DURATION_S=5 to change the effort; FORMATS=npy
-// LATENCY=0 for the npy cases alone, without the JSON ones and the autocannon part)
+// Every timed case (baseline, bare transport, served) first runs WARMUP times untimed: a fresh server's first ten or so
+// hits replies take 2-10× its steady time (JIT tiers, heap growth, TCP window), which best of 5 alone does not hide.
+// WARMUP=0 gives the cold figures.
+// Run: npm run build && node bench/serve/get-data.mjs   (REPS=5 WARMUP=10 DURATION_S=5 to change the effort;
+// FORMATS=npy LATENCY=0 for the npy cases alone, without the JSON ones and the autocannon part)
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,6 +22,7 @@ import { jsonArrayChunks } from '../../dist/serve/encode-json.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const REPS = Number(process.env.REPS ?? 5);
+const WARMUP = Number(process.env.WARMUP ?? 10);
 const DURATION_S = Number(process.env.DURATION_S ?? 5);
 const FORMATS = (process.env.FORMATS ?? 'json,npy').split(',');
 const LATENCY = process.env.LATENCY !== '0';
@@ -51,9 +55,10 @@ async function write(root, dataType, layout, bytes, perChunk) {
   await saver.close();
 }
 
-async function best(fn) {
+async function best(fn, warmup = WARMUP) {
   let ms = Infinity;
   let out;
+  for (let w = 0; w < warmup; w++) await fn();
   for (let r = 0; r < REPS; r++) {
     const t = performance.now();
     out = await fn();
@@ -130,7 +135,7 @@ fs.writeFileSync(configFile, `work_dir: ${dir}/work\nstorage:\n  dirs: [${data}]
 const { child, url } = await startChild([path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', configFile], /serving on (http:\/\/[\d.]+:\d+)/);
 const bare = await startChild([path.join(import.meta.dirname, 'bare-server.mjs'), data, '012100', ...cases.map((c) => c.type)], /bare on (http:\/\/[\d.]+:\d+)/);
 
-console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS}, ${new Date().toISOString()}, load average ${loadavg()}`);
+console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS} after ${WARMUP} untimed, ${new Date().toISOString()}, load average ${loadavg()}`);
 console.log('case'.padEnd(22), 'rows'.padStart(8), 'MB'.padStart(7), 'ms'.padStart(8), 'rows/s'.padStart(11), 'MB/s'.padStart(8), 'wire MB'.padStart(8), 'vs storage API'.padStart(15));
 try {
   for (const c of cases) {
@@ -151,8 +156,9 @@ try {
     for (const format of FORMATS) {
       const transport = await best(() => download(`${bare.url}/${c.type}.${format}`));
       line(`${c.type} ${format} bare http`, transport.ms, transport.out);
+      for (let w = 0; w < WARMUP; w++) await download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`);
       const cpu0 = cpuMs(child.pid);
-      const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`));
+      const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`), 0); // warmed above, outside the CPU count
       const cpu1 = cpuMs(child.pid);
       line(`${c.type} ${format}`, r.ms, r.out);
       const cpu = cpu0 === null || cpu1 === null ? '' : `; server CPU ${((cpu1 - cpu0) / REPS).toFixed(0)} ms a reply`;

@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/index.js';
 import type { RunStore } from '../rundb/index.js';
+import type { DatasetCache } from './dataset-cache.js';
 import type { LoadQueue } from './load-queue.js';
 import type { ServeMetrics } from './metrics.js';
 
@@ -12,6 +13,8 @@ export interface ServeContext {
   /** Absolute storage roots; nothing outside them is ever read. */
   roots: readonly string[];
   store: RunStore;
+  /** Inspected datasets of the storage roots, kept while unchanged. */
+  datasets: DatasetCache;
   queue: LoadQueue;
   metrics: ServeMetrics;
   logger: Logger;

@@ -17,8 +17,9 @@ const POOL_MAX_FREE_BYTES = 32e6;
 /**
  * Chunks from this size on are decoded into pooled buffers (lz4, by daqflow's decoder); smaller ones by lz4-napi into
  * fresh buffers. Measured on the bench's chunks: fresh 3 MB buffers cost 2.5–3 ms of page faults (system time) per MB
- * decoded, more than lz4-napi's decoding itself, while fresh 1 MB ones cost 0–0.6 ms/MB, less than the 1.9–3.5 ms/MB
- * that the JavaScript decoder needs for match-dense rows such as hits (it is faster than that for peaks).
+ * decoded, more than lz4-napi's decoding itself, while fresh 1 MB ones cost little; on match-dense rows such as hits
+ * (0.96 MB chunks) the JavaScript decoder needs ~0.95 ms/MB against lz4-napi's ~0.7, and serving them pooled gave no
+ * gain in server CPU (8.5–9.2 against 6.8–9.2 ms a 4.8 MB reply, 2026-12-02; docs/PERFORMANCE.md).
  */
 const POOLED_CHUNK_MIN_BYTES = 2e6;
 
@@ -43,7 +44,7 @@ async function loadAndSend(ctx: ServeContext, pool: BufferPool, reply: FastifyRe
   aborted.catch(() => undefined);
   const job = ctx.queue.run(async () => {
     controller.signal.throwIfAborted();
-    const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage);
+    const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage, (folder) => ctx.datasets.inspect(folder));
     const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
     // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent.
     const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, (bytes) => (bytes >= POOLED_CHUNK_MIN_BYTES ? pool.take(bytes) : undefined)) : null)

@@ -1,6 +1,6 @@
 // Find a run's stored datasets across the configured storage roots, read-only, through the strax storage API.
 import { DataNotAvailableError } from '../errors.js';
-import { DataDirectory } from '../strax/storage/data-directory.js';
+import { DataDirectory, type DataDirectoryOptions } from '../strax/storage/data-directory.js';
 import type { StoredDataset } from '../strax/storage/dataset.js';
 import { summarise, type DatasetSummary } from '../stages/data.js';
 import { pyJsonDumps } from '../strax/json/py-json.js';
@@ -9,12 +9,12 @@ import { RequestError } from './request-error.js';
 /**
  * The dataset to serve for run + type (+ lineage hash): the complete one; with allowIncomplete also one still being
  * written (never a crashed or broken one). Several lineages without a hash is a 409 listing them; nothing usable is a
- * DataNotAvailableError saying why.
+ * DataNotAvailableError saying why. `inspect` is how each data folder is read (a DatasetCache's, in the server).
  */
-export function findServable(roots: readonly string[], runId: string, dataType: string, allowIncomplete: boolean, lineage: string | null = null): StoredDataset {
+export function findServable(roots: readonly string[], runId: string, dataType: string, allowIncomplete: boolean, lineage: string | null = null, inspect?: DataDirectoryOptions['inspect']): StoredDataset {
   const stored: StoredDataset[] = [];
   for (const root of roots) {
-    const dir = new DataDirectory(root);
+    const dir = new DataDirectory(root, { inspect });
     try {
       stored.push(...dir.list({ run: runId, dataType }));
     } catch (error) {

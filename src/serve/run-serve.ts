@@ -9,6 +9,7 @@ import type { Logger } from '../log/index.js';
 import { watchSignals } from '../pass/signals.js';
 import { DEFAULT_STAGES, openRunStore, type RunStore } from '../rundb/index.js';
 import { readServeSecret } from './auth.js';
+import { DatasetCache } from './dataset-cache.js';
 import { startHeartbeat, type HeartbeatLoop } from './heartbeat.js';
 import { createLoadQueue, type LoadQueue } from './load-queue.js';
 import { createServeMetrics } from './metrics.js';
@@ -22,6 +23,8 @@ export interface ServeOptions {
   port?: number;
   /** An open runs DB to use (tests); else one is opened from the config and closed at stop. */
   store?: RunStore;
+  /** The dataset cache to use (tests give one with their own clock); else a new one. */
+  datasets?: DatasetCache;
 }
 
 export interface RunningServer {
@@ -43,7 +46,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
   const ownStore = options.store === undefined;
   const metrics = createServeMetrics({ store, stages: DEFAULT_STAGES, stateDir: workPaths(config).stateDir });
   const queue = createLoadQueue(serve.max_concurrent_loads, serve.max_queued_loads, metrics.loads);
-  const app = buildServer({ config, serve, roots, store, queue, metrics, logger }, { secret });
+  const app = buildServer({ config, serve, roots, store, datasets: options.datasets ?? new DatasetCache(), queue, metrics, logger }, { secret });
   let heartbeat: HeartbeatLoop | undefined;
   try {
     await app.listen({ host: serve.host, port: serve.port });

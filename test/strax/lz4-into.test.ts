@@ -54,6 +54,28 @@ describe('decodeLz4FrameInto', () => {
     });
   }
 
+  it('decodes overlapping and short matches of every period, also where they end at the end of the output', () => {
+    // Runs of a repeated pattern become matches whose offset is the period (1..70 bytes, overlapping when the run is
+    // longer) and whose length is the run's; random bytes between them keep literals short. Each case ends on a run,
+    // so the last matches finish within a few bytes of the output's end (the decoder's word copies must not overrun).
+    let seed = 11;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (const tail of [0, 1, 3, 5, 7]) {
+      const parts: number[] = [];
+      for (let period = 1; period <= 70; period++) {
+        for (const run of [4, 7, 12, 18, 19, 31, 33, 64, 200]) {
+          for (let k = 0; k < 1 + Math.floor(rand() * 5); k++) parts.push(Math.floor(rand() * 256));
+          const pattern = Array.from({ length: period }, () => Math.floor(rand() * 256));
+          for (let k = 0; k < period + run; k++) parts.push(pattern[k % period]!);
+        }
+      }
+      for (let k = 0; k < tail; k++) parts.push(k);
+      const data = Buffer.from(parts);
+      const frame = compressFrameSync(data);
+      expect(Buffer.compare(decodeDirty(frame, data.length), data)).toBe(0);
+    }
+  });
+
   it('leaves frames with checksums to lz4-napi, through decompressInto with the same result', async () => {
     const data = synthRows(recordDtype(), 500, 4);
     const frame = compressFrameSync(Buffer.from(data), { contentChecksum: true, blockChecksums: true });

@@ -31,9 +31,17 @@ export interface ReadOptions {
   decodeInto?: (bytes: number) => Uint8Array | undefined;
 }
 
+/** Parsed dtypes by metadata object: a server reading the same (cached) dataset again parses its dtype once. */
+const layouts = new WeakMap<object, RecordLayout>();
+
 export function layoutOf(ds: StoredDataset): RecordLayout {
   if (!ds.metadata) throw new DataNotAvailableError(ds.folderName, ds.reason ?? 'no metadata');
-  return parseDtype(ds.metadata.dtype, ds.metadataPath);
+  let layout = layouts.get(ds.metadata);
+  if (!layout) {
+    layout = parseDtype(ds.metadata.dtype, ds.metadataPath);
+    layouts.set(ds.metadata, layout);
+  }
+  return layout;
 }
 
 /** The metadata's compressor, or a DataCorruptedError naming the file when strax has no such compressor. */

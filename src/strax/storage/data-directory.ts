@@ -13,10 +13,17 @@ export interface ListFilter {
   dataType?: string;
 }
 
+export interface DataDirectoryOptions {
+  /** How a data folder is inspected (default inspectDataset); a long-running reader may pass a cached one. */
+  inspect?: (folder: string) => StoredDataset | undefined;
+}
+
 export class DataDirectory {
   readonly root: string;
-  constructor(root: string) {
+  private readonly inspect: (folder: string) => StoredDataset | undefined;
+  constructor(root: string, options: DataDirectoryOptions = {}) {
     this.root = path.resolve(root);
+    this.inspect = options.inspect ?? inspectDataset;
   }
 
   /**
@@ -46,7 +53,7 @@ export class DataDirectory {
     const candidates = name.endsWith('_temp') ? [name, name.slice(0, -'_temp'.length)] : [name];
     for (const candidate of candidates) {
       try {
-        return inspectDataset(path.join(this.root, candidate));
+        return this.inspect(path.join(this.root, candidate));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
