@@ -69,12 +69,9 @@ function decodeBlock(src: Uint8Array, ip: number, end: number, out: Uint8Array, 
     const token = src[ip++]!;
     let lit = token >>> 4;
     if (lit === 15) {
-      let b;
-      do {
-        if (ip >= end) throw new FrameError('corrupt LZ4 block (literal length runs past the block)');
-        b = src[ip++]!;
-        lit += b;
-      } while (b === 255);
+      const more = lengthExtension(src, ip, end, 'literal');
+      lit += more;
+      ip += extensionBytes(more);
     }
     if (lit > 0) {
       if (ip + lit > end || op + lit > cap) throw new FrameError('corrupt LZ4 block (literals run past the block or the output)');
@@ -94,12 +91,9 @@ function decodeBlock(src: Uint8Array, ip: number, end: number, out: Uint8Array, 
     ip += 2;
     let len = (token & 15) + 4;
     if (len === 19) {
-      let b;
-      do {
-        if (ip >= end) throw new FrameError('corrupt LZ4 block (match length runs past the block)');
-        b = src[ip++]!;
-        len += b;
-      } while (b === 255);
+      const more = lengthExtension(src, ip, end, 'match');
+      len += more;
+      ip += extensionBytes(more);
     }
     if (offset === 0 || offset > op) throw new FrameError('corrupt LZ4 block (match before the start of the output)');
     const stop = op + len;
@@ -128,4 +122,24 @@ function decodeBlock(src: Uint8Array, ip: number, end: number, out: Uint8Array, 
     }
     op = stop;
   }
+}
+
+/**
+ * A length field's extension: bytes from src[ip] added up until one below 255 (LZ4's "15 means more follow"). The
+ * caller learns how many bytes it read from the sum itself (extensionBytes), so the hot loop keeps plain numbers.
+ */
+function lengthExtension(src: Uint8Array, ip: number, end: number, what: 'literal' | 'match'): number {
+  let sum = 0;
+  let b;
+  do {
+    if (ip >= end) throw new FrameError(`corrupt LZ4 block (${what} length runs past the block)`);
+    b = src[ip++]!;
+    sum += b;
+  } while (b === 255);
+  return sum;
+}
+
+/** How many bytes an extension summing to `sum` took: 255 for each full byte, then the last one (below 255). */
+function extensionBytes(sum: number): number {
+  return Math.floor(sum / 255) + 1;
 }
