@@ -14,28 +14,31 @@ export interface HitColumns {
   maxLength: number;
 }
 
-/** The columns of sorted hits; with `clip`, rows are first clipped to [start, end) as straxen clips hitlets. */
-export function hitColumns(hits: Uint8Array, base: TimeBase, clip?: { start: number; end: number }): HitColumns {
-  const n = hits.length / HIT.itemsize;
-  const hv = viewOf(hits);
-  const c: HitColumns = {
+/** Columns for n hits, zero-filled. */
+export function emptyHitColumns(n: number): HitColumns {
+  return {
     time: new Float64Array(n), end: new Float64Array(n), length: new Int32Array(n), record: new Int32Array(n),
     leftIntegration: new Int16Array(n), rightIntegration: new Int16Array(n), channel: new Int16Array(n), maxLength: 0,
   };
-  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) {
-    const dt = hv.getInt16(h + HIT_AT.dt, true);
-    let t = base.rel(hv, h + HIT_AT.time);
-    let length = hv.getInt32(h + HIT_AT.length, true);
-    if (clip && t < clip.start) base.write(hv, h + HIT_AT.time, (t = clip.start));
-    if (clip && t + length * dt > clip.end) hv.setInt32(h + HIT_AT.length, (length = Math.floor((clip.end - t) / dt)), true);
-    c.time[i] = t;
-    c.length[i] = length;
-    c.end[i] = t + length * dt;
-    c.record[i] = hv.getInt32(h + HIT_AT.record_i, true);
-    c.leftIntegration[i] = hv.getInt16(h + HIT_AT.left_integration, true);
-    c.rightIntegration[i] = hv.getInt16(h + HIT_AT.right_integration, true);
-    c.channel[i] = hv.getInt16(h + HIT_AT.channel, true);
-    c.maxLength = Math.max(c.maxLength, c.length[i]!);
-  }
+}
+
+/** Row k of the columns: the hit whose row starts at byte h of hv, with the time and length it is summed with. */
+export function setHitColumn(c: HitColumns, k: number, hv: DataView, h: number, time: number, length: number): void {
+  c.time[k] = time;
+  c.length[k] = length;
+  c.end[k] = time + length * hv.getInt16(h + HIT_AT.dt, true);
+  c.record[k] = hv.getInt32(h + HIT_AT.record_i, true);
+  c.leftIntegration[k] = hv.getInt16(h + HIT_AT.left_integration, true);
+  c.rightIntegration[k] = hv.getInt16(h + HIT_AT.right_integration, true);
+  c.channel[k] = hv.getInt16(h + HIT_AT.channel, true);
+  if (length > c.maxLength) c.maxLength = length;
+}
+
+/** The columns of sorted hit rows. */
+export function hitColumns(hits: Uint8Array, base: TimeBase): HitColumns {
+  const n = hits.length / HIT.itemsize;
+  const hv = viewOf(hits);
+  const c = emptyHitColumns(n);
+  for (let i = 0, h = 0; i < n; i++, h += HIT.itemsize) setHitColumn(c, i, hv, h, base.rel(hv, h + HIT_AT.time), hv.getInt32(h + HIT_AT.length, true));
   return c;
 }

@@ -10,7 +10,7 @@ import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
 import { sumWaveform } from './sum-waveform.js';
-import type { HitColumns } from './hit-columns.js';
+import { emptyHitColumns, setHitColumn, type HitColumns } from './hit-columns.js';
 
 export type SplitOptions = Omit<NaturalBreaksOptions, 'links' | 'storeDataTop' | 'storeDataStart' | 'recordDt' | 'toPe'>;
 
@@ -150,10 +150,7 @@ function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end
 function hitletColumns(hits: Uint8Array, order: Int32Array, time: Float64Array, length: Int32Array, clip: { start: number; end: number }): HitColumns {
   const n = order.length;
   const hv = viewOf(hits);
-  const c: HitColumns = {
-    time: new Float64Array(n), end: new Float64Array(n), length: new Int32Array(n), record: new Int32Array(n),
-    leftIntegration: new Int16Array(n), rightIntegration: new Int16Array(n), channel: new Int16Array(n), maxLength: 0,
-  };
+  const c = emptyHitColumns(n);
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     const h = i * HIT.itemsize;
@@ -162,14 +159,7 @@ function hitletColumns(hits: Uint8Array, order: Int32Array, time: Float64Array, 
     let len = length[i]!;
     if (t < clip.start) t = clip.start;
     if (t + len * dt > clip.end) len = Math.floor((clip.end - t) / dt);
-    c.time[k] = t;
-    c.length[k] = len;
-    c.end[k] = t + len * dt;
-    c.record[k] = hv.getInt32(h + HIT_AT.record_i, true);
-    c.leftIntegration[k] = hv.getInt16(h + HIT_AT.left_integration, true);
-    c.rightIntegration[k] = hv.getInt16(h + HIT_AT.right_integration, true);
-    c.channel[k] = hv.getInt16(h + HIT_AT.channel, true);
-    if (len > c.maxLength) c.maxLength = len;
+    setHitColumn(c, k, hv, h, t, len);
   }
   return c;
 }
