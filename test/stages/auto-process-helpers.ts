@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { configFromObject } from '../../src/config/index.js';
+import { LockBusyError } from '../../src/errors.js';
 import { memoryLogger } from '../../src/log/index.js';
 import { openRunStore, stageOf, type RunStore, type RunUpsert, type StageState } from '../../src/rundb/index.js';
 import { runAutoProcess, type AutoProcessOptions, type AutoProcessSummary } from '../../src/stages/auto-process.js';
@@ -46,11 +47,25 @@ export function endedRuns(numbers: number[], over: Partial<RunUpsert> = {}): Run
   return numbers.map((number) => ({ number, name: String(number).padStart(6, '0'), start: new Date(Date.UTC(2026, 0, 1)), end: new Date(Date.UTC(2026, 0, 1, 0, 1)), ...over }));
 }
 
-/** Passes until `done` holds; each pass is real work (scheduler calls), and a hang guard stops a test that cannot finish. */
-export async function passUntil(s: AutoSetup, done: () => Promise<boolean>, over: Partial<AutoProcessOptions> = {}, maxPasses = 600): Promise<AutoProcessSummary[]> {
+/**
+ * Passes until `done` holds; each pass is real work (scheduler calls), and a hang guard stops a test that cannot finish.
+ * With `lockBusy: 'skip'` a pass that finds the stage lock held (e.g. left by a killed pass, not yet stale) counts as a
+ * pass that did nothing, as a cron pass exiting 75 would; by default it fails the test.
+ */
+export async function passUntil(
+  s: AutoSetup,
+  done: () => Promise<boolean>,
+  over: Partial<AutoProcessOptions> = {},
+  maxPasses = 600,
+  options: { lockBusy?: 'throw' | 'skip' } = {},
+): Promise<AutoProcessSummary[]> {
   const passes: AutoProcessSummary[] = [];
   for (let i = 0; i < maxPasses; i++) {
-    passes.push(await s.pass(over));
+    try {
+      passes.push(await s.pass(over));
+    } catch (error) {
+      if (!(error instanceof LockBusyError && options.lockBusy === 'skip')) throw error;
+    }
     if (await done()) return passes;
     await new Promise((r) => setTimeout(r, 100));
   }
