@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { parse as parseYaml } from 'yaml';
-import { DigestStream, parseTar, type ArchiveTarget, type ObjectDigest, type ParsedEntry } from '../../archive/index.js';
+import { DigestStream, digestOf, parseTar, type ArchiveTarget, type ObjectDigest, type ParsedEntry } from '../../archive/index.js';
 import { errorMessage } from '../../errors.js';
 import { formatRunId } from '../../util/validate.js';
 import { BLOB_FORMAT, HEADER_NAME, type BlobHeader } from './blob.js';
@@ -19,24 +19,23 @@ export interface ReadBackResult extends ObjectDigest {
 export async function readBack(target: ArchiveTarget, run: number, options: { signal?: AbortSignal; requiredKeys?: readonly string[] | null } = {}): Promise<ReadBackResult | null> {
   const stream = await target.get(run, options.signal);
   if (stream === null) return null;
-  const digest = new DigestStream();
+  const requiredKeys = options.requiredKeys;
+  if (requiredKeys == null) return { ...(await digestOf(stream, options.signal)), problems: null };
   const name = formatRunId(run);
   const keep = (entry: string): boolean => entry === `${name}/${HEADER_NAME}` || entry.startsWith(`${name}/record/`);
-  const requiredKeys = options.requiredKeys;
-  let problems: string[] | null = null;
+  const digest = new DigestStream();
+  let problems: string[] = [];
   await pipeline(
     stream,
     digest,
     async (chunks: AsyncIterable<Buffer>) => {
       const source = chunks[Symbol.asyncIterator]();
-      if (requiredKeys != null) {
-        // parseTar may stop early on a bad blob; it gets no return() to call, so the rest is still read and digested.
-        const unclosable = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
-        try {
-          problems = checkBlob(await parseTar(unclosable, keep), run, requiredKeys);
-        } catch (error) {
-          problems = [`not a readable archive blob: ${errorMessage(error)}`];
-        }
+      // parseTar may stop early on a bad blob; it gets no return() to call, so the rest is still read and digested.
+      const unclosable = { [Symbol.asyncIterator]: () => ({ next: () => source.next() }) };
+      try {
+        problems = checkBlob(await parseTar(unclosable, keep), run, requiredKeys);
+      } catch (error) {
+        problems = [`not a readable archive blob: ${errorMessage(error)}`];
       }
       while (!(await source.next()).done);
     },
