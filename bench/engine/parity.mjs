@@ -38,10 +38,21 @@ if (process.argv[2] === '--measure') {
     const u = process.cpuUsage(); // all threads of the process: main, zstd, GC, compiler
     return (u.user + u.system) / 1e6;
   };
-  const [t0, c0] = [performance.now(), cpu()];
+  // The main thread apart from the runtime's other threads (V8's compiler and GC helpers, libuv): their CPU-seconds are
+  // part of the per-CPU-second figure but do not shorten the run. /proc is Linux-only; elsewhere the split is omitted.
+  const mainThreadCpu = () => {
+    try {
+      const f = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in ticks of 1/100 s
+    } catch {
+      return NaN;
+    }
+  };
+  const [t0, c0, m0] = [performance.now(), cpu(), mainThreadCpu()];
   await e.processRun({ runId: RUN, targets: ['peaks'], registry: e.defaultRegistry(), storageDirs: [records], writeDir: store, liveDir: records, workers: 1 });
   const endToEnd = (performance.now() - t0) / 1000;
   const endToEndCpu = cpu() - c0;
+  const endToEndMainCpu = mainThreadCpu() - m0;
   const chunks = [];
   for await (const c of e.readChunks(new e.DataDirectory(records).find(RUN, 'records'))) chunks.push(c);
   const cfg = (cls) => Object.fromEntries(Object.entries(cls.options).map(([k, s]) => [k, s.default]));
@@ -83,7 +94,7 @@ if (process.argv[2] === '--measure') {
     zstdCpu = Math.min(zstdCpu, cpu() - c);
   }
   const digests = { saved: savedProducts.digest('hex'), kernels: kernelOutputs.digest('hex') };
-  process.stdout.write(JSON.stringify({ endToEnd, endToEndCpu, kernels, kernelsCpu, zstdCpu, digests }) + '\n');
+  process.stdout.write(JSON.stringify({ endToEnd, endToEndCpu, endToEndMainCpu, kernels, kernelsCpu, zstdCpu, digests }) + '\n');
   process.exit(0);
 }
 
@@ -109,7 +120,7 @@ function measure(dist) {
   const r = JSON.parse(execFileSync(process.execPath, [here, '--measure', dist, recordsDir, store], { encoding: 'utf8' }));
   fs.rmSync(store, { recursive: true, force: true });
   digestsOf.set(dist, [...(digestsOf.get(dist) ?? []), r.digests]);
-  return { endToEnd: recordsMb / r.endToEnd, endToEndCpu: recordsMb / r.endToEndCpu, kernels: recordsMb / r.kernels, kernelsCpu: recordsMb / r.kernelsCpu, zstdCpu: recordsMb / r.zstdCpu };
+  return { endToEnd: recordsMb / r.endToEnd, endToEndCpu: recordsMb / r.endToEndCpu, endToEndMainCpu: recordsMb / r.endToEndMainCpu, otherThreadsS: r.endToEndCpu - r.endToEndMainCpu, kernels: recordsMb / r.kernels, kernelsCpu: recordsMb / r.kernelsCpu, zstdCpu: recordsMb / r.zstdCpu };
 }
 /** SHA-256 of the decoded saved hits, peaklets and peaks (and of the kernels' outputs) of every measurement, by build. */
 const digestsOf = new Map();
@@ -121,14 +132,15 @@ for (let k = 0; k < ROUNDS; k++) {
   for (const [label, dist] of builds) {
     const r = measure(dist);
     const b = best.get(label);
-    best.set(label, b ? Object.fromEntries(Object.keys(r).map((f) => [f, Math.max(r[f], b[f])])) : r);
+    best.set(label, b ? Object.fromEntries(Object.keys(r).map((f) => [f, f === 'otherThreadsS' ? Math.min(r[f], b[f]) : Math.max(r[f], b[f])])) : r); // speeds: the highest; seconds: the least
   }
 }
 const goal = (x) => `${(x / STRAX_END_TO_END).toFixed(2)}× strax's ~${STRAX_END_TO_END} MB/s; goal ≥ 1.5×: ${x >= 1.5 * STRAX_END_TO_END ? 'met' : 'NOT met'}`;
 for (const [label, r] of best) {
   console.log(
     `${label}: hits + peaks from stored records, load and save included, 1 worker: ${r.endToEnd.toFixed(0)} MB/s of records by wall clock (${goal(r.endToEnd)}), ` +
-      `${r.endToEndCpu.toFixed(0)} MB per CPU-second (${goal(r.endToEndCpu)}); kernels alone: ${r.kernels.toFixed(0)} MB/s, ${r.kernelsCpu.toFixed(0)} MB per CPU-second ` +
+      `${r.endToEndCpu.toFixed(0)} MB per CPU-second (${goal(r.endToEndCpu)}; the main thread alone ${r.endToEndMainCpu.toFixed(0)} MB per CPU-second, ` +
+      `the runtime's other threads — V8's compiler and GC helpers, libuv — ${r.otherThreadsS.toFixed(2)} CPU-s); kernels alone: ${r.kernels.toFixed(0)} MB/s, ${r.kernelsCpu.toFixed(0)} MB per CPU-second ` +
       `(strax's kernels ~${STRAX_KERNELS}); zstd alone (decode the records, encode the products): ${r.zstdCpu.toFixed(0)} MB per CPU-second, ` +
       `so kernels + zstd with no engine overhead would give ${(1 / (1 / r.kernelsCpu + 1 / r.zstdCpu)).toFixed(0)} MB per CPU-second`,
   );

@@ -4,8 +4,9 @@
 // objects (how fast any JS JSON writer gets; daqflow's own encoder is timed in-process too), and a bare node:http
 // server (bare-server.mjs) sending the same prepared bodies over loopback (the transport alone).
 // Then p50/p99 latency under 20 concurrent clients (autocannon).
-// The server's CPU time per reply (user + system, from /proc, averaged over the reps) is printed next to each served
-// case: the wall time on a shared machine moves with the load, the CPU time much less.
+// The server's CPU time per reply (user + system, from /proc, averaged over the reps; all threads and its main thread
+// alone) is printed next to each served case: the wall time on a shared machine moves with the load, the CPU time
+// much less.
 // Every timed case (baseline, bare transport, served) first runs WARMUP times untimed: a fresh server's first ten or so
 // hits replies take 2-10× its steady time (JIT tiers, heap growth, TCP window), which best of 5 alone does not hide.
 // WARMUP=0 gives the cold figures.
@@ -110,11 +111,17 @@ function startChild(args, pattern) {
   return url.then((u) => ({ child, url: u }));
 }
 
-/** A child's CPU time so far (user + system), in ms; null where /proc is missing. */
+/**
+ * A child's CPU time so far (user + system), in ms, all threads and its main thread alone (the rest is V8's compiler
+ * and GC helpers and libuv's pool); null where /proc is missing.
+ */
 function cpuMs(pid) {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = (file) => {
+    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
+  };
+  try {
+    return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return null;
   }
@@ -161,7 +168,7 @@ try {
       const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`), 0); // warmed above, outside the CPU count
       const cpu1 = cpuMs(child.pid);
       line(`${c.type} ${format}`, r.ms, r.out);
-      const cpu = cpu0 === null || cpu1 === null ? '' : `; server CPU ${((cpu1 - cpu0) / REPS).toFixed(0)} ms a reply`;
+      const cpu = cpu0 === null || cpu1 === null ? '' : `; server CPU ${((cpu1.all - cpu0.all) / REPS).toFixed(0)} ms a reply, its main thread ${((cpu1.main - cpu0.main) / REPS).toFixed(0)}`;
       console.log(''.padEnd(22), `(served ${format}: ${(transport.ms / r.ms).toFixed(2)}× the bare transport of the same bytes${stringify && format === 'json' ? `, ${(stringify.ms / r.ms).toFixed(2)}× JSON.stringify alone` : ''}${cpu})`);
     }
   }
