@@ -1,4 +1,5 @@
 // Hot-loop helpers of the reference plugins: exact int64 time arithmetic without BigInt, and the stable hit ordering.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readParts, relTime, sortedOrder, writeTime } from '../../src/strax/plugins/packed.js';
 
@@ -18,6 +19,22 @@ describe('plugin kernels', () => {
       [],
     ];
     for (const keys of cases) expect([...sortedOrder(Float64Array.from(keys), keys.length)]).toEqual(reference(keys));
+  });
+
+  it('orders integer keys of every width from 1 to 48 bits on the radix path: keys across 2^32, the largest ones, few and many', () => {
+    // The radix sort splits each key into 32-bit halves and 16-bit digits: keys at 2^k − 1 and around 2^32 hit the
+    // boundaries of both; a few keys to thousands, with ties.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 48 }).chain((bits) =>
+          fc.array(fc.oneof(fc.double({ min: 0, max: 2 ** bits - 1, noNaN: true }).map(Math.floor), fc.constantFrom(0, 2 ** bits - 1, 2 ** Math.min(bits, 32) - 1)), { maxLength: 3000 }),
+        ),
+        (keys) => {
+          expect([...sortedOrder(Float64Array.from(keys), keys.length)]).toEqual(reference(keys));
+        },
+      ),
+      { numRuns: 300, seed: 20261202 },
+    );
   });
 
   it('adds offsets to int64 times exactly across the 32-bit carry and back', () => {
