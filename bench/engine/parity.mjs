@@ -39,7 +39,7 @@ if (process.argv[2] === '--measure') {
     return (u.user + u.system) / 1e6;
   };
   // The main thread apart from the runtime's other threads (V8's compiler and GC helpers, libuv): their CPU-seconds are
-  // part of the per-CPU-second figure but do not shorten the run. /proc is Linux-only; elsewhere the split is omitted.
+  // part of the per-CPU-second figure but do not shorten the run. /proc is Linux-only; elsewhere the split reads NaN.
   const mainThreadCpu = () => {
     try {
       const f = fs.readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
