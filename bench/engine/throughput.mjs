@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { best } from './best.mjs';
+import { statCpuSeconds } from '../proc-cpu.mjs';
 
 const dist = new URL('../../dist/', import.meta.url);
 const { processRun, readLiveIndex, readLiveChunk } = await import(new URL('strax/engine/index.js', dist));
@@ -20,9 +21,7 @@ const CHUNK_MB = Number(process.env.BENCH_CHUNK_MB ?? 50);
 function jiffies() {
   const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6] + cpu[7];
-  const st = fs.readFileSync('/proc/self/stat', 'utf8');
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  return { busy, own: Number(f[11]) + Number(f[12]), at: performance.now() };
+  return { busy, own: statCpuSeconds('/proc/self/stat') * 100, at: performance.now() };
 }
 function otherCores(a, b) {
   return Math.max(0, (b.busy - a.busy - (b.own - a.own)) / 100 / ((b.at - a.at) / 1000));
@@ -32,9 +31,7 @@ function threadCpu() {
   const out = [];
   for (const tid of fs.readdirSync('/proc/self/task')) {
     try {
-      const st = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      out.push({ tid: Number(tid), cpu: (Number(f[11]) + Number(f[12])) / 100 });
+      out.push({ tid: Number(tid), cpu: statCpuSeconds(`/proc/self/task/${tid}/stat`) });
     } catch {
       // thread ended
     }

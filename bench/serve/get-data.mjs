@@ -20,6 +20,7 @@ import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { DataDirectory, RecordView, hitDtype, peakDtype, readAllRows } from '../../dist/strax/index.js';
 import { jsonArrayChunks } from '../../dist/serve/encode-json.js';
+import { statCpuSeconds } from '../proc-cpu.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const REPS = Number(process.env.REPS ?? 5);
@@ -116,12 +117,8 @@ function startChild(args, pattern) {
  * and GC helpers and libuv's pool); null where /proc is missing.
  */
 function cpuMs(pid) {
-  const ticks = (file) => {
-    const fields = fs.readFileSync(file, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 1/100 s
-  };
   try {
-    return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) };
+    return { all: statCpuSeconds(`/proc/${pid}/stat`) * 1000, main: statCpuSeconds(`/proc/${pid}/task/${pid}/stat`) * 1000 };
   } catch {
     return null;
   }
