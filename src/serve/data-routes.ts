@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { lz4DecodeBuffer } from '../strax/compress/lz4-into.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
@@ -12,16 +13,20 @@ import { loadRows, runStartNs, streamRows, type LoadedRows, type StreamedRows } 
 import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
 import { describeError, RequestError } from './request-error.js';
 
-/** Free decoded-chunk buffers kept for reuse: a few MB-sized chunks for each of several replies; larger ones are not kept. */
-const POOL_MAX_FREE_BYTES = 32e6;
 /**
- * Chunks from this size on are decoded into pooled buffers (lz4, by daqflow's decoder); smaller ones by lz4-napi into
- * fresh buffers. Measured on the bench's chunks: fresh 3 MB buffers cost 2.5–3 ms of page faults (system time) per MB
- * decoded, more than lz4-napi's decoding itself, while fresh 1 MB ones cost little; on match-dense rows such as hits
- * (0.96 MB chunks) the JavaScript decoder needs ~0.95 ms/MB against lz4-napi's ~0.7, and serving them pooled gave no
- * gain in server CPU (8.5–9.2 against 6.8–9.2 ms a 4.8 MB reply, 2026-12-02; docs/PERFORMANCE.md).
+ * Free decoded-chunk buffers kept for reuse: a few MB-sized chunks for each of several replies; larger ones are not
+ * kept. Counted in whole WebAssembly memories, each about twice its chunk (room for the compressed frame), of which
+ * only the chunk and its frame are ever touched.
  */
-const POOLED_CHUNK_MIN_BYTES = 2e6;
+const POOL_MAX_FREE_BYTES = 64e6;
+/** Free buffers for compressed chunk files, read before decoding: a read holds at most two. */
+const FRAME_POOL_MAX_FREE_BYTES = 16e6;
+
+/** The server's reused buffers: decoded chunks of .npy replies (LZ4 decode buffers) and compressed files being read. */
+interface ServerBuffers {
+  chunks: BufferPool;
+  frames: BufferPool;
+}
 
 async function dbStart(ctx: ServeContext, runId: string): Promise<Date | null> {
   if (!/^\d+$/.test(runId)) return null;
@@ -34,7 +39,7 @@ async function dbStart(ctx: ServeContext, runId: string): Promise<Date | null> {
  * only when the reply has been written out (or the client went away). Until the reply starts, the request's deadline
  * applies; a client that goes away aborts its load.
  */
-async function loadAndSend(ctx: ServeContext, pool: BufferPool, reply: FastifyReply, params: GetDataParams): Promise<void> {
+async function loadAndSend(ctx: ServeContext, buffers: ServerBuffers, reply: FastifyReply, params: GetDataParams): Promise<void> {
   const controller = new AbortController();
   const seconds = ctx.serve.request_timeout_s;
   const timer = setTimeout(() => controller.abort(new RequestError(503, `timed out after ${seconds} s (serve.request_timeout_s); try a smaller max_n or time range`)), seconds * 1000);
@@ -47,12 +52,12 @@ async function loadAndSend(ctx: ServeContext, pool: BufferPool, reply: FastifyRe
     const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage, (folder) => ctx.datasets.inspect(folder));
     const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
     // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent.
-    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, (bytes) => (bytes >= POOLED_CHUNK_MIN_BYTES ? pool.take(bytes) : undefined)) : null)
-      ?? (await loadRows(ds, params, runStartNs(await dbStart(ctx, params.runId), ds), limits, controller.signal));
+    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, { decodeInto: (bytes) => buffers.chunks.take(bytes), frameBuffers: buffers.frames }) : null)
+      ?? (await loadRows(ds, params, runStartNs(await dbStart(ctx, params.runId), ds), limits, controller.signal, { frameBuffers: buffers.frames }));
     controller.signal.throwIfAborted();
     clearTimeout(timer);
     const done = finished(reply.raw).catch(() => undefined);
-    if (params.format === 'npy') await writeNpy(ctx, pool, reply, params, rows);
+    if (params.format === 'npy') await writeNpy(ctx, buffers.chunks, reply, params, rows);
     else sendJson(reply, rows as LoadedRows);
     await done;
   });
@@ -115,10 +120,10 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {
-  const pool = new BufferPool(POOL_MAX_FREE_BYTES);
+  const buffers: ServerBuffers = { chunks: new BufferPool(POOL_MAX_FREE_BYTES, lz4DecodeBuffer), frames: new BufferPool(FRAME_POOL_MAX_FREE_BYTES) };
   app.get('/get_data', async (request, reply) => {
     const params = parseGetDataQuery(request.query as Query);
-    await loadAndSend(ctx, pool, reply, params);
+    await loadAndSend(ctx, buffers, reply, params);
     return reply;
   });
 

@@ -1,7 +1,7 @@
 // /get_data's load: microstrax's time range, max_n and memory/reply limits, applied to one stored dataset.
 import type { ChunkMetadata } from '../strax/storage/metadata.js';
 import type { StoredDataset } from '../strax/storage/dataset.js';
-import { layoutOf, readChunks } from '../strax/storage/chunk-reader.js';
+import { layoutOf, readChunks, type ReadOptions } from '../strax/storage/chunk-reader.js';
 import type { RecordLayout } from '../strax/dtype/layout.js';
 import { RecordView } from '../strax/dtype/rows.js';
 import { compileSelection, type SelectionAst } from './selection.js';
@@ -64,7 +64,10 @@ export function runStartNs(dbStart: Date | null, ds: StoredDataset): bigint {
   return ds.metadata!.chunks[0]!.start;
 }
 
-export async function loadRows(ds: StoredDataset, req: LoadRequest, t0: bigint, limits: LoadLimits, signal?: AbortSignal): Promise<LoadedRows> {
+/** The server's reusable buffers for a read: compressed files and (for streamed rows) decoded chunks. */
+export type ReadBuffers = Pick<ReadOptions, 'decodeInto' | 'frameBuffers'>;
+
+export async function loadRows(ds: StoredDataset, req: LoadRequest, t0: bigint, limits: LoadLimits, signal?: AbortSignal, buffers: ReadBuffers = {}): Promise<LoadedRows> {
   const md = ds.metadata!;
   const what = `${req.target} for run ${req.runId}`;
   if (md.chunks.length === 0) throw new RequestError(404, `${what}: no chunks available -- either the first chunk has yet to be written, or something is wrong`);
@@ -80,7 +83,7 @@ export async function loadRows(ds: StoredDataset, req: LoadRequest, t0: bigint, 
   const select = req.selection ? compileSelection(req.selection, layout) : null;
   const want = req.maxN ?? Infinity;
   if (plan.first >= 0) {
-    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last } })) {
+    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last }, frameBuffers: buffers.frameBuffers })) {
       signal?.throwIfAborted();
       if (chunk.n === 0) continue;
       const view = new RecordView(layout, chunk.data);
@@ -109,9 +112,10 @@ export interface StreamedRows {
  * chunks are still being read: one chunk ahead of the one being sent, so at most three are held (one in the socket,
  * one decoded, one being read). Null when the rows must be filtered first, or when loadRows would refuse the request
  * (it then says why). The first chunk is read before this returns, so a dataset that cannot be read at all still gets
- * an error reply. With decodeInto, chunks are decoded into the caller's buffers where the codec can (see ReadOptions).
+ * an error reply. With buffers, files are read and chunks decoded into the caller's buffers where the codec can (see
+ * ReadOptions).
  */
-export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal, decodeInto?: (bytes: number) => Uint8Array | undefined): Promise<StreamedRows | null> {
+export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: LoadLimits, signal?: AbortSignal, buffers: ReadBuffers = {}): Promise<StreamedRows | null> {
   const md = ds.metadata!;
   if (req.start !== null || req.end !== null || req.selection !== null || md.chunks.length === 0) return null;
   const layout = layoutOf(ds);
@@ -122,7 +126,7 @@ export async function streamRows(ds: StoredDataset, req: LoadRequest, limits: Lo
   if (n * layout.itemsize > limits.maxReturnBytes) return null;
   async function* parts(): AsyncGenerator<Uint8Array> {
     let left = n;
-    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last }, decodeInto })) {
+    for await (const chunk of readChunks(ds, { allowIncomplete: req.allowIncomplete, chunks: { first: plan.first, last: plan.last }, ...buffers })) {
       signal?.throwIfAborted();
       if (chunk.n === 0) continue;
       const take = Math.min(chunk.n, left);

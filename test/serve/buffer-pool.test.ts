@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BufferPool } from '../../src/serve/buffer-pool.js';
+import { lz4DecodeBuffer } from '../../src/strax/compress/lz4-into.js';
 
 describe('BufferPool', () => {
   it('gives a returned buffer out again, best fit first, as a view of exactly the size asked', () => {
@@ -32,5 +33,17 @@ describe('BufferPool', () => {
     expect(pool.freeByteCount).toBe(3000);
     expect(pool.take(3000).buffer).toBe(a.buffer);
     expect(pool.take(3000).buffer).not.toBe(a.buffer);
+  });
+
+  it('fits by the size a buffer was made for, not by its memory, and counts whole memories against its limit', () => {
+    // LZ4 decode buffers: a 100 kB output in a memory with room for its frame (~200 kB, in 64 kB pages).
+    const pool = new BufferPool(1e6, lz4DecodeBuffer);
+    const a = pool.take(100_000);
+    expect(a.byteOffset).toBe(0);
+    expect(a.buffer.byteLength).toBeGreaterThan(150_000);
+    pool.give(a);
+    expect(pool.freeByteCount).toBe(a.buffer.byteLength);
+    expect(pool.take(150_000).buffer).not.toBe(a.buffer); // its memory is large enough, but it was made for 100 kB
+    expect(pool.take(100_000).buffer).toBe(a.buffer);
   });
 });

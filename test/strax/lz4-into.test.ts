@@ -6,7 +6,7 @@ import path from 'node:path';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
-import { decodeLz4FrameInto, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
+import { decodeLz4FrameInto, lz4DecodeBuffer, lz4FrameBound, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
 import { hitDtype, peakDtype, recordDtype } from '../../src/strax/dtype/standard.js';
 import { FrameError } from '../../src/strax/errors.js';
 import { FIXTURES, manifest } from './fixtures.js';
@@ -15,14 +15,26 @@ import { synthRows } from './synth.js';
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 const lz4 = getCompressor('lz4');
 
-/** Decodes into a buffer that starts dirty, so bytes the decoder fails to write show up. */
-function decodeDirty(frame: Uint8Array, bytes: number): Buffer {
-  const out = Buffer.alloc(bytes, 0xa5);
-  decodeLz4FrameInto(frame, out);
-  return out;
-}
+/**
+ * The two kinds of output: any buffer (decoded in a scratch WebAssembly memory and copied) and a decode buffer
+ * (decoded in place in its own memory, the frame copied after it).
+ */
+const OUTPUTS = {
+  'a plain buffer': (bytes: number) => Buffer.alloc(bytes),
+  'a decode buffer': (bytes: number) => {
+    const b = lz4DecodeBuffer(bytes);
+    return Buffer.from(b.buffer, b.byteOffset, b.length);
+  },
+};
 
-describe('decodeLz4FrameInto', () => {
+describe.each(Object.entries(OUTPUTS))('decodeLz4FrameInto, into %s', (_kind, allocate) => {
+  /** Decodes into a buffer that starts dirty, so bytes the decoder fails to write show up. */
+  function decodeDirty(frame: Uint8Array, bytes: number): Buffer {
+    const out = allocate(bytes).fill(0xa5);
+    decodeLz4FrameInto(frame, out);
+    return out;
+  }
+
   it('decodes strax-written lz4 chunks (content size, linked blocks) to the bytes strax wrote', () => {
     const lz4Sets = manifest.datasets.filter((d) => d.compressor === 'lz4');
     let frames = 0;
@@ -108,8 +120,56 @@ describe('decodeLz4FrameInto', () => {
     for (const [what, [f, bytes]] of Object.entries(bad)) {
       it(what, async () => {
         expect(() => decodeDirty(f, bytes)).toThrow(FrameError);
-        await expect(lz4.decompressInto!(f, new Uint8Array(bytes))).rejects.toThrow(FrameError);
+        await expect(lz4.decompressInto!(f, allocate(bytes))).rejects.toThrow(FrameError);
       });
     }
+  });
+
+  it('decodes frame after frame into one reused buffer, also into a shorter view of it', () => {
+    const out = allocate(600_000);
+    for (const [i, data] of [synthRows(hitDtype(), 10_000, 6), new Uint8Array(600_000), synthRows(peakDtype(), 100, 7)].entries()) {
+      const frame = compressFrameSync(Buffer.from(data));
+      const view = out.subarray(0, data.length).fill(i);
+      decodeLz4FrameInto(frame, view);
+      expect(Buffer.compare(view, Buffer.from(data))).toBe(0);
+    }
+  });
+});
+
+describe('lz4DecodeBuffer', () => {
+  it('has room after the output for the largest frame the output can come from, and decodes it in place', () => {
+    const data = crypto.randomBytes(200_000); // incompressible: the frame is larger than the output
+    const frame = compressFrameSync(data);
+    expect(frame.length).toBeGreaterThan(data.length);
+    expect(frame.length).toBeLessThanOrEqual(lz4FrameBound(data.length));
+    const out = lz4DecodeBuffer(data.length);
+    expect(out.byteOffset).toBe(0);
+    expect(out.buffer.byteLength).toBeGreaterThanOrEqual(data.length + lz4FrameBound(data.length));
+    decodeLz4FrameInto(frame, out);
+    expect(Buffer.compare(Buffer.from(out), data)).toBe(0);
+  });
+
+  it('writes nothing past the end of the output (its copies of 8 and 16 bytes stop short of it)', () => {
+    let seed = 12;
+    const rand = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    for (let bytes = 1000; bytes < 1040; bytes++) {
+      // Repeated 48-byte rows with a few random bytes each: short literals and matches up to the very end.
+      const data = new Uint8Array(bytes);
+      for (let i = 0; i < bytes; i++) data[i] = i % 48 < 4 ? Math.floor(rand() * 256) : i % 48;
+      const out = lz4DecodeBuffer(bytes);
+      const memory = new Uint8Array(out.buffer).fill(0xa5);
+      decodeLz4FrameInto(compressFrameSync(Buffer.from(data)), out);
+      expect(Buffer.compare(Buffer.from(out), Buffer.from(data))).toBe(0);
+      expect([...memory.subarray(bytes, bytes + 16)]).toEqual(new Array(16).fill(0xa5));
+    }
+  });
+
+  it('decodes an output that leaves no room for its frame in its memory through the scratch memory, and copies it', () => {
+    const whole = lz4DecodeBuffer(64).buffer; // one 64 kB page
+    const out = new Uint8Array(whole, 0, whole.byteLength).fill(0xa5);
+    const data = synthRows(hitDtype(), Math.ceil(whole.byteLength / hitDtype().itemsize), 8).subarray(0, whole.byteLength);
+    expect(data.length).toBe(out.length);
+    decodeLz4FrameInto(compressFrameSync(Buffer.from(data)), out);
+    expect(sha256(out)).toBe(sha256(data));
   });
 });

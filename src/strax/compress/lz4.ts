@@ -55,8 +55,8 @@ export function lz4Compressor(): Compressor {
       return out;
     },
     async decompressInto(frame, out) {
-      // Frames with checksums go through lz4-napi, which verifies them, and are copied.
-      if (lz4FrameDecodableInto(frame)) decodeLz4FrameInto(frame, out);
+      // Frames with checksums (or too large for WebAssembly's 4 GiB) go through lz4-napi, which verifies them, and are copied.
+      if (lz4FrameDecodableInto(frame, out.length)) decodeLz4FrameInto(frame, out);
       else out.set(await codec.decompress(frame, out.length));
     },
   };

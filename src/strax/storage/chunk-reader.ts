@@ -3,6 +3,7 @@ import path from 'node:path';
 import { DataNotAvailableError } from '../../errors.js';
 import { boundsProblems } from '../chunk/bounds.js';
 import { getCompressor, isCompressorName } from '../compress/index.js';
+import { asBuffer } from '../compress/types.js';
 import { parseDtype, type RecordLayout } from '../dtype/layout.js';
 import { DataCorruptedError, FrameError } from '../errors.js';
 import type { StoredDataset } from './dataset.js';
@@ -29,6 +30,12 @@ export interface ReadOptions {
    * read by anyone until the chunk is yielded; undefined for a fresh buffer as usual (as with other codecs).
    */
   decodeInto?: (bytes: number) => Uint8Array | undefined;
+  /**
+   * Where the compressed files are read: a buffer of at least the given size, given back once its chunk is decoded
+   * (or the read ends); default two buffers of this read's own, in turn. A server reading many datasets shares one
+   * pool of them, so no request makes fresh ones.
+   */
+  frameBuffers?: { take(bytes: number): Uint8Array; give(buffer: Uint8Array): void };
 }
 
 /** Parsed dtypes by metadata object: a server reading the same (cached) dataset again parses its dtype once. */
@@ -60,11 +67,14 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
   const codec = compressorOf(md.compressor, ds.metadataPath!);
   const file = (i: number) => path.join(ds.path, md.chunks[i]!.filename ?? '');
   // Two read buffers in turn: chunk i+1 is read into one while chunk i is decoded from the other. A compressed frame
-  // is not needed once decoded (codecs return new arrays), so reusing the buffer two chunks later is safe.
+  // is not needed once decoded (codecs return new arrays or write into decodeInto's), so reusing the buffer two
+  // chunks later is safe. With frameBuffers, each chunk's buffer is taken from there and given back once decoded.
   const buffers: (Buffer | undefined)[] = [undefined, undefined];
+  const shared = options.frameBuffers;
   const fetch = async (i: number): Promise<Buffer | undefined> => {
     if (i >= md.chunks.length || md.chunks[i]!.n === 0) return undefined;
-    const buf = await readWhole(file(i), buffers[i % 2]);
+    if (shared) return readWhole(file(i), (size) => asBuffer(shared.take(size)));
+    const buf = await readWhole(file(i), () => buffers[i % 2]);
     if (!buffers[i % 2] || buf.buffer !== buffers[i % 2]!.buffer) buffers[i % 2] = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     return buf;
   };
@@ -102,6 +112,7 @@ export async function* readChunks(ds: StoredDataset, options: ReadOptions = {}):
       } else {
         data = await codec.decompress(frame, expected);
       }
+      if (shared && data.buffer !== frame.buffer) shared.give(frame);
     } catch (error) {
       if (error instanceof FrameError) throw new DataCorruptedError(file(i), `${error.message} (metadata says n = ${c.n})`);
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new DataCorruptedError(file(i), 'chunk file is missing');

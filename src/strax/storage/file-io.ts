@@ -6,10 +6,11 @@ import fs from 'node:fs/promises';
 /**
  * Read a whole file. Open and stat are synchronous (microseconds), so the one read request is in the threadpool
  * before this returns its promise: it proceeds while the caller's thread is busy in a synchronous codec (awaiting
- * open, stat and read in turn would need that thread between steps). With `reuse`, the bytes go into that buffer
- * when it is large enough (the result is a view of it): alternating two buffers avoids fresh page faults per chunk.
+ * open, stat and read in turn would need that thread between steps). With `bufferFor`, the bytes go into the buffer
+ * it gives for the file's size, if that is large enough (the result is a view of it): reusing buffers avoids fresh
+ * page faults per chunk.
  */
-export function readWhole(file: string, reuse?: Buffer): Promise<Buffer> {
+export function readWhole(file: string, bufferFor?: (size: number) => Buffer | undefined): Promise<Buffer> {
   let fd: number;
   try {
     fd = fsSync.openSync(file, 'r');
@@ -17,6 +18,7 @@ export function readWhole(file: string, reuse?: Buffer): Promise<Buffer> {
     return Promise.reject(error);
   }
   const size = fsSync.fstatSync(fd).size;
+  const reuse = bufferFor?.(size);
   const buf = reuse && reuse.length >= size ? reuse.subarray(0, size) : Buffer.allocUnsafe(size);
   const readFrom = (off: number): Promise<number> =>
     new Promise((resolve, reject) => fsSync.read(fd, buf, off, size - off, off, (error, n) => (error ? reject(error) : resolve(n))));
