@@ -3,7 +3,7 @@
 // each compressed block; the block and the output both lie in the memory the caller imports.
 //
 // Rows of a few dozen bytes compress to sequences of a few literal bytes and a short match, so the cost is per
-// sequence: literals and matches are copied 16 or 8 bytes at a time, writing up to 15 bytes past the copy's end where
+// sequence: literals and matches are copied 16 or 8 bytes at a time, writing up to 31 bytes past the copy's end where
 // the output has room for them (the next sequence overwrites them; nothing reads them before). A match whose offset is
 // shorter than the step reads bytes it is writing, so it is copied byte by byte, or, when long (runs of zeros,
 // repeated rows), in doubling spans that never overlap.
@@ -77,7 +77,20 @@ export function decodeBlock(ip: usize, end: usize, base: usize, op: usize, cap: 
     if (len > cap - op) return OUTPUT_OVERFLOW;
     const stop = op + len;
     let from = op - offset;
-    if (offset >= 16 && cap - stop >= 16) {
+    if (offset >= 16 && cap - op >= 48) {
+      // Most matches of row data are 8–31 bytes long: two copies without a loop, then the rest of a longer one.
+      copy16(op, from);
+      copy16(op + 16, from + 16);
+      if (len > 32) {
+        op += 32;
+        from += 32;
+        do {
+          copy16(op, from);
+          op += 16;
+          from += 16;
+        } while (op < stop);
+      }
+    } else if (offset >= 16 && cap - stop >= 16) {
       // Each 16-byte read ends at or before op, in bytes already final: the same bytes as a byte-wise copy.
       do {
         copy16(op, from);
