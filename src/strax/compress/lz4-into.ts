@@ -9,10 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalError } from '../../errors.js';
 import { FrameError } from '../errors.js';
 
 const MAGIC = 0x184d2204;
-/** Bytes the block decoder may read past a block's end and write past a copy's end (its 16-byte copies). */
+/** Bytes the block decoder may read past a block's end (its 16-byte literal copies): kept free after the frame. */
 const SLACK = 16;
 const PAGE = 65536;
 /** wasm32 memories end at 4 GiB; an output that leaves no room for its frame below that is decoded by lz4-napi. */
@@ -50,7 +51,13 @@ function blockDecoder(): WebAssembly.Module {
   if (!compiled) {
     // dist/strax/compress/ or src/strax/compress/ → the package root → dist/wasm/ (built by `npm run build`).
     const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'wasm', 'lz4-block.wasm');
-    compiled = new WebAssembly.Module(fs.readFileSync(file));
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(file);
+    } catch (error) {
+      throw new InternalError(`${file} is missing (${(error as NodeJS.ErrnoException).code}): this install was built without its WebAssembly; run \`npm run build\``, { cause: error });
+    }
+    compiled = new WebAssembly.Module(bytes);
   }
   return compiled;
 }
