@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, test } from 'vitest';
-import { serveWorld, type ServeWorld } from './helpers.js';
+import { readNpy, serveWorld, type ServeWorld } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const running: ResultPromise[] = [];
@@ -15,9 +15,11 @@ afterEach(() => {
 });
 
 /** Starts the CLI and resolves with its URL once it logs that it is serving. */
-async function startCli(world: ServeWorld, sets: string[]): Promise<{ child: ResultPromise; url: string; stderr: () => string }> {
+/** `daqflow serve` in a child process; `wrap` is an argv prefix that runs it (e.g. prlimit with its options). */
+async function startCli(world: ServeWorld, sets: string[], wrap: string[] = []): Promise<{ child: ResultPromise; url: string; stderr: () => string }> {
   const args = [path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--port', '0', '--config', world.configFile, ...sets.flatMap((s) => ['--set', s])];
-  const child = execa(process.execPath, args, { reject: false, env: { DAQFLOW_CONFIG: undefined }, buffer: true });
+  const argv = [...wrap, process.execPath, ...args];
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, env: { DAQFLOW_CONFIG: undefined }, buffer: true });
   running.push(child);
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -111,6 +113,22 @@ describe('daqflow serve process', () => {
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(143);
   }, 180_000);
+
+  test('under a virtual-memory limit that leaves WebAssembly no memory, npy replies fall back to lz4-napi and stay exact', async () => {
+    // Each WebAssembly memory reserves several GiB of address space; with `ulimit -v` 8 GB (prlimit, util-linux) node
+    // runs but the decode buffers cannot be had. Replies must still be the stored rows, byte for byte.
+    const world = await serveWorld({ peaks: 600, hits: 5000 });
+    const { child, url } = await startCli(world, [], ['prlimit', `--as=${8e9}`, '--']);
+    for (const [target, rows] of [['peaks', world.peaks.rows], ['hits', world.hits.rows]] as const) {
+      for (let k = 0; k < 3; k++) {
+        const res = await fetch(`${url}/get_data?run_id=012100&target=${target}&max_n=0&format=npy`);
+        expect(res.status, await res.clone().text().catch(() => '')).toBe(200);
+        expect(Buffer.compare(readNpy(Buffer.from(await res.arrayBuffer())).data, Buffer.from(rows))).toBe(0);
+      }
+    }
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(143);
+  }, 120_000);
 
   test('--dry-run checks the configuration and shows what would be served without listening', async () => {
     const world = await serveWorld({ peaks: 10, hits: 10 });

@@ -19,12 +19,9 @@ const PAGE = 65536;
 /** wasm32 memories end at 4 GiB; an output that leaves no room for its frame below that is decoded by lz4-napi. */
 const MAX_PAGES = 65536;
 
-/**
- * Whether decodeLz4FrameInto can decode this frame (no checksums, no dictionary) into `outBytes` bytes (frame and
- * output together within one WebAssembly memory); the frame is not walked.
- */
-export function lz4FrameDecodableInto(frame: Uint8Array, outBytes = 0): boolean {
-  if (frame.length < 7 || outBytes + frame.length + 2 * SLACK > MAX_PAGES * PAGE) return false;
+/** Whether decodeLz4FrameInto can decode this frame (no checksums, no dictionary); the frame is not walked. */
+export function lz4FrameDecodableInto(frame: Uint8Array): boolean {
+  if (frame.length < 7) return false;
   const flg = frame[4]!;
   return (flg & 0x15) === 0; // block checksums, content checksum, dictionary id
 }
@@ -62,21 +59,50 @@ function blockDecoder(): WebAssembly.Module {
   return compiled;
 }
 
+/**
+ * WebAssembly could not have the memory it needs: each memory reserves several GiB of address space (guard pages), so
+ * under a virtual-memory limit (`ulimit -v`, as on some cluster nodes) only a few can exist. Callers fall back to
+ * lz4-napi and ordinary buffers.
+ */
+export class WasmMemoryError extends Error {}
+Object.defineProperty(WasmMemoryError.prototype, 'name', { value: 'WasmMemoryError', enumerable: false });
+
+/**
+ * After a memory could not be had, none is asked for until then (ms since the epoch): V8 answers each failed request
+ * only after several full garbage collections, which would cost every chunk ~100 ms.
+ */
+let noMemoryUntil = 0;
+const NO_MEMORY_PAUSE_MS = 60_000;
+
 function newArena(bytes: number): Arena {
   const pages = Math.ceil(bytes / PAGE);
-  if (pages > MAX_PAGES) throw new RangeError(`an LZ4 decode buffer of ${bytes} bytes is larger than WebAssembly's 4 GiB`);
-  // The memory never grows: growing would detach the ArrayBuffer that output views (and sockets writing them) hold.
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  if (pages > MAX_PAGES) throw new WasmMemoryError(`an LZ4 decode buffer of ${bytes} bytes is larger than WebAssembly's 4 GiB`);
+  if (Date.now() < noMemoryUntil) throw new WasmMemoryError('no WebAssembly memory could be had a moment ago');
+  let memory: WebAssembly.Memory;
+  try {
+    // The memory never grows: growing would detach the ArrayBuffer that output views (and sockets writing them) hold.
+    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+  } catch (error) {
+    noMemoryUntil = Date.now() + NO_MEMORY_PAUSE_MS;
+    throw new WasmMemoryError(`no WebAssembly memory of ${bytes} bytes: ${(error as Error).message}`, { cause: error });
+  }
   const instance = new WebAssembly.Instance(blockDecoder(), { env: { memory, abort: () => { throw new FrameError('LZ4 block decoder aborted'); } } });
   return { memory, decodeBlock: instance.exports.decodeBlock as DecodeBlock };
 }
 
 /**
  * A buffer of `bytes` bytes that decodeLz4FrameInto decodes into in place: the start of a WebAssembly memory of its
- * own, with room after it for a frame of up to lz4FrameBound(bytes). Its contents start as zeros.
+ * own, with room after it for a frame of up to lz4FrameBound(bytes). Its contents start as zeros. Where no such memory
+ * can be had (WasmMemoryError), an ordinary buffer, which the decoders fill as any other.
  */
 export function lz4DecodeBuffer(bytes: number): Uint8Array {
-  const arena = newArena(bytes + SLACK + lz4FrameBound(bytes) + SLACK);
+  let arena: Arena;
+  try {
+    arena = newArena(bytes + SLACK + lz4FrameBound(bytes) + SLACK);
+  } catch (error) {
+    if (error instanceof WasmMemoryError) return new Uint8Array(bytes);
+    throw error;
+  }
   arenas.set(arena.memory.buffer, arena);
   return new Uint8Array(arena.memory.buffer, 0, bytes);
 }
@@ -111,7 +137,8 @@ const BLOCK_ERRORS: Record<number, string> = {
 /**
  * Decode one whole LZ4 frame into out, which must receive exactly out.length bytes. Throws FrameError on any
  * malformed input (bad magic, truncation, a match before the start, output other than out.length bytes, bytes after
- * the end mark). `out` is written only by this frame's bytes, but on an error its contents are undefined.
+ * the end mark). `out` is written only by this frame's bytes, but on an error its contents are undefined. Throws
+ * WasmMemoryError when `out` is not a decode buffer and no scratch memory can be had.
  */
 export function decodeLz4FrameInto(frame: Uint8Array, out: Uint8Array): void {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
