@@ -8,6 +8,7 @@ import { ServiceUnavailableError, ConfigError } from '../errors.js';
 import type { Logger } from '../log/index.js';
 import { watchSignals } from '../pass/signals.js';
 import { DEFAULT_STAGES, openRunStore, type RunStore } from '../rundb/index.js';
+import { lz4DecodesInPlace } from '../strax/compress/lz4-into.js';
 import { readServeSecret } from './auth.js';
 import { DatasetCache } from './dataset-cache.js';
 import { startHeartbeat, type HeartbeatLoop } from './heartbeat.js';
@@ -54,6 +55,7 @@ export async function startServe(options: ServeOptions): Promise<RunningServer> 
     const port = typeof address === 'object' && address ? address.port : serve.port;
     const url = `http://${serve.host.includes(':') ? `[${serve.host}]` : serve.host}:${port}`;
     heartbeat = await startHeartbeat(store, { host: config.host ?? os.hostname(), url, maxLoadMb: serve.max_load_mb, maxReturnMb: serve.max_return_mb, nDirs: roots.length }, serve.heartbeat_s, logger);
+    if (!lz4DecodesInPlace()) logger.warn('no WebAssembly memory can be had (a virtual-memory limit? ulimit -v): lz4 chunks are decoded by lz4-napi, several times slower; docs/SERVE.md, "At 3 a.m."');
     logger.info(`serving on ${url} (auth: ${serve.auth}; storage: ${roots.join(', ')}; runs DB: ${store.location})`);
     return {
       url,

@@ -88,7 +88,8 @@ describe('daqflow serve process', () => {
 
   test('50 concurrent clients are all answered while loads never exceed the concurrency limit and memory stays bounded', async () => {
     const world = await serveWorld({ peaks: 3000, hits: 10 });
-    const { child, url } = await startCli(world, ['serve.max_return_mb=20', 'serve.max_concurrent_loads=2']);
+    const { child, url, stderr } = await startCli(world, ['serve.max_return_mb=20', 'serve.max_concurrent_loads=2']);
+    expect(stderr()).not.toMatch(/WebAssembly/);
     const rowBytes = 3000 * world.peaks.layout.itemsize;
     const drain = async (query: string): Promise<number> => {
       const res = await fetch(`${url}/get_data?${query}`);
@@ -118,7 +119,8 @@ describe('daqflow serve process', () => {
     // Each WebAssembly memory reserves several GiB of address space; with `ulimit -v` 8 GB (prlimit, util-linux) node
     // runs but the decode buffers cannot be had. Replies must still be the stored rows, byte for byte.
     const world = await serveWorld({ peaks: 600, hits: 5000 });
-    const { child, url } = await startCli(world, [], ['prlimit', `--as=${8e9}`, '--']);
+    const { child, url, stderr } = await startCli(world, [], ['prlimit', `--as=${8e9}`, '--']);
+    expect(stderr()).toMatch(/WARN .*no WebAssembly memory can be had .*ulimit -v/);
     for (const [target, rows] of [['peaks', world.peaks.rows], ['hits', world.hits.rows]] as const) {
       for (let k = 0; k < 3; k++) {
         const res = await fetch(`${url}/get_data?run_id=012100&target=${target}&max_n=0&format=npy`);

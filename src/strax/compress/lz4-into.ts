@@ -107,6 +107,12 @@ export function lz4DecodeBuffer(bytes: number): Uint8Array {
   return new Uint8Array(arena.memory.buffer, 0, bytes);
 }
 
+/** Whether lz4DecodeBuffer gives decode buffers now (false under a virtual-memory limit that leaves none). */
+export function lz4DecodesInPlace(): boolean {
+  const buffer = lz4DecodeBuffer(1).buffer;
+  return buffer instanceof ArrayBuffer && arenas.has(buffer);
+}
+
 /** Where in its arena `out` can be decoded in place, with the frame copied after it; null if it cannot. */
 function inPlace(out: Uint8Array, frameBytes: number): { arena: Arena; frameAt: number } | null {
   const arena = out.buffer instanceof ArrayBuffer ? arenas.get(out.buffer) : undefined;
