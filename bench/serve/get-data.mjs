@@ -63,7 +63,7 @@ async function write(root, dataType, layout, bytes, perChunk) {
  * happens; the median also counts what the case leaves behind for later runs (garbage collection of fresh buffers,
  * above all), which a server pays over a day of requests.
  */
-async function best(fn, warmup = WARMUP) {
+async function timed(fn, warmup = WARMUP) {
   const times = [];
   let out;
   for (let w = 0; w < warmup; w++) await fn();
@@ -146,12 +146,12 @@ fs.writeFileSync(configFile, `work_dir: ${dir}/work\nstorage:\n  dirs: [${data}]
 const { child, url } = await startChild([path.join(ROOT, 'bin', 'daqflow.js'), 'serve', '--config', configFile], /serving on (http:\/\/[\d.]+:\d+)/);
 const bare = await startChild([path.join(import.meta.dirname, 'bare-server.mjs'), data, '012100', ...cases.map((c) => c.type)], /bare on (http:\/\/[\d.]+:\d+)/);
 
-console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best of ${REPS} after ${WARMUP} untimed, ${new Date().toISOString()}, load average ${loadavg()}`);
+console.log(`daqflow serve /get_data, node ${process.version}, ${os.cpus().length} CPUs, best and median of ${REPS} after ${WARMUP} untimed, ${new Date().toISOString()}, load average ${loadavg()}`);
 console.log('case'.padEnd(22), 'rows'.padStart(8), 'MB'.padStart(7), 'best ms'.padStart(8), 'rows/s'.padStart(11), 'MB/s'.padStart(8), 'wire MB'.padStart(8), 'vs storage API'.padStart(15), 'median ms'.padStart(10), 'vs storage API'.padStart(15));
 try {
   for (const c of cases) {
     const mb = (c.n * c.layout.itemsize) / 1e6;
-    const base = await best(async () => readAllRows(new DataDirectory(data).find('012100', c.type)));
+    const base = await timed(async () => readAllRows(new DataDirectory(data).find('012100', c.type)));
     if (base.out.length !== c.n * c.layout.itemsize) throw new Error('baseline read the wrong size');
     const line = (name, { ms, median }, wire) =>
       console.log(name.padEnd(22), String(c.n).padStart(8), mb.toFixed(1).padStart(7), ms.toFixed(1).padStart(8), (c.n / (ms / 1000)).toFixed(0).padStart(11), (mb / (ms / 1000)).toFixed(0).padStart(8), wire === null ? '-'.padStart(8) : (wire / 1e6).toFixed(1).padStart(8), wire === null ? '1.00× (base)'.padStart(15) : `${(base.ms / ms).toFixed(2)}×`.padStart(15), median.toFixed(1).padStart(10), wire === null ? '1.00× (base)'.padStart(15) : `${(base.median / median).toFixed(2)}×`.padStart(15));
@@ -159,17 +159,17 @@ try {
     let stringify = null;
     if (FORMATS.includes('json')) {
       const objects = plainObjects(c.layout, base.out);
-      stringify = await best(async () => JSON.stringify(objects).length);
+      stringify = await timed(async () => JSON.stringify(objects).length);
       line(`${c.type} JSON.stringify`, stringify, stringify.out);
-      const encoder = await best(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
+      const encoder = await timed(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
       line(`${c.type} json encoder`, encoder, encoder.out);
     }
     for (const format of FORMATS) {
-      const transport = await best(() => download(`${bare.url}/${c.type}.${format}`));
+      const transport = await timed(() => download(`${bare.url}/${c.type}.${format}`));
       line(`${c.type} ${format} bare http`, transport, transport.out);
       for (let w = 0; w < WARMUP; w++) await download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`);
       const cpu0 = cpuMs(child.pid);
-      const r = await best(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`), 0); // warmed above, outside the CPU count
+      const r = await timed(() => download(`${url}/get_data?run_id=012100&target=${c.type}&max_n=0&format=${format}`), 0); // warmed above, outside the CPU count
       const cpu1 = cpuMs(child.pid);
       line(`${c.type} ${format}`, r, r.out);
       const cpu = cpu0 === null || cpu1 === null ? '' : `; server CPU ${((cpu1.all - cpu0.all) / REPS).toFixed(0)} ms a reply, its main thread ${((cpu1.main - cpu0.main) / REPS).toFixed(0)}`;

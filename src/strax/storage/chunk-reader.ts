@@ -32,8 +32,8 @@ export interface ReadOptions {
   decodeInto?: (bytes: number) => Uint8Array | undefined;
   /**
    * Where the compressed files are read: a buffer of at least the given size, given back once its chunk is decoded
-   * (or the read ends); default two buffers of this read's own, in turn. A server reading many datasets shares one
-   * pool of them, so no request makes fresh ones.
+   * (a read that stops early or fails leaves the one it holds to the garbage collector); default two buffers of this
+   * read's own, in turn. A server reading many datasets shares one pool of them, so no request makes fresh ones.
    */
   frameBuffers?: { take(bytes: number): Uint8Array; give(buffer: Uint8Array): void };
 }
