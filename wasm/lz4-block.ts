@@ -54,13 +54,12 @@ export function decodeBlock(ip: usize, end: usize, base: usize, op: usize, cap: 
       lit = <usize>n;
       ip = cursor;
     }
-    if (lit != 0) {
-      if (lit > end - ip || lit > cap - op) return LITERALS_PAST_END;
-      if (lit <= 16 && cap - op >= 16) copy16(op, ip); // reads up to 15 bytes past the block: the caller leaves room
-      else memory.copy(op, ip, lit);
-      ip += lit;
-      op += lit;
-    }
+    if (lit > end - ip || lit > cap - op) return LITERALS_PAST_END;
+    // Also when there are no literals (half of the sequences of raw records): one copy costs less than a mispredicted branch.
+    if (lit <= 16 && cap - op >= 16) copy16(op, ip); // reads up to 15 bytes past the block: the caller leaves room
+    else memory.copy(op, ip, lit);
+    ip += lit;
+    op += lit;
     if (ip == end) return <isize>op; // the last sequence has literals only
     if (end - ip < 2) return OFFSET_TRUNCATED;
     const offset = <usize>load<u16>(ip);

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lz4DecodeBuffer } from '../strax/compress/lz4-into.js';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool } from '../util/buffer-pool.js';
 import type { ServeContext } from './context.js';
 import { findServable, listRunDatasets } from './datasets.js';
 import { jsonArrayChunks } from './encode-json.js';

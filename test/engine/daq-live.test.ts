@@ -1,6 +1,7 @@
 // The DAQ's live layout (shared/design/LIVE_FORMAT.md): every case of its checklist, on real folders and files,
 // with the results DAQReader gives worked out by hand from its rules.
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compressFrameSync } from 'lz4-napi';
@@ -13,6 +14,7 @@ import { DAQ_RECORD, XENONNT_CHANNEL_MAP, channelRanges, decodeDaqFile, readDaqS
 import { DaqRun, readyChunks, type DaqChunk } from '../../src/strax/engine/daq-reader.js';
 import { DaqWriter } from '../../src/stages/fake-daq/daq-writer.js';
 import { makeTmpDir } from '../support/tmp.js';
+import { lz4DecodeBuffer } from '../../src/strax/compress/lz4-into.js';
 
 const L = 1_000_000;
 const O = 100_000;
@@ -267,6 +269,53 @@ describe('DAQ live layout (DAQReader rules)', () => {
     expect(Array.from({ length: rr.length }, (_, i) => [rr.time(i) - T0, rr.get(i, 'channel'), rr.get(i, 'data', 0)])).toEqual([[10n, 4, 0], [10n, 5, 10], [10n, 5, 9]]);
     expect(times(view(c0!, 'raw_records_he'))).toEqual([5n]);
     expect(times(view(c0!, 'raw_records_nv'))).toEqual([7n]);
+  });
+
+  it('decodes redax-style lz4 files into reused buffers: a chunk already loaded keeps its rows while later chunks reuse them', async () => {
+    // Many records per file, so that the decode buffers are worth reusing; every chunk's rows are distinct (tag).
+    const recs = (chunk: number, thread: number) => Array.from({ length: 500 }, (_, k) => ({ t: chunk * F + 1000 + 1500 * k + thread, ch: 2 * k % 490 + thread, tag: chunk * 1000 + k }));
+    const folders: RunSpec['folders'] = { ...ENDED };
+    // The overlap windows hold rows too (the same in _post and the next _pre), so each load decodes six files.
+    const overlap = (c: number, thread: number) => Array.from({ length: 40 }, (_, k) => ({ t: c * F + L + 2000 + 1500 * k + thread, ch: 100 + thread, tag: 900 + k }));
+    for (let c = 0; c < 4; c++) {
+      folders[String(c).padStart(6, '0')] = both(recs(c, 0), recs(c, 1));
+      folders[`${String(c).padStart(6, '0')}_post`] = both(overlap(c, 0), overlap(c, 1));
+      folders[`${String(c + 1).padStart(6, '0')}_pre`] = both(overlap(c, 0), overlap(c, 1));
+    }
+    const dir = await writeRun({ folders });
+    const run = await daqRun(dir);
+    const sha = (c: DaqChunk) => crypto.createHash('sha256').update(c.outputs.raw_records!).digest('hex');
+    const first = await run.load(0);
+    const before = sha(first);
+    const later = [await run.load(1), await run.load(2), await run.load(3), await run.load(0)];
+    expect(sha(first)).toBe(before);
+    expect(sha(later[3]!)).toBe(before);
+    expect(new Set([before, ...later.slice(0, 3).map(sha)]).size).toBe(4);
+    const v = view(first);
+    const tags = Array.from({ length: v.length }, (_, i) => Number(v.get(i, 'data', 0)));
+    expect(tags.filter((t) => t < 900).sort((a, b) => a - b)).toEqual([...Array.from({ length: 500 }, (_, k) => [k, k]).flat()]);
+    expect(tags.filter((t) => t >= 900).length).toBeGreaterThan(0); // rows of the _post window, before its break
+  });
+
+  it('decodes an lz4 frame as redax writes it (256 kB blocks, no checksums, no content size) in place into the buffer given', async () => {
+    const raw = rows(Array.from({ length: 3000 }, (_, k) => ({ t: 10 + 400 * k, ch: k % 494, tag: k })));
+    const dir = makeTmpDir('daq-redax-lz4-');
+    const plain = path.join(dir, 'plain');
+    fs.writeFileSync(plain, raw);
+    execFileSync('lz4', ['-q', '-f', '-B6', '--no-frame-crc', plain, `${plain}.lz4`]);
+    const frame = fs.readFileSync(`${plain}.lz4`);
+    expect([frame[4]! & 0x1d, frame[5]! >> 4]).toEqual([0, 6]); // FLG: no content size, checksums or dictionary; BD: 256 kB
+    const given: Uint8Array[] = [];
+    const out = await decodeDaqFile('x.lz4', frame, 'lz4', (n) => {
+      const b = lz4DecodeBuffer(n);
+      given.push(b);
+      return b;
+    });
+    expect(given).toHaveLength(1);
+    expect(out.buffer).toBe(given[0]!.buffer);
+    expect(Buffer.compare(Buffer.from(out), Buffer.from(raw))).toBe(0);
+    // No buffer given (null): the decoder's own.
+    expect(Buffer.compare(Buffer.from(await decodeDaqFile('x.lz4', frame, 'lz4', () => null)), Buffer.from(raw))).toBe(0);
   });
 
   it('refuses a channel map that DAQReader could not use: descending ranges, 799 outside, two ranges for one output', () => {

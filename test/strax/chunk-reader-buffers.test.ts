@@ -1,7 +1,7 @@
 // readChunks with the server's reused buffers: compressed files read into a shared pool (given back once decoded) and
 // lz4 chunks decoded in place into LZ4 decode buffers give the rows a plain read gives, dataset after dataset.
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from '../../src/serve/buffer-pool.js';
+import { BufferPool } from '../../src/util/buffer-pool.js';
 import { lz4DecodeBuffer } from '../../src/strax/compress/lz4-into.js';
 import { hitDtype, recordDtype } from '../../src/strax/dtype/standard.js';
 import type { RecordLayout } from '../../src/strax/dtype/layout.js';

@@ -1,16 +1,18 @@
 // decodeLz4FrameInto / lz4's decompressInto against lz4-napi: the same bytes for strax's frames and ours, and a
 // FrameError (never wrong rows) for every kind of damage.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
-import { decodeLz4FrameInto, lz4DecodeBuffer, lz4FrameBound, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
+import { decodeLz4FrameInto, decodeLz4FrameUpTo, lz4DecodeBuffer, lz4FrameBound, lz4FrameContentBound, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
 import { hitDtype, peakDtype, recordDtype } from '../../src/strax/dtype/standard.js';
 import { FrameError } from '../../src/strax/errors.js';
 import { FIXTURES, manifest } from './fixtures.js';
 import { synthRows } from './synth.js';
+import { makeTmpDir } from '../support/tmp.js';
 
 const sha256 = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
 const lz4 = getCompressor('lz4');
@@ -171,5 +173,55 @@ describe('lz4DecodeBuffer', () => {
     expect(data.length).toBe(out.length);
     decodeLz4FrameInto(compressFrameSync(Buffer.from(data)), out);
     expect(sha256(out)).toBe(sha256(data));
+  });
+});
+
+describe('decodeLz4FrameUpTo and lz4FrameContentBound (frames of unknown size, as redax writes them)', () => {
+  /** A frame written by the lz4 CLI with the given options. */
+  function cliFrame(data: Uint8Array, options: string[]): Buffer {
+    const dir = makeTmpDir('lz4-cli-');
+    const plain = path.join(dir, 'plain');
+    fs.writeFileSync(plain, data);
+    execFileSync('lz4', ['-q', '-f', ...options, plain, `${plain}.lz4`]);
+    return fs.readFileSync(`${plain}.lz4`);
+  }
+
+  const records = synthRows(recordDtype(), 4000, 9); // 1 MB: several 64 and 256 kB blocks
+  const frames = {
+    '256 kB blocks, no checksums, no content size (redax)': () => cliFrame(records, ['-B6', '--no-frame-crc']),
+    'independent 64 kB blocks with a content size': () => cliFrame(records, ['-B4', '--no-frame-crc', '--content-size']),
+    'lz4-napi (4 MB blocks, no content size)': () => compressFrameSync(Buffer.from(records)),
+  };
+  for (const [name, make] of Object.entries(frames)) {
+    it(`bounds and decodes ${name} into a larger buffer, returning the length`, () => {
+      const frame = make();
+      expect(lz4FrameDecodableInto(frame)).toBe(true);
+      const bound = lz4FrameContentBound(frame);
+      expect(bound).toBeGreaterThanOrEqual(records.length);
+      if ((frame[4]! & 0x08) !== 0) expect(bound).toBe(records.length);
+      for (const out of [lz4DecodeBuffer(bound), new Uint8Array(bound)]) {
+        out.fill(0xa5);
+        const n = decodeLz4FrameUpTo(frame, out);
+        expect(n).toBe(records.length);
+        expect(sha256(out.subarray(0, n))).toBe(sha256(records));
+      }
+    });
+  }
+
+  it('bounds a compressed block by the maximum block size and a stored one by its own size', () => {
+    const frame = cliFrame(records, ['-B4', '--no-frame-crc']);
+    const blocks = Math.ceil(records.length / 65536);
+    expect(lz4FrameContentBound(frame)).toBeLessThanOrEqual(blocks * 65536);
+    const incompressible = crypto.randomBytes(100_000);
+    expect(lz4FrameContentBound(cliFrame(incompressible, ['-B4', '--no-frame-crc']))).toBe(100_000);
+  });
+
+  it('refuses an output too small for the frame, a bad block size code and a frame without an end mark', () => {
+    const frame = compressFrameSync(Buffer.from(records));
+    expect(() => decodeLz4FrameUpTo(frame, lz4DecodeBuffer(records.length - 1))).toThrow(FrameError);
+    const badCode = Buffer.from(frame);
+    badCode[5] = 0x30;
+    expect(() => lz4FrameContentBound(badCode)).toThrow(/block size code 3/);
+    expect(() => lz4FrameContentBound(frame.subarray(0, frame.length - 4))).toThrow(/no end mark/);
   });
 });

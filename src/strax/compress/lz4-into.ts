@@ -141,16 +141,57 @@ const BLOCK_ERRORS: Record<number, string> = {
 };
 
 /**
+ * The most bytes this frame can decode to: its declared content size, else the sum of its blocks' bounds (a stored
+ * block's own size, a compressed one's maximum block size from the frame descriptor). Throws FrameError if the frame
+ * is malformed before its end mark.
+ */
+export function lz4FrameContentBound(frame: Uint8Array): number {
+  const { view, flg, first } = frameHeader(frame);
+  if ((flg & 0x08) !== 0) return Number(view.getBigUint64(6, true));
+  const code = (frame[5]! >> 4) & 7;
+  if (code < 4) throw new FrameError(`LZ4 frame descriptor has block size code ${code} (only 4 to 7 exist)`);
+  const blockMax = 1 << (8 + 2 * code);
+  let bound = 0;
+  for (let pos = first; ; ) {
+    if (pos + 4 > frame.length) throw new FrameError('truncated LZ4 frame (no end mark)');
+    const word = view.getUint32(pos, true);
+    pos += 4;
+    if (word === 0) return bound;
+    const size = word & 0x7fffffff;
+    bound += word >>> 31 ? size : blockMax;
+    pos += size + ((flg & 0x10) !== 0 ? 4 : 0);
+  }
+}
+
+function frameHeader(frame: Uint8Array): { view: DataView; flg: number; first: number } {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
+  if (frame.length < 7 || view.getUint32(0, true) !== MAGIC) throw new FrameError('not an LZ4 frame (bad magic)');
+  const flg = frame[4]!;
+  if (flg >> 6 !== 1) throw new FrameError(`unsupported LZ4 frame version ${flg >> 6}`);
+  return { view, flg, first: 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1 };
+}
+
+/**
  * Decode one whole LZ4 frame into out, which must receive exactly out.length bytes. Throws FrameError on any
  * malformed input (bad magic, truncation, a match before the start, output other than out.length bytes, bytes after
  * the end mark). `out` is written only by this frame's bytes, but on an error its contents are undefined. Throws
  * WasmMemoryError when `out` is not a decode buffer and no scratch memory can be had.
  */
 export function decodeLz4FrameInto(frame: Uint8Array, out: Uint8Array): void {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  if (frame.length < 7 || view.getUint32(0, true) !== MAGIC) throw new FrameError('not an LZ4 frame (bad magic)');
-  const flg = frame[4]!;
-  if (flg >> 6 !== 1) throw new FrameError(`unsupported LZ4 frame version ${flg >> 6}`);
+  const n = decodeFrame(frame, out);
+  if (n !== out.length) throw new FrameError(`LZ4 frame decoded to ${n} bytes, expected ${out.length}`);
+}
+
+/**
+ * Decode one whole LZ4 frame into the start of out, which has room for at least what it decodes to (see
+ * lz4FrameContentBound); returns how many bytes it wrote. Errors as decodeLz4FrameInto's.
+ */
+export function decodeLz4FrameUpTo(frame: Uint8Array, out: Uint8Array): number {
+  return decodeFrame(frame, out);
+}
+
+function decodeFrame(frame: Uint8Array, out: Uint8Array): number {
+  const { view, flg, first } = frameHeader(frame);
   if ((flg & 0x15) !== 0) throw new FrameError('LZ4 frame with checksums or a dictionary: decode it with lz4-napi');
   const direct = inPlace(out, frame.length);
   const arena = direct?.arena ?? scratchArena(out.length + SLACK + frame.length + SLACK);
@@ -159,7 +200,7 @@ export function decodeLz4FrameInto(frame: Uint8Array, out: Uint8Array): void {
   const cap = base + out.length;
   const memory = new Uint8Array(arena.memory.buffer);
   memory.set(frame, frameAt);
-  let pos = 6 + ((flg & 0x08) !== 0 ? 8 : 0) + 1;
+  let pos = first;
   let op = base;
   for (;;) {
     if (pos + 4 > frame.length) throw new FrameError('truncated LZ4 frame (no end mark)');
@@ -180,6 +221,6 @@ export function decodeLz4FrameInto(frame: Uint8Array, out: Uint8Array): void {
     pos += size;
   }
   if (pos !== frame.length) throw new FrameError(`${frame.length - pos} bytes follow the LZ4 end mark (a second frame?); strax would drop them`);
-  if (op !== cap) throw new FrameError(`LZ4 frame decoded to ${op - base} bytes, expected ${out.length}`);
-  if (!direct) out.set(memory.subarray(0, out.length));
+  if (!direct) out.set(memory.subarray(0, op));
+  return op - base;
 }

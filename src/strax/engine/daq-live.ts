@@ -13,6 +13,7 @@ import zstdBinding from 'zstd-napi/binding.js';
 import { ConfigError, DataNotAvailableError } from '../../errors.js';
 import { getCompressor } from '../compress/index.js';
 import { lz4FrameExtent } from '../compress/lz4.js';
+import { WasmMemoryError, decodeLz4FrameUpTo, lz4FrameContentBound, lz4FrameDecodableInto } from '../compress/lz4-into.js';
 import { readBloscHeader } from '../compress/blosc.js';
 import { rawRecordDtype } from '../dtype/standard.js';
 import { DataCorruptedError, FrameError } from '../errors.js';
@@ -100,18 +101,37 @@ export function checkDaqSettings(s: DaqSettings, where: string): void {
   if (!(DAQ_COMPRESSORS as readonly string[]).includes(s.compressor)) bad(`compressor ${JSON.stringify(s.compressor)} cannot be read (use ${DAQ_COMPRESSORS.join(', ')})`);
 }
 
-/** Decode one DAQ file (all of it) into packed raw_records bytes; a zero-byte file is empty. */
-export async function decodeDaqFile(file: string, blob: Uint8Array, compressor: DaqCompressor): Promise<Uint8Array> {
+/** Where a decoded file goes: a buffer of at least `bytes` bytes, or null for a fresh one from the decoder. */
+export type DecodeBufferSource = (bytes: number) => Uint8Array | null;
+
+/**
+ * Decode one DAQ file (all of it) into packed raw_records bytes; a zero-byte file is empty. With `into`, an LZ4 frame
+ * without checksums (as redax writes them) is decoded into the buffer it gives, and a view of that buffer is returned.
+ */
+export async function decodeDaqFile(file: string, blob: Uint8Array, compressor: DaqCompressor, into?: DecodeBufferSource): Promise<Uint8Array> {
   if (blob.length === 0) return new Uint8Array(0);
   let out: Uint8Array;
   try {
-    out = await decodeBlob(blob, compressor);
+    out = (compressor === 'lz4' && into && decodeLz4Into(blob, into)) || (await decodeBlob(blob, compressor));
   } catch (error) {
     if (error instanceof FrameError) throw new DataCorruptedError(file, `live file is damaged: ${error.message}; the DAQ compressor is ${compressor}`);
     throw new DataCorruptedError(file, `live file is not a ${compressor} frame (${(error as Error).message}); check the run's daq_config compressor`);
   }
   if (out.length % DAQ_RECORD.itemsize !== 0) throw new DataCorruptedError(file, `decodes to ${out.length} bytes, not a whole number of ${DAQ_RECORD.itemsize}-byte raw_records (wrong record length or a truncated file)`);
   return out;
+}
+
+/** The frame decoded into a buffer from `into`; null where it cannot be (checksums, no buffer, no WebAssembly memory). */
+function decodeLz4Into(frame: Uint8Array, into: DecodeBufferSource): Uint8Array | null {
+  if (!lz4FrameDecodableInto(frame)) return null;
+  const out = into(lz4FrameContentBound(frame));
+  if (!out) return null;
+  try {
+    return out.subarray(0, decodeLz4FrameUpTo(frame, out));
+  } catch (error) {
+    if (error instanceof WasmMemoryError) return null;
+    throw error;
+  }
 }
 
 async function decodeBlob(blob: Uint8Array, compressor: DaqCompressor): Promise<Uint8Array> {

@@ -6,6 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataNotAvailableError } from '../../errors.js';
 import { DataCorruptedError } from '../errors.js';
 import { THE_END, decodeDaqFile, outputTypeOf, type DaqSettings } from './daq-live.js';
+import { BufferPool } from '../../util/buffer-pool.js';
+import { lz4DecodeBuffer } from '../compress/lz4-into.js';
 import { EMPTY, SIZE, Selection, TWO32, WORDS, deadtime, words } from './daq-rows.js';
 
 /** One chunk as DAQReader yields it: absolute bounds [start, end) and the rows of every output type. */
@@ -22,9 +24,16 @@ export interface DaqChunk {
 
 type Kind = 'pre' | 'central' | 'post';
 
+/** Decode buffers are asked for in whole MiB, so that one made for a file also fits the next, slightly larger one. */
+const DECODE_ROUNDING = 1 << 20;
+/** Free decode buffers kept between chunks: a chunk's folders (pre, central, post) of files of up to tens of MB. */
+const DECODE_POOL_MAX_FREE_BYTES = 256 * 1024 * 1024;
+
 /** A run's live folder as DAQReader sees it. */
 export class DaqRun {
   private readonly total: number;
+  /** Buffers the live files are decoded into, reused from chunk to chunk (no fresh pages, no garbage per file). */
+  private readonly decoded = new BufferPool(DECODE_POOL_MAX_FREE_BYTES, lz4DecodeBuffer);
   constructor(
     readonly dir: string,
     readonly settings: DaqSettings,
@@ -81,13 +90,17 @@ export class DaqRun {
   }
 
   /** Files of a folder in code-point order (no dot-files), decoded and sorted by (time, channel). */
-  private async readFolder(dir: string): Promise<{ rows: Selection; nbytes: number }> {
+  private async readFolder(dir: string, held: Uint8Array[]): Promise<{ rows: Selection; nbytes: number }> {
     const names = fs.readdirSync(dir).filter((n) => !n.startsWith('.')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const parts: Int32Array[] = [];
     let nbytes = 0;
     for (const name of names) {
       const file = path.join(dir, name);
-      const bytes = await decodeDaqFile(file, await fs.promises.readFile(file), this.settings.compressor);
+      const bytes = await decodeDaqFile(file, await fs.promises.readFile(file), this.settings.compressor, (n) => {
+        const buffer = this.decoded.take(Math.ceil(n / DECODE_ROUNDING) * DECODE_ROUNDING);
+        held.push(buffer);
+        return buffer;
+      });
       nbytes += bytes.length;
       if (bytes.length > 0) parts.push(words(bytes));
     }
@@ -95,8 +108,8 @@ export class DaqRun {
   }
 
   /** DAQReader's _load_chunk: the folder's rows inside [s, e) and, for an overlap window, its break. */
-  private async loadWindow(dir: string, s: number, e: number, kind: Kind): Promise<{ rows: Selection; breakAt: number; nbytes: number; deadtime: boolean }> {
-    const { rows: r, nbytes } = await this.readFolder(dir);
+  private async loadWindow(dir: string, s: number, e: number, kind: Kind, held: Uint8Array[]): Promise<{ rows: Selection; breakAt: number; nbytes: number; deadtime: boolean }> {
+    const { rows: r, nbytes } = await this.readFolder(dir, held);
     const { safeBreakNs: G, recordLength: R, maxDtNs: D } = this.settings;
     let lastEnd = -Infinity;
     if (r.n > 0) {
@@ -122,6 +135,16 @@ export class DaqRun {
 
   /** DAQReader's compute(i); call only when ready(i). */
   async load(i: number): Promise<DaqChunk> {
+    // The decoded files are read only until split() has copied their rows into the outputs.
+    const held: Uint8Array[] = [];
+    try {
+      return await this.loadWith(i, held);
+    } finally {
+      for (const buffer of held) this.decoded.give(buffer);
+    }
+  }
+
+  private async loadWith(i: number, held: Uint8Array[]): Promise<DaqChunk> {
     const { chunkNs: L, overlapNs: O } = this.settings;
     const ts = i * (L + O);
     const te = ts + L;
@@ -133,15 +156,15 @@ export class DaqRun {
     let deadtime = false;
     const preDir = this.chunkPath(i, '_pre');
     if (i > 0 && this.ok(preDir, ended)) {
-      const w = await this.loadWindow(preDir, ts - O, ts, 'pre');
+      const w = await this.loadWindow(preDir, ts - O, ts, 'pre', held);
       [bpre, nbytes, deadtime, rows] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime, w.rows];
     }
-    const main = await this.loadWindow(this.chunkPath(i), ts, te, 'central');
+    const main = await this.loadWindow(this.chunkPath(i), ts, te, 'central', held);
     rows = rows.concat(main.rows);
     nbytes += main.nbytes;
     const postDir = this.chunkPath(i, '_post');
     if (this.ok(postDir, ended)) {
-      const w = await this.loadWindow(postDir, te, te + O, 'post');
+      const w = await this.loadWindow(postDir, te, te + O, 'post', held);
       [bpost, nbytes, deadtime, rows] = [w.breakAt, nbytes + w.nbytes, deadtime || w.deadtime, rows.concat(w.rows)];
     }
     const start = this.settings.t0 + BigInt(bpre);
@@ -166,7 +189,8 @@ export class DaqRun {
       counts[d]!++;
     }
     const types = ranges.map((r) => outputTypeOf(r.name));
-    const bytes = counts.map((c, d) => new Uint8Array(types[d] === undefined ? 0 : c * SIZE));
+    // Every byte of every row is written below, so the memory need not be zeroed first.
+    const bytes = counts.map((c, d): Uint8Array => Buffer.allocUnsafeSlow(types[d] === undefined ? 0 : c * SIZE));
     const dst = bytes.map((b) => new Int32Array(b.buffer));
     const filled = new Array<number>(ranges.length).fill(0);
     // time += dt0 · (t0 // dt0), dt0 the dt of the subdetector's first record: added as two 32-bit halves with carry.

@@ -1,7 +1,7 @@
-// Decoded-chunk buffers shared by the server's .npy replies: a buffer comes back once the socket has flushed it, and
-// the next chunk (of any reply) is decoded into it. Memory the kernel has already mapped is reused, so a 30 MB reply
-// neither faults in fresh pages nor leaves 30 MB of external memory for the garbage collector to find (whose full
-// collections, started by external memory on the server's small heap, cost 5–7 ms each).
+// Reused buffers: decoded chunks of the server's .npy replies (a buffer comes back once the socket has flushed it) and
+// the DAQ reader's decoded live files (they come back once a chunk's rows are copied out). Memory the kernel has
+// already mapped is reused, so a 30 MB reply neither faults in fresh pages nor leaves 30 MB of external memory for the
+// garbage collector to find (whose full collections, started by external memory on a small heap, cost 5–7 ms each).
 
 interface Pooled {
   buffer: ArrayBuffer;
@@ -23,10 +23,13 @@ export class BufferPool {
     private readonly allocate: (bytes: number) => Uint8Array = (bytes) => new Uint8Array(bytes),
   ) {}
 
-  /** A buffer of exactly `bytes` bytes, whose contents are undefined: from the smallest free one that fits, else new. */
+  /**
+   * A buffer of exactly `bytes` bytes, whose contents are undefined: from the smallest free one that fits (of equal
+   * ones, the one given back last: its memory is the likeliest to be still in cache), else new.
+   */
   take(bytes: number): Uint8Array {
     let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
+    for (let i = this.free.length - 1; i >= 0; i--) {
       const capacity = this.free[i]!.capacity;
       if (capacity >= bytes && (best < 0 || capacity < this.free[best]!.capacity)) best = i;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferPool } from '../../src/serve/buffer-pool.js';
+import { BufferPool } from '../../src/util/buffer-pool.js';
 import { lz4DecodeBuffer } from '../../src/strax/compress/lz4-into.js';
 
 describe('BufferPool', () => {
@@ -45,5 +45,17 @@ describe('BufferPool', () => {
     expect(pool.freeByteCount).toBe(a.buffer.byteLength);
     expect(pool.take(150_000).buffer).not.toBe(a.buffer); // its memory is large enough, but it was made for 100 kB
     expect(pool.take(100_000).buffer).toBe(a.buffer);
+  });
+
+  it('among buffers that fit equally, gives out the one given back last (its memory is the likeliest still in cache)', () => {
+    const pool = new BufferPool(1e6);
+    const [a, b, c] = [pool.take(1000), pool.take(1000), pool.take(1000)];
+    pool.give(a);
+    pool.give(b);
+    pool.give(c);
+    expect(pool.take(1000).buffer).toBe(c.buffer);
+    pool.give(c);
+    expect(pool.take(500).buffer).toBe(c.buffer);
+    expect(pool.take(500).buffer).toBe(b.buffer);
   });
 });
