@@ -8,7 +8,7 @@ import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { getCompressor } from '../../src/strax/compress/index.js';
 import { decodeLz4FrameInto, lz4DecodeBuffer } from '../../src/strax/compress/lz4-into.js';
 import { FrameError } from '../../src/strax/errors.js';
-import { channelRanges, decodeDaqFile, readDaqSettings, XENONNT_CHANNEL_MAP } from '../../src/strax/engine/daq-live.js';
+import { channelRanges, DAQ_RECORD, decodeDaqFile, readDaqSettings, XENONNT_CHANNEL_MAP } from '../../src/strax/engine/daq-live.js';
 import YAML from 'yaml';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { parseMetadata } from '../../src/strax/storage/metadata.js';
@@ -100,8 +100,9 @@ describe('strax datasets on disk', () => {
 });
 
 describe('DAQ live reader files', () => {
-  it('any bytes, and damaged real frames, in each DAQ compressor: decoded or refused naming the file', async () => {
-    const rows = fc.uint8Array({ minLength: 0, maxLength: 4 * 248 }).map((b) => b.subarray(0, b.length - (b.length % 248)));
+  it('any bytes, and damaged real frames, in each DAQ compressor: decoded or refused naming the file, the same with and without a decode buffer', async () => {
+    const size = DAQ_RECORD.itemsize;
+    const rows = fc.uint8Array({ minLength: 0, maxLength: 4 * size }).map((b) => b.subarray(0, b.length - (b.length % size)));
     const damage = fc.oneof(fc.constant(undefined), fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), fc.double({ min: 0, max: 1, noNaN: true }));
     await fc.assert(fc.asyncProperty(fc.constantFrom('lz4', 'blosc', 'zstd') as fc.Arbitrary<'lz4' | 'blosc' | 'zstd'>, fc.oneof(
       fc.uint8Array({ maxLength: 600 }).map((b) => ({ raw: b, damage: undefined })),
@@ -114,8 +115,13 @@ describe('DAQ live reader files', () => {
         if (Array.isArray(input.damage) && blob.length > 0) blob[input.damage[0] % blob.length]! ^= input.damage[1];
         if (typeof input.damage === 'number') blob = blob.subarray(0, Math.floor(blob.length * input.damage));
       }
-      const out = await parsesOrRefusesAsync(() => decodeDaqFile('/live/012100/000000/reader_0_0', blob, compressor));
-      if (out) expect(out.length % 248).toBe(0);
+      const file = '/live/012100/000000/reader_0_0';
+      const out = await parsesOrRefusesAsync(() => decodeDaqFile(file, blob, compressor));
+      if (out) expect(out.length % size).toBe(0);
+      // Into a decode buffer (lz4 frames without checksums: WebAssembly in place; anything else as above): the same.
+      const into = await parsesOrRefusesAsync(() => decodeDaqFile(file, blob, compressor, (n) => lz4DecodeBuffer(n).fill(0xa5)));
+      expect(into === undefined).toBe(out === undefined);
+      if (out && into) expect(Buffer.compare(Buffer.from(into), Buffer.from(out))).toBe(0);
     }), runs(300));
   });
 });
@@ -184,9 +190,9 @@ describe('LZ4 frames decoded by WebAssembly (lz4-into)', () => {
         expect((error as Error).message).not.toMatch(/\n/);
         return;
       }
-      // Decoded: exactly what lz4-napi makes of the frame, wherever lz4-napi could read it (it also checks the
-      // header checksum byte, which daqflow does not: strax's frames are read by content, not by that byte).
-      if (napi) expect(Buffer.compare(Buffer.from(out), napi)).toBe(0);
+      // Decoded: exactly what lz4-napi makes of the frame; both check the descriptor (reserved bits, checksum byte).
+      expect(napi).toBeDefined();
+      expect(Buffer.compare(Buffer.from(out), napi!)).toBe(0);
       if (d.kind === 'none') expect(Buffer.compare(Buffer.from(out), rows)).toBe(0);
     }), runs(400));
   });

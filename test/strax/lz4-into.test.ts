@@ -7,7 +7,7 @@ import path from 'node:path';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { describe, expect, it } from 'vitest';
 import { getCompressor } from '../../src/strax/compress/index.js';
-import { decodeLz4FrameInto, decodeLz4FrameUpTo, lz4DecodeBuffer, lz4FrameBound, lz4FrameContentBound, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
+import { decodeLz4FrameInto, decodeLz4FrameUpTo, lz4DecodeBuffer, lz4DescriptorChecksum, lz4FrameBound, lz4FrameContentBound, lz4FrameDecodableInto } from '../../src/strax/compress/lz4-into.js';
 import { hitDtype, peakDtype, recordDtype } from '../../src/strax/dtype/standard.js';
 import { FrameError } from '../../src/strax/errors.js';
 import { FIXTURES, manifest } from './fixtures.js';
@@ -216,12 +216,36 @@ describe('decodeLz4FrameUpTo and lz4FrameContentBound (frames of unknown size, a
     expect(lz4FrameContentBound(cliFrame(incompressible, ['-B4', '--no-frame-crc']))).toBe(100_000);
   });
 
-  it('refuses an output too small for the frame, a bad block size code and a frame without an end mark', () => {
+  it('never bounds below what a frame decodes to, even at the highest ratio LZ4 has (zeros), and a damaged content size cannot raise the bound', () => {
+    for (const data of [new Uint8Array(3_000_000), new Uint8Array(100).fill(7), synthRows(hitDtype(), 20_000, 4), new Uint8Array(0)]) {
+      for (const frame of [compressFrameSync(Buffer.from(data)), cliFrame(data, ['-B4', '--no-frame-crc', '--content-size'])]) {
+        const bound = lz4FrameContentBound(frame);
+        expect(bound).toBeGreaterThanOrEqual(data.length);
+        expect(decodeLz4FrameUpTo(frame, lz4DecodeBuffer(bound))).toBe(data.length);
+      }
+    }
+    const zeros = compressFrameSync(Buffer.from(new Uint8Array(3_000_000)));
+    expect(lz4FrameContentBound(zeros)).toBeLessThan(2 * 3_000_000); // 255 bytes per compressed byte, not 4 MB a block
+    // A content size of 2^40 bytes written into the header of a 1 MB frame: the blocks still bound it.
+    const withSize = cliFrame(records, ['-B4', '--no-frame-crc', '--content-size']);
+    const damaged = Buffer.from(withSize);
+    damaged.writeBigUInt64LE(2n ** 40n, 6);
+    damaged[14] = lz4DescriptorChecksum(damaged.subarray(4, 14)); // a writer that lies, with a valid descriptor
+    expect(lz4FrameContentBound(damaged)).toBeLessThanOrEqual(Math.ceil(records.length / 65536) * 65536);
+  });
+
+  it('refuses an output too small for the frame, a bad descriptor checksum, a bad block size code, reserved bits and a frame without an end mark', () => {
     const frame = compressFrameSync(Buffer.from(records));
     expect(() => decodeLz4FrameUpTo(frame, lz4DecodeBuffer(records.length - 1))).toThrow(FrameError);
     const badCode = Buffer.from(frame);
     badCode[5] = 0x30;
+    expect(() => lz4FrameContentBound(badCode)).toThrow(/descriptor checksum mismatch/);
+    badCode[6] = lz4DescriptorChecksum(badCode.subarray(4, 6));
     expect(() => lz4FrameContentBound(badCode)).toThrow(/block size code 3/);
+    const reserved = Buffer.from(frame);
+    reserved[5]! |= 0x01;
+    reserved[6] = lz4DescriptorChecksum(reserved.subarray(4, 6));
+    expect(() => decodeLz4FrameUpTo(reserved, lz4DecodeBuffer(records.length))).toThrow(/reserved bits/);
     expect(() => lz4FrameContentBound(frame.subarray(0, frame.length - 4))).toThrow(/no end mark/);
   });
 });

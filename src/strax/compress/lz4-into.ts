@@ -141,13 +141,13 @@ const BLOCK_ERRORS: Record<number, string> = {
 };
 
 /**
- * The most bytes this frame can decode to: its declared content size, else the sum of its blocks' bounds (a stored
- * block's own size, a compressed one's maximum block size from the frame descriptor). Throws FrameError if the frame
- * is malformed before its end mark.
+ * The most bytes this frame can decode to: the sum of its blocks' bounds — a stored block's own size; a compressed
+ * one's maximum block size from the frame descriptor, or 255 bytes per compressed byte if less (a length byte adds
+ * at most 255 to a match) — and no more than a declared content size. Bounded by the frame's own bytes, so a damaged
+ * header cannot ask for gigabytes. Throws FrameError if the frame is malformed before its end mark.
  */
 export function lz4FrameContentBound(frame: Uint8Array): number {
   const { view, flg, first } = frameHeader(frame);
-  if ((flg & 0x08) !== 0) return Number(view.getBigUint64(6, true));
   const code = (frame[5]! >> 4) & 7;
   if (code < 4) throw new FrameError(`LZ4 frame descriptor has block size code ${code} (only 4 to 7 exist)`);
   const blockMax = 1 << (8 + 2 * code);
@@ -156,19 +156,47 @@ export function lz4FrameContentBound(frame: Uint8Array): number {
     if (pos + 4 > frame.length) throw new FrameError('truncated LZ4 frame (no end mark)');
     const word = view.getUint32(pos, true);
     pos += 4;
-    if (word === 0) return bound;
+    if (word === 0) break;
     const size = word & 0x7fffffff;
-    bound += word >>> 31 ? size : blockMax;
+    bound += word >>> 31 ? size : Math.min(blockMax, 255 * size + 64);
     pos += size + ((flg & 0x10) !== 0 ? 4 : 0);
   }
+  return (flg & 0x08) !== 0 ? Math.min(bound, Number(view.getBigUint64(6, true))) : bound;
 }
 
+/** The frame descriptor, checked as liblz4 (and so strax's python-lz4) checks it: version, reserved bits, checksum byte. */
 function frameHeader(frame: Uint8Array): { view: DataView; flg: number; first: number } {
   const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   if (frame.length < 7 || view.getUint32(0, true) !== MAGIC) throw new FrameError('not an LZ4 frame (bad magic)');
   const flg = frame[4]!;
   if (flg >> 6 !== 1) throw new FrameError(`unsupported LZ4 frame version ${flg >> 6}`);
-  return { view, flg, first: 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0) + 1 };
+  if ((flg & 0x02) !== 0 || (frame[5]! & 0x8f) !== 0) throw new FrameError('LZ4 frame descriptor has reserved bits set');
+  const checksumAt = 6 + ((flg & 0x08) !== 0 ? 8 : 0) + ((flg & 0x01) !== 0 ? 4 : 0);
+  if (checksumAt >= frame.length) throw new FrameError('truncated LZ4 frame (in its descriptor)');
+  if (lz4DescriptorChecksum(frame.subarray(4, checksumAt)) !== frame[checksumAt]) throw new FrameError('LZ4 frame descriptor checksum mismatch');
+  return { view, flg, first: checksumAt + 1 };
+}
+
+/** The checksum byte of an LZ4 frame descriptor (FLG to the end of the optional fields): xxHash32's second byte. */
+export function lz4DescriptorChecksum(descriptor: Uint8Array): number {
+  return (xxh32(descriptor) >>> 8) & 0xff;
+}
+
+const [P1, P2, P3, P4, P5] = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f, 0x165667b1];
+const rotl = (x: number, r: number) => (x << r) | (x >>> (32 - r));
+
+/** xxHash32 with seed 0 of fewer than 16 bytes (an LZ4 frame descriptor is 2 to 14). */
+function xxh32(b: Uint8Array): number {
+  let h = (P5 + b.length) | 0;
+  let i = 0;
+  for (; i + 4 <= b.length; i += 4) {
+    const word = b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
+    h = Math.imul(rotl((h + Math.imul(word, P3)) | 0, 17), P4);
+  }
+  for (; i < b.length; i++) h = Math.imul(rotl((h + Math.imul(b[i]!, P5)) | 0, 11), P1);
+  h = Math.imul(h ^ (h >>> 15), P2);
+  h = Math.imul(h ^ (h >>> 13), P3);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /**

@@ -124,10 +124,9 @@ export async function decodeDaqFile(file: string, blob: Uint8Array, compressor: 
 /** The frame decoded into a buffer from `into`; null where it cannot be (checksums, no buffer, no WebAssembly memory). */
 function decodeLz4Into(frame: Uint8Array, into: DecodeBufferSource): Uint8Array | null {
   if (!lz4FrameDecodableInto(frame)) return null;
-  const out = into(lz4FrameContentBound(frame));
-  if (!out) return null;
   try {
-    return out.subarray(0, decodeLz4FrameUpTo(frame, out));
+    const out = into(lz4FrameContentBound(frame));
+    return out && out.subarray(0, decodeLz4FrameUpTo(frame, out));
   } catch (error) {
     if (error instanceof WasmMemoryError) return null;
     throw error;
