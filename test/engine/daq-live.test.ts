@@ -271,7 +271,7 @@ describe('DAQ live layout (DAQReader rules)', () => {
     expect(times(view(c0!, 'raw_records_nv'))).toEqual([7n]);
   });
 
-  it('decodes redax-style lz4 files into reused buffers: a chunk already loaded keeps its rows while later chunks reuse them', async () => {
+  it.each(['lz4', 'blosc', 'zstd'] as const)('reads %s files into reused buffers (and decodes lz4 into reused ones): a chunk already loaded keeps its rows while later chunks reuse them', async (compressor) => {
     // Many records per file, so that the decode buffers are worth reusing; every chunk's rows are distinct (tag).
     const recs = (chunk: number, thread: number) => Array.from({ length: 500 }, (_, k) => ({ t: chunk * F + 1000 + 1500 * k + thread, ch: 2 * k % 490 + thread, tag: chunk * 1000 + k }));
     const folders: RunSpec['folders'] = { ...ENDED };
@@ -282,7 +282,7 @@ describe('DAQ live layout (DAQReader rules)', () => {
       folders[`${String(c).padStart(6, '0')}_post`] = both(overlap(c, 0), overlap(c, 1));
       folders[`${String(c + 1).padStart(6, '0')}_pre`] = both(overlap(c, 0), overlap(c, 1));
     }
-    const dir = await writeRun({ folders });
+    const dir = await writeRun({ folders, compressor });
     const run = await daqRun(dir);
     const sha = (c: DaqChunk) => crypto.createHash('sha256').update(c.outputs.raw_records!).digest('hex');
     const first = await run.load(0);

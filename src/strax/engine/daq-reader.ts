@@ -8,6 +8,8 @@ import { DataCorruptedError } from '../errors.js';
 import { THE_END, decodeDaqFile, outputTypeOf, type DaqSettings } from './daq-live.js';
 import { BufferPool } from '../../util/buffer-pool.js';
 import { lz4DecodeBuffer } from '../compress/lz4-into.js';
+import { asBuffer } from '../compress/types.js';
+import { readWhole } from '../storage/file-io.js';
 import { EMPTY, SIZE, Selection, TWO32, WORDS, deadtime, words } from './daq-rows.js';
 
 /** One chunk as DAQReader yields it: absolute bounds [start, end) and the rows of every output type. */
@@ -28,12 +30,16 @@ type Kind = 'pre' | 'central' | 'post';
 const DECODE_ROUNDING = 1 << 20;
 /** Free decode buffers kept between chunks: a chunk's folders (pre, central, post) of files of up to tens of MB. */
 const DECODE_POOL_MAX_FREE_BYTES = 256 * 1024 * 1024;
+/** Free read buffers kept: files are read one at a time, so one or two. */
+const FRAME_POOL_MAX_FREE_BYTES = 64 * 1024 * 1024;
 
 /** A run's live folder as DAQReader sees it. */
 export class DaqRun {
   private readonly total: number;
   /** Buffers the live files are decoded into, reused from chunk to chunk (no fresh pages, no garbage per file). */
   private readonly decoded = new BufferPool(DECODE_POOL_MAX_FREE_BYTES, lz4DecodeBuffer);
+  /** Buffers the compressed files are read into, each given back as soon as its file is decoded. */
+  private readonly frames = new BufferPool(FRAME_POOL_MAX_FREE_BYTES);
   constructor(
     readonly dir: string,
     readonly settings: DaqSettings,
@@ -96,11 +102,18 @@ export class DaqRun {
     let nbytes = 0;
     for (const name of names) {
       const file = path.join(dir, name);
-      const bytes = await decodeDaqFile(file, await fs.promises.readFile(file), this.settings.compressor, (n) => {
-        const buffer = this.decoded.take(Math.ceil(n / DECODE_ROUNDING) * DECODE_ROUNDING);
-        held.push(buffer);
-        return buffer;
-      });
+      // The compressed file is read into a reused buffer too: no decoder keeps a view of its input.
+      const frame = await readWhole(file, (size) => asBuffer(this.frames.take(Math.ceil(size / DECODE_ROUNDING) * DECODE_ROUNDING)));
+      let bytes: Uint8Array;
+      try {
+        bytes = await decodeDaqFile(file, frame, this.settings.compressor, (n) => {
+          const buffer = this.decoded.take(Math.ceil(n / DECODE_ROUNDING) * DECODE_ROUNDING);
+          held.push(buffer);
+          return buffer;
+        });
+      } finally {
+        this.frames.give(frame);
+      }
       nbytes += bytes.length;
       if (bytes.length > 0) parts.push(words(bytes));
     }
