@@ -56,7 +56,8 @@ export function decodeBlock(ip: usize, end: usize, base: usize, op: usize, cap: 
     }
     if (lit > end - ip || lit > cap - op) return LITERALS_PAST_END;
     // Also when there are no literals (half of the sequences of raw records): one copy costs less than a mispredicted branch.
-    if (lit <= 16 && cap - op >= 16) copy16(op, ip); // reads up to 15 bytes past the block: the caller leaves room
+    // Reads up to 16 bytes past the block (a token without literals at its very end): the caller leaves 16 free.
+    if (lit <= 16 && cap - op >= 16) copy16(op, ip);
     else memory.copy(op, ip, lit);
     ip += lit;
     op += lit;

@@ -13,7 +13,10 @@ import { InternalError } from '../../errors.js';
 import { FrameError } from '../errors.js';
 
 const MAGIC = 0x184d2204;
-/** Bytes the block decoder may read past a block's end (its 16-byte literal copies): kept free after the frame. */
+/**
+ * Bytes the block decoder may read past a block's end (its 16-byte literal copies, also of no literals at all): kept
+ * free after the frame.
+ */
 const SLACK = 16;
 const PAGE = 65536;
 /** wasm32 memories end at 4 GiB; an output that leaves no room for its frame below that is decoded by lz4-napi. */
