@@ -11,6 +11,7 @@ import { registryWithPlugins, resolvePluginModules } from '../strax/engine/user-
 import { processRun, type ProcessSummary, type ProductSummary } from '../strax/engine/context.js';
 import type { RunDocDaq } from '../strax/engine/daq-live.js';
 import { validateTarget } from '../util/validate.js';
+import { wasmMemoryAvailable } from '../util/wasm.js';
 import { runExternal } from './straxer/external.js';
 import { jobStateRecorder } from './straxer/job-state.js';
 import { lazyStore } from './straxer/lazy-store.js';
@@ -137,6 +138,7 @@ async function straxerPass(o: StraxerOptions, signal: AbortSignal, runDoc: () =>
     const seconds = (performance.now() - t0) / 1000;
     return { engine: 'command', run: o.run, targets, products, computed: targets, loaded: [], segments: 0, bytes_in: 0, seconds, mb_per_s: 0, workers: 1 };
   }
+  if (!wasmMemoryAvailable()) o.logger.warn('no WebAssembly memory can be had (a virtual-memory limit? ulimit -v): hits are found in JavaScript, ~2.5× slower; docs/ENGINE.md, "WebAssembly kernels"');
   const pluginModules = resolvePluginModules(p.plugins);
   const summary = await processRun({
     runId: o.run,

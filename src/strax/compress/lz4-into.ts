@@ -6,11 +6,10 @@
 // dist/wasm/lz4-block.wasm), ~3× faster than the same loop in JavaScript on row data. WebAssembly reads and writes
 // only its own memory, so the fast path is an output buffer made by lz4DecodeBuffer: the start of a memory of its own,
 // with room after it for the compressed frame. Any other output buffer is decoded in a scratch memory and copied.
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { InternalError } from '../../errors.js';
+import { WasmMemoryError, wasmMemory, wasmModule } from '../../util/wasm.js';
 import { FrameError } from '../errors.js';
+
+export { WasmMemoryError };
 
 const MAGIC = 0x184d2204;
 /**
@@ -18,9 +17,6 @@ const MAGIC = 0x184d2204;
  * free after the frame.
  */
 const SLACK = 16;
-const PAGE = 65536;
-/** wasm32 memories end at 4 GiB; an output that leaves no room for its frame below that is decoded by lz4-napi. */
-const MAX_PAGES = 65536;
 
 /** Whether decodeLz4FrameInto can decode this frame (no checksums, no dictionary); the frame is not walked. */
 export function lz4FrameDecodableInto(frame: Uint8Array): boolean {
@@ -44,52 +40,12 @@ interface Arena {
 
 /** Arenas by their memory's ArrayBuffer, for output buffers made by lz4DecodeBuffer. */
 const arenas = new WeakMap<ArrayBuffer, Arena>();
-let compiled: WebAssembly.Module | undefined;
 let scratch: Arena | undefined;
 
-function blockDecoder(): WebAssembly.Module {
-  if (!compiled) {
-    // dist/strax/compress/ or src/strax/compress/ → the package root → dist/wasm/ (built by `npm run build`).
-    const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'wasm', 'lz4-block.wasm');
-    let bytes: Buffer;
-    try {
-      bytes = fs.readFileSync(file);
-    } catch (error) {
-      throw new InternalError(`${file} is missing (${(error as NodeJS.ErrnoException).code}): this install was built without its WebAssembly; run \`npm run build\``, { cause: error });
-    }
-    compiled = new WebAssembly.Module(bytes);
-  }
-  return compiled;
-}
-
-/**
- * WebAssembly could not have the memory it needs: each memory reserves several GiB of address space (guard pages), so
- * under a virtual-memory limit (`ulimit -v`, as on some cluster nodes) only a few can exist. Callers fall back to
- * lz4-napi and ordinary buffers.
- */
-export class WasmMemoryError extends Error {}
-Object.defineProperty(WasmMemoryError.prototype, 'name', { value: 'WasmMemoryError', enumerable: false });
-
-/**
- * After a memory could not be had, none is asked for until then (ms since the epoch): V8 answers each failed request
- * only after several full garbage collections, which would cost every chunk ~100 ms.
- */
-let noMemoryUntil = 0;
-const NO_MEMORY_PAUSE_MS = 60_000;
-
 function newArena(bytes: number): Arena {
-  const pages = Math.ceil(bytes / PAGE);
-  if (pages > MAX_PAGES) throw new WasmMemoryError(`an LZ4 decode buffer of ${bytes} bytes is larger than WebAssembly's 4 GiB`);
-  if (Date.now() < noMemoryUntil) throw new WasmMemoryError('no WebAssembly memory could be had a moment ago');
-  let memory: WebAssembly.Memory;
-  try {
-    // The memory never grows: growing would detach the ArrayBuffer that output views (and sockets writing them) hold.
-    memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  } catch (error) {
-    noMemoryUntil = Date.now() + NO_MEMORY_PAUSE_MS;
-    throw new WasmMemoryError(`no WebAssembly memory of ${bytes} bytes: ${(error as Error).message}`, { cause: error });
-  }
-  const instance = new WebAssembly.Instance(blockDecoder(), { env: { memory, abort: () => { throw new FrameError('LZ4 block decoder aborted'); } } });
+  // The memory never grows: growing would detach the ArrayBuffer that output views (and sockets writing them) hold.
+  const memory = wasmMemory(bytes, 'an LZ4 decode buffer', true);
+  const instance = new WebAssembly.Instance(wasmModule('lz4-block'), { env: { memory, abort: () => { throw new FrameError('LZ4 block decoder aborted'); } } });
   return { memory, decodeBlock: instance.exports.decodeBlock as DecodeBlock };
 }
 

@@ -4,7 +4,10 @@ import { Plugin, type ChunkRange, type PluginInputs } from '../engine/plugin.js'
 import { defineOptions } from '../engine/options.js';
 import { recordDtype } from '../dtype/standard.js';
 import { TimeBase, fieldOffsets, viewOf } from './kernels/fields.js';
-import { HIT, HitBuffer, findHits } from './kernels/find-hits.js';
+import { BadRecordLength, HIT, HitBuffer, findHits } from './kernels/find-hits.js';
+import { WasmHitFinder } from './kernels/find-hits-wasm.js';
+import { DataCorruptedError } from '../errors.js';
+import { WasmMemoryError } from '../../util/wasm.js';
 import { permuteHitRows } from './kernels/hit-order.js';
 import { sortedOrder } from './packed.js';
 import { RecordWindows } from './kernels/integration-bounds.js';
@@ -29,14 +32,35 @@ export class Hits extends Plugin<typeof HITS_OPTIONS> {
   static override compressorLevel = 1;
   static override options = HITS_OPTIONS;
 
-  /** Unsorted hit rows and their sort keys, reused across calls (one plugin instance per thread). */
-  private readonly found = new HitBuffer();
-  /** The integration windows, set while the hits are found (find_hit_integration_bounds inside the record). */
-  private readonly windows = new RecordWindows([this.config.save_outside_hits_left, this.config.save_outside_hits_right]);
+  private readonly saveOutsideHits = [this.config.save_outside_hits_left, this.config.save_outside_hits_right] as const;
+  /** The WebAssembly hit finder (one plugin instance per thread), made at the first call; null where none can be. */
+  private wasm: WasmHitFinder | null | undefined;
+  /** The JavaScript hit finder's reusable rows and integration windows, where WebAssembly is not to be had. */
+  private found: HitBuffer | undefined;
+  private windows: RecordWindows | undefined;
 
   compute(inputs: PluginInputs, range: ChunkRange): Uint8Array {
     const records = inputs.records!;
-    const base = timeBaseOf(records, range);
+    try {
+      return this.sortedHits(records, timeBaseOf(records, range));
+    } catch (error) {
+      if (error instanceof BadRecordLength) throw new DataCorruptedError(`run ${range.runId} records`, `${error.message}; strax refuses such records too: re-make records from raw_records`);
+      throw error;
+    }
+  }
+
+  /** The hits with their integration windows, sorted: in WebAssembly, or in JavaScript where it has no memory. */
+  private sortedHits(records: Uint8Array, base: TimeBase): Uint8Array {
+    if (this.wasm === undefined) this.wasm = WasmHitFinder.for(RECORDS) ?? null;
+    if (this.wasm) {
+      try {
+        return this.wasm.findSorted(records, RECORDS.itemsize, this.config.hit_min_amplitude, base, this.saveOutsideHits);
+      } catch (error) {
+        if (!(error instanceof WasmMemoryError)) throw error;
+      }
+    }
+    this.found ??= new HitBuffer();
+    this.windows ??= new RecordWindows(this.saveOutsideHits);
     const n = findHits(records, RECORDS, this.config.hit_min_amplitude, base, this.found, this.windows);
     return permuteHitRows(this.found.words, sortedOrder(this.found.keys, n), n);
   }

@@ -1,5 +1,5 @@
 // Parity with strax 2.2.3: every kernel on the fixtures' records gives strax's rows byte for byte, chunk by chunk.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { peakDtype } from '../../../src/strax/dtype/standard.js';
 import { TimeBase } from '../../../src/strax/plugins/kernels/fields.js';
 import { findHits, HitBuffer } from '../../../src/strax/plugins/kernels/find-hits.js';
@@ -15,6 +15,7 @@ import { fieldOffsets } from '../../../src/strax/plugins/kernels/fields.js';
 import { manifest, parityCase, rowDifferences, type ParityCase, type StoredChunk } from './fixtures.js';
 import type { RecordLayout } from '../../../src/strax/dtype/layout.js';
 import { Hits } from '../../../src/strax/plugins/hits.js';
+import { WasmHitFinder } from '../../../src/strax/plugins/kernels/find-hits-wasm.js';
 import { LoneHits, Peaklets } from '../../../src/strax/plugins/peaklets.js';
 import { RecordView } from '../../../src/strax/dtype/rows.js';
 
@@ -96,11 +97,19 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
     eachChunk(c, 'hits_b30_200', (ctx) => boundedHits(ctx, P.save_outside_hits_wide_ns)));
 
   it.each([
-    ['hits', P.save_outside_hits_ns],
-    ['hits_b30_200', P.save_outside_hits_wide_ns],
-  ] as const)('the Hits plugin (windows set while finding) gives %s identical', (type, [left, right]) => {
-    const plugin = new Hits({ hit_min_amplitude: P.hit_min_amplitude, save_outside_hits_left: left, save_outside_hits_right: right });
-    return eachChunk(c, type, (ctx) => plugin.compute({ records: ctx.records }, { runId: '000000', start: ctx.base.value + BigInt(ctx.start), end: ctx.base.value + BigInt(ctx.end) }));
+    ['hits', P.save_outside_hits_ns, 'WebAssembly'],
+    ['hits_b30_200', P.save_outside_hits_wide_ns, 'WebAssembly'],
+    ['hits', P.save_outside_hits_ns, 'JavaScript (no WebAssembly memory)'],
+    ['hits_b30_200', P.save_outside_hits_wide_ns, 'JavaScript (no WebAssembly memory)'],
+  ] as const)('the Hits plugin (windows set while finding) gives %s identical, in %s', async (type, [left, right], finder) => {
+    const noWasm = finder === 'WebAssembly' ? undefined : vi.spyOn(WasmHitFinder, 'for').mockReturnValue(undefined);
+    try {
+      const plugin = new Hits({ hit_min_amplitude: P.hit_min_amplitude, save_outside_hits_left: left, save_outside_hits_right: right });
+      await eachChunk(c, type, (ctx) => plugin.compute({ records: ctx.records }, { runId: '000000', start: ctx.base.value + BigInt(ctx.start), end: ctx.base.value + BigInt(ctx.end) }));
+      if (noWasm) expect(noWasm).toHaveBeenCalled();
+    } finally {
+      noWasm?.mockRestore();
+    }
   });
 
   it('find_peaks + clip to the chunk: peaks_found identical', () =>

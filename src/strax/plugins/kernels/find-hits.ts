@@ -15,6 +15,25 @@ export function fractionalPart(x: number): number {
   return x - Math.floor(x);
 }
 
+/** A record whose length is negative or longer than its data field (strax's find_hits asserts against these too). */
+export class BadRecordLength extends Error {
+  constructor(
+    readonly record: number,
+    readonly length: number,
+    readonly samples: number,
+  ) {
+    super(`record ${record} has length ${length}, outside 0…${samples} (the samples its data field holds)`);
+  }
+}
+Object.defineProperty(BadRecordLength.prototype, 'name', { value: 'BadRecordLength', enumerable: false });
+
+/** Hit rows (12 int32 words each) in record order, and their (time, channel) sort keys. */
+export interface FoundHits {
+  words: Int32Array;
+  keys: Float64Array;
+  n: number;
+}
+
 /** Reusable output space for hit rows (12 int32 words each) and their (time, channel) sort keys. */
 export class HitBuffer {
   words = new Int32Array(12 * 4096);
@@ -40,11 +59,13 @@ export function findHits(records: Uint8Array, layout: RecordLayout, threshold: n
   const at = fieldOffsets(layout, REC_FIELDS);
   const size = at.itemsize;
   const n = records.length / size;
+  const samples = layout.field('data').count;
   const v = viewOf(records);
   buf.reserve(2 * n);
   let nh = 0;
   for (let i = 0, s = 0; i < n; i++, s += size) {
     const length = v.getInt32(s + at.length, true);
+    if (length < 0 || length > samples) throw new BadRecordLength(i, length, samples);
     const d0 = s + at.data;
     let j = nextAtOrAbove(v, d0, 0, length, threshold);
     while (j < length) {
