@@ -18,44 +18,11 @@ import { permuteHitRows } from '../../src/strax/plugins/kernels/hit-order.js';
 import { sortedOrder } from '../../src/strax/plugins/packed.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { REPO, RUN, makeLiveRun, processLive, rowsOf } from './helpers.js';
+import { T0, randomRecords } from './random-records.js';
 
 const REC = recordDtype(110);
-const T0 = 1_712_345_678_901_234_560n;
 /** More records than one block the finder copies at a time. */
 const RECORDS_PER_BLOCK = Math.floor((256 * 1024) / REC.itemsize);
-
-/** A small seeded generator (mulberry32), so that thousands of records come from one fast-check integer. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `n` records of noise with pulses, some shorter than their data field, channels −3…40, times near T0. */
-function randomRecords(seed: number, n: number, dt: number): Uint8Array {
-  const rnd = random(seed);
-  const rows = new RecordView(REC, new Uint8Array(n * REC.itemsize));
-  let t = T0;
-  for (let i = 0; i < n; i++) {
-    const length = rnd() < 0.8 ? 110 : Math.floor(rnd() * 111);
-    t += BigInt(Math.floor(rnd() * 3 * 110 * dt)) - BigInt(110 * dt);
-    rows.set(i, 'time', t);
-    rows.set(i, 'length', length);
-    rows.set(i, 'dt', dt);
-    rows.set(i, 'channel', Math.floor(rnd() * 44) - 3);
-    rows.set(i, 'baseline', (rnd() - 0.3) * 17000);
-    for (let j = 0; j < 110; j++) {
-      const u = rnd();
-      const x = u < 0.002 ? (rnd() < 0.5 ? -32768 : 32767) : u < 0.15 ? Math.floor(rnd() * 400) : Math.floor(rnd() * 21) - 10;
-      rows.set(i, 'data', x, j);
-    }
-  }
-  return rows.bytes;
-}
 
 interface Found {
   n: number;
@@ -165,19 +132,21 @@ describe('find_hits in WebAssembly', () => {
     expect(find).toHaveBeenCalled();
   });
 
-  it('straxer under a virtual-memory limit that leaves WebAssembly no memory finds the same hits in JavaScript', async () => {
+  it('straxer under a virtual-memory limit that leaves WebAssembly no memory finds the same hits and peaklets in JavaScript', async () => {
     // Each WebAssembly memory reserves several GiB of address space; with `ulimit -v` 8 GB (prlimit, util-linux) node
-    // runs but the hit finder's memory cannot be had. The hits must still be the same rows.
+    // runs but neither the hit finder's memory nor sum_waveform's can be had. The rows must still be the same.
     const live = await makeLiveRun({ sizeMb: 4 });
     const reference = makeTmpDir();
-    await processLive(live, reference, ['hits']);
+    await processLive(live, reference, ['peaklets'], { save: ['hits'] });
     const cwd = makeTmpDir();
     const limited = path.join(cwd, 'strax');
-    const r = await execa('prlimit', [`--as=${8e9}`, '--', process.execPath, path.join(REPO, 'bin', 'straxer.js'), RUN, '-t', 'hits', '--live', live, '--storage', limited, '--workers', '1'], { cwd, reject: false, env: { DAQFLOW_CONFIG: '' } });
+    const r = await execa('prlimit', [`--as=${8e9}`, '--', process.execPath, path.join(REPO, 'bin', 'straxer.js'), RUN, '-t', 'peaklets', '-t', 'hits', '--live', live, '--storage', limited, '--workers', '1'], { cwd, reject: false, env: { DAQFLOW_CONFIG: '' } });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/WARN .*no WebAssembly memory can be had .*hits are found in JavaScript/);
-    const want = await rowsOf(reference, 'hits');
-    expect(want.length).toBeGreaterThan(1000 * HIT.itemsize);
-    expect(Buffer.from(await rowsOf(limited, 'hits')).equals(Buffer.from(want))).toBe(true);
+    expect(r.stderr).toMatch(/WARN .*no WebAssembly memory can be had .*hits are found and peak waveforms summed in JavaScript/);
+    for (const [type, atLeast] of [['hits', 1000 * HIT.itemsize], ['peaklets', 1]] as const) {
+      const want = await rowsOf(reference, type);
+      expect(want.length, type).toBeGreaterThanOrEqual(atLeast);
+      expect(Buffer.from(await rowsOf(limited, type)).equals(Buffer.from(want)), type).toBe(true);
+    }
   }, 120_000);
 });

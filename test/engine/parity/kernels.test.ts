@@ -16,6 +16,7 @@ import { manifest, parityCase, rowDifferences, type ParityCase, type StoredChunk
 import type { RecordLayout } from '../../../src/strax/dtype/layout.js';
 import { Hits } from '../../../src/strax/plugins/hits.js';
 import { WasmHitFinder } from '../../../src/strax/plugins/kernels/find-hits-wasm.js';
+import { WasmHitSummer } from '../../../src/strax/plugins/kernels/hit-samples-wasm.js';
 import { LoneHits, Peaklets } from '../../../src/strax/plugins/peaklets.js';
 import { RecordView } from '../../../src/strax/dtype/rows.js';
 
@@ -82,6 +83,22 @@ function summedPeaks(c: ParityCase, ctx: ChunkContext, layout: RecordLayout) {
   return { peaks, hits, links };
 }
 
+/** Where sum_waveform sums a hit's samples: WebAssembly, or JavaScript as where no WebAssembly memory can be had. */
+const SUMMING = ['WebAssembly', 'JavaScript'] as const;
+
+async function summedIn(summing: (typeof SUMMING)[number], run: () => Promise<void>): Promise<void> {
+  const noWasm = summing === 'WebAssembly' ? undefined : vi.spyOn(WasmHitSummer, 'for').mockReturnValue(undefined);
+  const wasm = summing === 'WebAssembly' ? vi.spyOn(WasmHitSummer, 'for') : undefined;
+  try {
+    await run();
+    if (noWasm) expect(noWasm).toHaveBeenCalled();
+    if (wasm) expect(wasm.mock.results.some((r) => r.type === 'return' && r.value !== undefined)).toBe(true);
+  } finally {
+    noWasm?.mockRestore();
+    wasm?.mockRestore();
+  }
+}
+
 describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
   const c = parityCase(name);
 
@@ -115,8 +132,8 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
   it('find_peaks + clip to the chunk: peaks_found identical', () =>
     eachChunk(c, 'peaks_found', (ctx, _e, layout) => foundPeaks(c, ctx, layout).peaks));
 
-  it('sum_waveform + compute_properties: peaks identical', () =>
-    eachChunk(c, 'peaks', (ctx, _e, layout) => summedPeaks(c, ctx, layout).peaks));
+  it.each(SUMMING)('sum_waveform + compute_properties: peaks identical, samples summed in %s', (summing) =>
+    summedIn(summing, () => eachChunk(c, 'peaks', (ctx, _e, layout) => summedPeaks(c, ctx, layout).peaks)));
 
   it('natural-breaks split_peaks: peaks_split identical', () =>
     eachChunk(c, 'peaks_split', (ctx, _e, layout) => {
@@ -125,8 +142,8 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
       return splitPeaks(peaks, layout, hits, ctx.records, ctx.recordLayout, ctx.base, { ...splitOptions(c), nTopChannels: 0, toPe: c.toPe, links, recordDt });
     }));
 
-  it('the Peaklets plugin (given the fixture gains) gives peaklets identical except its S1/S2 type', () =>
-    eachChunk(c, 'peaklets', (ctx, _e, layout) => {
+  it.each(SUMMING)('the Peaklets plugin (given the fixture gains) gives peaklets identical except its S1/S2 type, samples summed in %s', (summing) =>
+    summedIn(summing, () => eachChunk(c, 'peaklets', (ctx, _e, layout) => {
       const defaults = Object.fromEntries(Object.entries(Peaklets.options).map(([k, spec]) => [k, spec.default]));
       const config = { ...defaults, n_tpc_pmts: c.nChannels, n_top_pmts: c.nTopChannels, pmt_to_pe: [...c.toPe] } as Peaklets['config'];
       const range = { runId: '000000', start: ctx.base.value + BigInt(ctx.start), end: ctx.base.value + BigInt(ctx.end) };
@@ -139,7 +156,7 @@ describe.each(CASES)('strax 2.2.3 parity, case %s', (name) => {
         types.set(i, 'type', 0);
       }
       return rows;
-    }));
+    })));
 
   it('the LoneHits plugin (given the fixture gains) gives lone_hits identical', () =>
     eachChunk(c, 'lone_hits', (ctx) => {

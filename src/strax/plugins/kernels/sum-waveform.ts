@@ -7,6 +7,7 @@ import { fractionalPart } from './find-hits.js';
 import { PEAK_FIELDS } from './find-peaks.js';
 import type { RecordLinks } from './record-links.js';
 import { hitColumns, type HitColumns } from './hit-columns.js';
+import { NO_SAMPLE, WasmHitSummer } from './hit-samples-wasm.js';
 
 export interface SumWaveformOptions {
   toPe: Float64Array;
@@ -42,8 +43,11 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   let maxLength = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
   const maxHitLength = H.maxLength;
-  const sum = new Float32Array(2 * maxLength);
-  const top = new Float32Array(2 * maxLength);
+  // The waveforms live in WebAssembly memory when the per-sample summing runs there (their contents start undefined:
+  // each peak clears what it uses).
+  const summer = WasmHitSummer.for(2 * maxLength, records, recordLayout.itemsize, rec.data);
+  const sum = summer?.sum ?? new Float32Array(2 * maxLength);
+  const top = summer?.top ?? new Float32Array(2 * maxLength);
   const apc = new Float32Array(nChannels);
   const apcBytes = littleEndianBytes(apc);
   const hitWf = new Float32Array(maxHitLength);
@@ -79,7 +83,8 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       const topWf = o.storeDataTop && ch < nTop ? top : undefined;
       if (prev === -1 && next === -1) {
         // The hit's samples all come from its own record: sum them straight from there (the same float32 steps).
-        addHitFromRecord(hitStart, hLength, inPeak, rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
+        if (summer) addHitFromRecordInWasm(summer, hitStart, hLength, inPeak, rv, r, recordLayout.itemsize, rec, base, o.toPe[ch]!, topWf !== undefined, hit);
+        else addHitFromRecord(hitStart, hLength, inPeak, rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
       } else {
         hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
         hit.saturated = hitWaveform(hitStart, hLength, rv, r * recordLayout.itemsize, rec, base, hitWf);
@@ -170,6 +175,15 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
   }
   result.area = area;
   result.saturated = saturates(max);
+}
+
+/** addHitFromRecord with the per-sample loop in WebAssembly (wasm/hit-samples.ts): the same float32 steps. */
+function addHitFromRecordInWasm(summer: WasmHitSummer, hitStart: number, hLength: number, peakOverlap: Int32Array, rv: DataView, r: number, recordSize: number, rec: RecordOffsets, base: TimeBase, toPe: number, withTop: boolean, result: typeof hit): void {
+  const { multiplier, fpart } = readRecordOverlap(hitStart, hLength, rv, r * recordSize, rec, base);
+  const samples = summer.samplesOf(r);
+  result.area = summer.addHitSamples(samples, inRecord[0]!, inRecord[1]!, inRecord[2]!, peakOverlap[0]!, peakOverlap[1]!, peakOverlap[2]!, multiplier, fpart, toPe, summer.sumAt, withTop ? summer.topAt : 0);
+  const max = summer.lastMaxSample();
+  result.saturated = saturates(max === NO_SAMPLE ? -Infinity : max);
 }
 
 /** What the hit needs of a record: the overlap (into `inRecord`), the amplitude multiplier and the baseline. */
