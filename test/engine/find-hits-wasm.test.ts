@@ -112,7 +112,7 @@ describe('find_hits in WebAssembly', () => {
     const plugin = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 30, save_outside_hits_right: 200 });
     const error = refusal(() => plugin.compute({ records }, { runId: '000123', start: T0, end: T0 + 10_000_000n }));
     expect(error).toBeInstanceOf(DataCorruptedError);
-    expect((error as Error).message).toMatch(new RegExp(`^run 000123 records: record ${bad} has length -1, outside 0…110 .*re-make records from raw_records$`));
+    expect((error as Error).message).toMatch(new RegExp(`^run 000123 records: record ${bad} has length -1, outside 0…110 .*recompute them from the live data with \\\`straxer 000123 -t hits --from-scratch\\\`$`));
   });
 
   it('the Hits plugin gives the same rows in JavaScript where no WebAssembly memory can be had, or it cannot grow', () => {

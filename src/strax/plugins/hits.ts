@@ -44,7 +44,7 @@ export class Hits extends Plugin<typeof HITS_OPTIONS> {
     try {
       return this.sortedHits(records, timeBaseOf(records, range));
     } catch (error) {
-      if (error instanceof BadRecordLength) throw new DataCorruptedError(`run ${range.runId} records`, `${error.message}; strax refuses such records too: re-make records from raw_records`);
+      if (error instanceof BadRecordLength) throw new DataCorruptedError(`run ${range.runId} records`, `${error.message}; strax refuses such records too: recompute them from the live data with \`straxer ${range.runId} -t hits --from-scratch\``);
       throw error;
     }
   }
