@@ -71,4 +71,37 @@ describe('sum_waveform summing in WebAssembly', () => {
     );
     expect(saturatedPeaks).toBeGreaterThan(0); // the saturation test was exercised, not only the sums
   });
+
+  it('flags saturation from a sample of the hit that lies before the peak starts, in both summings', () => {
+    // One record, baseline 100.5 (int16: 100): the hit spans samples 2–9, and its only sample reaching 100 is the first.
+    // A peak that starts at sample 5 still sees the channel saturate (strax takes the maximum over the hit's samples in
+    // the record, not only over those inside the peak), and sums only samples 5–9.
+    const rows = new RecordView(REC, new Uint8Array(REC.itemsize));
+    rows.set(0, 'time', T0);
+    rows.set(0, 'length', 20);
+    rows.set(0, 'dt', 10);
+    rows.set(0, 'channel', 3);
+    rows.set(0, 'pulse_length', 20);
+    rows.set(0, 'baseline', 100.5);
+    [120, 30, 40, 50, 40, 30, 20, 16].forEach((x, k) => rows.set(0, 'data', x, 2 + k));
+    const base = TimeBase.floor(T0, 10);
+    const hits = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 0, save_outside_hits_right: 0 }).compute({ records: rows.bytes }, { runId: '000123', start: T0, end: T0 + 1000n });
+    expect(hits.length / 48).toBe(1);
+    const layout = peakDtype({ nChannels: 4 });
+    const toPe = Float64Array.from([0.01, 0.01, 0.01, 0.01]);
+    const sums = [false, true].map((inWasm) => {
+      const peaks = new RecordView(layout, new Uint8Array(layout.itemsize));
+      peaks.set(0, 'time', T0 + 50n);
+      peaks.set(0, 'length', 10);
+      peaks.set(0, 'dt', 10);
+      const spy = inWasm ? vi.spyOn(WasmHitSummer, 'for') : vi.spyOn(WasmHitSummer, 'for').mockReturnValue(undefined);
+      sumWaveform(peaks.bytes, layout, hits, rows.bytes, REC, base, { toPe, links: recordLinks(rows.bytes, REC, base) });
+      expect(spy.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
+      spy.mockRestore();
+      expect(peaks.values(0, 'saturated_channel').map(Number)).toEqual([0, 0, 0, 1]);
+      expect(Number(peaks.get(0, 'n_saturated_channels'))).toBe(1);
+      return peaks.bytes;
+    });
+    expect(Buffer.from(sums[1]!).equals(Buffer.from(sums[0]!))).toBe(true);
+  });
 });
