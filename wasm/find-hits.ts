@@ -101,13 +101,15 @@ export function resetWindows(at: usize): void {
  * might not fit (resumeRecord() tells which); returns −1 − i for a record i (of these `n`) whose length is negative or
  * longer than its data field.
  */
-export function findHits(records: usize, n: i32, from: i32, first: i32, threshold: i32, base: i64, out: usize, keys: usize, nh: i32, cap: i32, windows: bool, left: i64, right: i64): i32 {
+export function findHits(records: usize, n: i32, from: i32, first: i32, threshold: f64, base: i64, out: usize, keys: usize, nh: i32, cap: i32, windows: bool, left: i64, right: i64): i32 {
   const size = recSize;
   const samples = recSamples;
   const perRecord = (samples + 1) >> 1;
-  // A threshold beyond int16 leaves the comparison lanes at their limit: −32768 (every sample reaches it) or none.
-  const thr = i16x8.splat(<i16>min(max(threshold, -32768), 32767));
-  const unreachable = threshold > 32767;
+  // The lanes compare with the smallest integer sample that reaches the threshold, kept within int16: −32768 (every
+  // sample reaches it) or, above 32767 (or NaN), no sample does.
+  const lowest = Math.ceil(threshold);
+  const thr = i16x8.splat(<i16>(lowest < -32768 ? -32768 : lowest > 32767 ? 32767 : <i32>lowest));
+  const unreachable = !(lowest <= 32767);
   for (let i = from; i < n; i++) {
     if (nh + perRecord > cap) {
       resumeAt = i;
@@ -125,7 +127,7 @@ export function findHits(records: usize, n: i32, from: i32, first: i32, threshol
       let imax = j;
       for (; j < length; j++) {
         const x = <i32>load<i16>(d0 + (<usize>j << 1));
-        if (x < threshold) break;
+        if (<f64>x < threshold) break;
         sum += x;
         if (x > height) {
           height = x;
@@ -154,7 +156,7 @@ export function findHits(records: usize, n: i32, from: i32, first: i32, threshol
   return length;
 }
 
-function writeHit(r: usize, o: usize, key: usize, record: i32, left: i32, right: i32, sum: i32, height: i32, imax: i32, threshold: i32, base: i64, windows: bool, saveLeft: i64, saveRight: i64): void {
+function writeHit(r: usize, o: usize, key: usize, record: i32, left: i32, right: i32, sum: i32, height: i32, imax: i32, threshold: f64, base: i64, windows: bool, saveLeft: i64, saveRight: i64): void {
   const dt = <i64>load<i16>(r + recDt);
   const ch = <i32>load<i16>(r + recChannel);
   const baseline = <f64>load<f32>(r + recBaseline);

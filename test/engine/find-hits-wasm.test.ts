@@ -1,6 +1,7 @@
 // The WebAssembly hit finder gives what the JavaScript one gives (rows, sort keys, integration windows), byte for byte:
-// on random records crossing its copy blocks, with thresholds beyond int16, with more hits than it first has room for,
-// and for records too long for their data field; and the Hits plugin falls back to JavaScript without it.
+// on random records crossing its copy blocks, with thresholds beyond int16 and int32 and between integers, with more
+// hits than it first has room for, and for records too long for their data field; and the Hits plugin falls back to
+// JavaScript without it.
 import path from 'node:path';
 import { execa } from 'execa';
 import fc from 'fast-check';
@@ -53,7 +54,7 @@ describe('find_hits in WebAssembly', () => {
   it('gives the JavaScript finder’s rows, keys, windows and sorted rows on random records across its copy blocks (property)', () => {
     const finder = WasmHitFinder.for(REC)!;
     expect(finder).toBeDefined();
-    const threshold = fc.oneof(fc.integer({ min: -20, max: 300 }), fc.constantFrom(-40_000, -32_768, -32_767, 32_767, 32_768, 40_000));
+    const threshold = fc.oneof(fc.integer({ min: -20, max: 300 }), fc.constantFrom(-3e9, -40_000, -32_768, -32_767, 15.5, 32_767, 32_768, 40_000, 3e9));
     fc.assert(
       // A base after some records' times gives negative keys, which the WebAssembly sort leaves to the comparison sort.
       fc.property(fc.integer(), fc.integer({ min: 0, max: 2.5 * RECORDS_PER_BLOCK }), threshold, fc.constantFrom(1, 2, 10), fc.option(fc.tuple(fc.nat(300), fc.nat(500))), fc.constantFrom(-5000n, 20_000n), (seed, n, thr, dt, windows, baseShift) => {
