@@ -38,7 +38,7 @@ function inJavaScript(records: Uint8Array, threshold: number, base: TimeBase, sa
 }
 
 function inWebAssembly(finder: WasmHitFinder, records: Uint8Array, threshold: number, base: TimeBase, saveOutsideHits?: readonly [number, number]): Found {
-  const found = finder.find(records, REC.itemsize, threshold, base, saveOutsideHits);
+  const found = finder.find(records, threshold, base, saveOutsideHits);
   return { n: found.n, rows: new Uint8Array(found.words.buffer, found.words.byteOffset, found.n * HIT.itemsize).slice(), keys: found.keys.slice(0, found.n) };
 }
 
@@ -64,7 +64,7 @@ describe('find_hits in WebAssembly', () => {
         if (thr <= 0 && n > 0) expect(want.n).toBeGreaterThan(0); // not a vacuous comparison
         expectSame(inWebAssembly(finder, records, thr, base, windows ?? undefined), want);
         const sorted = permuteHitRows(new Int32Array(want.rows.buffer), sortedOrder(want.keys, want.n), want.n);
-        expect(Buffer.from(finder.findSorted(records, REC.itemsize, thr, base, windows ?? undefined)).equals(Buffer.from(sorted))).toBe(true);
+        expect(Buffer.from(finder.findSorted(records, thr, base, windows ?? undefined)).equals(Buffer.from(sorted))).toBe(true);
       }),
       { numRuns: 40, seed: 20261203 },
     );
@@ -87,7 +87,7 @@ describe('find_hits in WebAssembly', () => {
     const finder = WasmHitFinder.for(REC)!;
     expectSame(inWebAssembly(finder, rows.bytes, 15, base, [30, 200]), want);
     const sorted = permuteHitRows(new Int32Array(want.rows.buffer), sortedOrder(want.keys, want.n), want.n);
-    expect(Buffer.from(finder.findSorted(rows.bytes, REC.itemsize, 15, base, [30, 200])).equals(Buffer.from(sorted))).toBe(true);
+    expect(Buffer.from(finder.findSorted(rows.bytes, 15, base, [30, 200])).equals(Buffer.from(sorted))).toBe(true);
   });
 
   it('refuses a record longer than its data field, naming it, as the JavaScript finder and strax do', () => {

@@ -54,7 +54,7 @@ export class Hits extends Plugin<typeof HITS_OPTIONS> {
     if (this.wasm === undefined) this.wasm = WasmHitFinder.for(RECORDS) ?? null;
     if (this.wasm) {
       try {
-        return this.wasm.findSorted(records, RECORDS.itemsize, this.config.hit_min_amplitude, base, this.saveOutsideHits);
+        return this.wasm.findSorted(records, this.config.hit_min_amplitude, base, this.saveOutsideHits);
       } catch (error) {
         if (!(error instanceof WasmMemoryError)) throw error;
       }

@@ -48,6 +48,7 @@ export class WasmHitFinder {
     private readonly x: FindHitsExports,
     private readonly samples: number,
     private readonly lengthAt: number,
+    private readonly recordSize: number,
   ) {
     this.tablesEnd = TABLES_AT + x.TABLES_BYTES.value;
   }
@@ -68,7 +69,7 @@ export class WasmHitFinder {
     x.configureRecords(rec.time, rec.length, rec.dt, rec.channel, rec.baseline, rec.data, rec.itemsize, samples);
     const h = HIT_AT;
     x.configureHits(h.time, h.length, h.dt, h.channel, h.area, h.left, h.right, h.left_integration, h.right_integration, h.record_i, h.threshold, h.height, h.max_time, HIT.itemsize);
-    return new WasmHitFinder(memory, x, samples, rec.length);
+    return new WasmHitFinder(memory, x, samples, rec.length, rec.itemsize);
   }
 
   /**
@@ -76,7 +77,8 @@ export class WasmHitFinder {
    * inside the record. Throws BadRecordLength for a record whose length is negative or beyond its data field, and
    * WasmMemoryError when the memory cannot grow to hold the records and their hits.
    */
-  find(records: Uint8Array, recordSize: number, threshold: number, base: TimeBase, saveOutsideHits?: readonly [number, number]): FoundHits {
+  find(records: Uint8Array, threshold: number, base: TimeBase, saveOutsideHits?: readonly [number, number]): FoundHits {
+    const recordSize = this.recordSize;
     const n = records.length / recordSize;
     const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / recordSize));
     const blockAt = align(this.tablesEnd, 16);
@@ -112,27 +114,23 @@ export class WasmHitFinder {
       }
     }
     if (windows) x.finishWindows();
-    this.found = { rowsAt, keysAt, n: nh };
     return { words: new Int32Array(this.memory.buffer, rowsAt, nh * (HIT.itemsize / 4)), keys: new Float64Array(this.memory.buffer, keysAt, nh), n: nh };
   }
-
-  /** Where the last find() left its rows and keys. */
-  private found = { rowsAt: 0, keysAt: 0, n: 0 };
 
   /**
    * find(), then the rows sorted by (time, channel), stable (strax.sort_by_time), in a buffer of their own. Keys that
    * are not integers in [0, 2⁴⁸) are sorted by sortedOrder's comparison sort, as in JavaScript.
    */
-  findSorted(records: Uint8Array, recordSize: number, threshold: number, base: TimeBase, saveOutsideHits?: readonly [number, number]): Uint8Array {
-    this.find(records, recordSize, threshold, base, saveOutsideHits);
-    const { rowsAt, keysAt, n } = this.found;
+  findSorted(records: Uint8Array, threshold: number, base: TimeBase, saveOutsideHits?: readonly [number, number]): Uint8Array {
+    const { words, keys, n } = this.find(records, threshold, base, saveOutsideHits);
+    const [rowsAt, keysAt] = [words.byteOffset, keys.byteOffset];
     const orderAt = align(keysAt + 8 * n, 16);
     const countAt = orderAt + 8 * n;
     const sortedAt = align(countAt + 4 * 65537, 16);
     growWasmMemory(this.memory, sortedAt + n * HIT.itemsize, 'the hit finder');
     if (this.x.sortRows(rowsAt, keysAt, n, sortedAt, orderAt, countAt) === 0) {
-      const keys = new Float64Array(this.memory.buffer, keysAt, n);
-      return permuteHitRows(new Int32Array(this.memory.buffer, rowsAt, n * (HIT.itemsize / 4)), sortedOrder(keys, n), n);
+      // The views find() returned may be detached by the growth above: view the same bytes anew.
+      return permuteHitRows(new Int32Array(this.memory.buffer, rowsAt, n * (HIT.itemsize / 4)), sortedOrder(new Float64Array(this.memory.buffer, keysAt, n), n), n);
     }
     return new Uint8Array(this.memory.buffer, sortedAt, n * HIT.itemsize).slice();
   }
