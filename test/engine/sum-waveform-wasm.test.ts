@@ -7,25 +7,55 @@ import { RecordView } from '../../src/strax/dtype/rows.js';
 import { peakDtype, recordDtype } from '../../src/strax/dtype/standard.js';
 import { TimeBase } from '../../src/strax/plugins/kernels/fields.js';
 import { findPeaks } from '../../src/strax/plugins/kernels/find-peaks.js';
-import { WasmHitSummer } from '../../src/strax/plugins/kernels/hit-samples-wasm.js';
+import { WasmRecords } from '../../src/strax/plugins/kernels/records-wasm.js';
 import { recordLinks } from '../../src/strax/plugins/kernels/record-links.js';
 import { sumWaveform } from '../../src/strax/plugins/kernels/sum-waveform.js';
 import { Hits } from '../../src/strax/plugins/hits.js';
+import { Peaklets } from '../../src/strax/plugins/peaklets.js';
+import { Peaks } from '../../src/strax/plugins/peaks.js';
+import { instantiate } from '../../src/strax/engine/plugin.js';
 import { T0, random, randomRecords } from './random-records.js';
 
 const REC = recordDtype(110);
 const N_CHANNELS = 40;
 
-/** Random records with channels 0…39, and a few baselines low enough that pulses saturate. */
-function recordsFor(seed: number, n: number): Uint8Array {
+/**
+ * Random records with channels 0…39, and a few baselines low enough that pulses saturate; `linked`: about a third of
+ * the records continue the pulse of the record before them (same channel, record_i + 1, right after it), so that
+ * hitlets reach into the previous and next record (and a few records right after another that start a new pulse).
+ */
+function recordsFor(seed: number, n: number, linked = false): Uint8Array {
   const records = randomRecords(seed, n, 10);
   const rows = new RecordView(REC, records);
   const rnd = random(seed ^ 0x5bd1e995);
   for (let i = 0; i < n; i++) {
     rows.set(i, 'channel', (Number(rows.get(i, 'channel')) + 3) % N_CHANNELS);
     if (rnd() < 0.05) rows.set(i, 'baseline', 150 + rnd());
+    if (linked && i > 0 && rnd() < 0.35) {
+      rows.set(i - 1, 'length', 110);
+      rows.set(i, 'channel', rows.get(i - 1, 'channel'));
+      // Now and then a new pulse that starts right where the last one ended: record_i 0, so not linked.
+      rows.set(i, 'record_i', rnd() < 0.2 ? 0 : Number(rows.get(i - 1, 'record_i')) + 1);
+      rows.set(i, 'time', (rows.get(i - 1, 'time') as bigint) + 1100n);
+    }
   }
   return records;
+}
+
+const defaults = (cls: { options: Record<string, { default: unknown }> }) => Object.fromEntries(Object.entries(cls.options).map(([k, o]) => [k, o.default]));
+
+/** Hits → Peaklets → Peaks on the records, with the records in WebAssembly memory or not; the three products' rows. */
+function chain(records: Uint8Array, toPe: number[], nTop: number, inWasm: boolean): Uint8Array[] {
+  const range = { runId: '000123', start: T0 - 10_000_000n, end: T0 + 10_000_000_000n };
+  const hits = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 30, save_outside_hits_right: 200 }).compute({ records }, range);
+  const config = { n_tpc_pmts: N_CHANNELS, n_top_pmts: nTop, pmt_to_pe: toPe };
+  const load = inWasm ? vi.spyOn(WasmRecords, 'load') : vi.spyOn(WasmRecords, 'load').mockReturnValue(undefined);
+  const peaklets = instantiate(Peaklets, { ...defaults(Peaklets), ...config }).compute({ records, hits }, range);
+  const peaks = instantiate(Peaks, { ...defaults(Peaks), ...config, s2_merge_gap_threshold: 20_000 }).compute({ peaklets, records, hits }, range);
+  expect(load).toHaveBeenCalled();
+  expect(load.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
+  load.mockRestore();
+  return [hits, peaklets, peaks];
 }
 
 /** `halve`: a quarter cut off each end of every peak, so that hits stick out of both ends (saturation counts those samples too). */
@@ -43,7 +73,7 @@ function summed(records: Uint8Array, toPe: Float64Array, nTopChannels: number, s
       rows.set(i, 'length', Math.max(1, length - 2 * quarter));
     }
   }
-  const spy = inWasm ? vi.spyOn(WasmHitSummer, 'for') : vi.spyOn(WasmHitSummer, 'for').mockReturnValue(undefined);
+  const spy = inWasm ? vi.spyOn(WasmRecords, 'load') : vi.spyOn(WasmRecords, 'load').mockReturnValue(undefined);
   sumWaveform(peaks, layout, hits, records, REC, base, { toPe, links: recordLinks(records, REC, base), nTopChannels, storeDataTop, storeDataStart: true });
   expect(spy.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
   spy.mockRestore();
@@ -72,6 +102,27 @@ describe('sum_waveform summing in WebAssembly', () => {
     expect(saturatedPeaks).toBeGreaterThan(0); // the saturation test was exercised, not only the sums
   });
 
+  it('gives the JavaScript kernels’ peaklets and peaks byte for byte through the whole recipe, hitlets leaving their records (property)', () => {
+    let crossing = 0;
+    let merged = 0;
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: N_CHANNELS }), (seed, n, nTop) => {
+        const records = recordsFor(seed, n, true);
+        const rnd = random(seed ^ 0x1b873593);
+        const toPe = Array.from({ length: N_CHANNELS }, () => 0.0005 + rnd() * 0.02);
+        const want = chain(records, toPe, nTop, false);
+        const got = chain(records, toPe, nTop, true);
+        const links = recordLinks(records, REC, TimeBase.floor(T0 - 10_000_000n, 10));
+        crossing += links.prev.filter((j) => j >= 0).length;
+        merged += new RecordView(peakDtype({ nChannels: N_CHANNELS }), want[2]!).length < new RecordView(peakDtype({ nChannels: N_CHANNELS }), want[1]!).length ? 1 : 0;
+        got.forEach((rows, k) => expect(Buffer.from(rows).equals(Buffer.from(want[k]!)), ['hits', 'peaklets', 'peaks'][k]).toBe(true));
+      }),
+      { numRuns: 25, seed: 20261204 },
+    );
+    expect(crossing).toBeGreaterThan(1000); // records were linked, so hitlets could leave them
+    expect(merged).toBeGreaterThan(0); // Peaks re-summed merged peaklets
+  });
+
   it('flags saturation from a sample of the hit that lies before the peak starts, in both summings', () => {
     // One record, baseline 100.5 (int16: 100): the hit spans samples 2–9, and its only sample reaching 100 is the first.
     // A peak that starts at sample 5 still sees the channel saturate (strax takes the maximum over the hit's samples in
@@ -94,7 +145,7 @@ describe('sum_waveform summing in WebAssembly', () => {
       peaks.set(0, 'time', T0 + 50n);
       peaks.set(0, 'length', 10);
       peaks.set(0, 'dt', 10);
-      const spy = inWasm ? vi.spyOn(WasmHitSummer, 'for') : vi.spyOn(WasmHitSummer, 'for').mockReturnValue(undefined);
+      const spy = inWasm ? vi.spyOn(WasmRecords, 'load') : vi.spyOn(WasmRecords, 'load').mockReturnValue(undefined);
       sumWaveform(peaks.bytes, layout, hits, rows.bytes, REC, base, { toPe, links: recordLinks(rows.bytes, REC, base) });
       expect(spy.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
       spy.mockRestore();

@@ -16,7 +16,7 @@ import { manifest, parityCase, rowDifferences, type ParityCase, type StoredChunk
 import type { RecordLayout } from '../../../src/strax/dtype/layout.js';
 import { Hits } from '../../../src/strax/plugins/hits.js';
 import { WasmHitFinder } from '../../../src/strax/plugins/kernels/find-hits-wasm.js';
-import { WasmHitSummer } from '../../../src/strax/plugins/kernels/hit-samples-wasm.js';
+import { WasmRecords } from '../../../src/strax/plugins/kernels/records-wasm.js';
 import { LoneHits, Peaklets } from '../../../src/strax/plugins/peaklets.js';
 import { RecordView } from '../../../src/strax/dtype/rows.js';
 
@@ -87,8 +87,8 @@ function summedPeaks(c: ParityCase, ctx: ChunkContext, layout: RecordLayout) {
 const SUMMING = ['WebAssembly', 'JavaScript'] as const;
 
 async function summedIn(summing: (typeof SUMMING)[number], run: () => Promise<void>): Promise<void> {
-  const noWasm = summing === 'WebAssembly' ? undefined : vi.spyOn(WasmHitSummer, 'for').mockReturnValue(undefined);
-  const wasm = summing === 'WebAssembly' ? vi.spyOn(WasmHitSummer, 'for') : undefined;
+  const noWasm = summing === 'WebAssembly' ? undefined : vi.spyOn(WasmRecords, 'load').mockReturnValue(undefined);
+  const wasm = summing === 'WebAssembly' ? vi.spyOn(WasmRecords, 'load') : undefined;
   try {
     await run();
     if (noWasm) expect(noWasm).toHaveBeenCalled();

@@ -9,6 +9,7 @@ import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './i
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
+import { WasmRecords } from './records-wasm.js';
 import { sumWaveform } from './sum-waveform.js';
 import { emptyHitColumns, setHitColumn, type HitColumns } from './hit-columns.js';
 
@@ -180,7 +181,7 @@ export interface HitletOptions {
  * excluded); the others become hitlets (integration windows that stop at the space outside the peaks and may leave
  * the record), from which the waveforms of the peaks at `sum` (row indices; default all) are summed.
  */
-export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns } {
+export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns; wasm: WasmRecords | undefined } {
   const peakIntervals = intervalsOf(peaks, layout, base);
   const container = fullyContainedIn(o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
   const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
@@ -188,13 +189,15 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
   const { rows, columns } = toHitlets(inPeaks, base, range);
-  const links = recordLinks(records, recordLayout, base);
-  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns };
+  // The records go into WebAssembly memory once, for the links and every summing of this chunk (natural breaks too).
+  const wasm = WasmRecords.load(records, recordLayout, base);
+  const links = wasm?.recordLinks() ?? recordLinks(records, recordLayout, base);
+  const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns, wasm };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
   sumWaveform(selected, layout, columns, records, recordLayout, base, wave);
   computeProperties(selected, layout, base, o.nTopChannels);
   if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
-  return withLazyHitlets({ peaklets: peaks, loneHits, links, hitColumns: columns }, rows);
+  return withLazyHitlets({ peaklets: peaks, loneHits, links, hitColumns: columns, wasm }, rows);
 }
 
 /** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
@@ -213,8 +216,8 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
   const recipe = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
-  const { links, hitColumns: columns } = recipe;
-  const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns });
+  const { links, hitColumns: columns, wasm } = recipe;
+  const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns, wasm });
   countHitlets(peaklets, layout, columns, base);
   return withLazyHitlets({ peaklets, loneHits: recipe.loneHits }, () => recipe.hitlets);
 }

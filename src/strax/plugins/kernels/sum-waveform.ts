@@ -7,13 +7,15 @@ import { fractionalPart } from './find-hits.js';
 import { PEAK_FIELDS } from './find-peaks.js';
 import type { RecordLinks } from './record-links.js';
 import { hitColumns, type HitColumns } from './hit-columns.js';
-import { NO_SAMPLE, WasmHitSummer } from './hit-samples-wasm.js';
+import { WasmRecords } from './records-wasm.js';
 
 export interface SumWaveformOptions {
   toPe: Float64Array;
   /** The hits' columns when already read (callers summing several times from the same hits pass them on). */
   hitColumns?: HitColumns;
   links: RecordLinks;
+  /** The records already in WebAssembly memory (a recipe loads them once for all its kernels); loaded here otherwise. */
+  wasm?: WasmRecords;
   /** Channels below this number are the top array. */
   nTopChannels?: number;
   storeDataTop?: boolean;
@@ -42,15 +44,14 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
   const nHits = H.time.length;
   let maxLength = 0;
   for (let p = 0; p < peaks.length; p += layout.itemsize) maxLength = Math.max(maxLength, pv.getInt32(p + at.length, true));
-  const maxHitLength = H.maxLength;
-  // The waveforms live in WebAssembly memory when the per-sample summing runs there (their contents start undefined:
-  // each peak clears what it uses).
-  const summer = WasmHitSummer.for(2 * maxLength, records, recordLayout.itemsize, rec.data);
-  const sum = summer?.sum ?? new Float32Array(2 * maxLength);
-  const top = summer?.top ?? new Float32Array(2 * maxLength);
+  const wasm = o.wasm?.records === records && o.wasm.layout === recordLayout && o.wasm.base.value === base.value ? o.wasm : WasmRecords.load(records, recordLayout, base);
+  if (wasm?.sum(peaks, layout, H, o.links, { toPe: o.toPe, dt, maxLength, nTopChannels: o.nTopChannels ?? 0, storeDataTop: o.storeDataTop ?? false, storeDataStart: o.storeDataStart ?? false })) return;
+  // The JavaScript summing: the reference, and where WebAssembly has no memory.
+  const sum = new Float32Array(2 * maxLength);
+  const top = new Float32Array(2 * maxLength);
   const apc = new Float32Array(nChannels);
   const apcBytes = littleEndianBytes(apc);
-  const hitWf = new Float32Array(maxHitLength);
+  const hitWf = new Float32Array(H.maxLength);
   const nTop = o.nTopChannels ?? 0;
   const saturated = new Uint8Array(nChannels);
   let first = 0;
@@ -83,8 +84,7 @@ export function sumWaveform(peaks: Uint8Array, layout: RecordLayout, hits: Uint8
       const topWf = o.storeDataTop && ch < nTop ? top : undefined;
       if (prev === -1 && next === -1) {
         // The hit's samples all come from its own record: sum them straight from there (the same float32 steps).
-        if (summer) addHitFromRecordInWasm(summer, hitStart, hLength, inPeak, rv, r, recordLayout.itemsize, rec, base, o.toPe[ch]!, topWf !== undefined, hit);
-        else addHitFromRecord(hitStart, hLength, inPeak, rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
+        addHitFromRecord(hitStart, hLength, inPeak, rv, r * recordLayout.itemsize, rec, base, o.toPe[ch]!, sum, topWf, hit);
       } else {
         hitWf.fill(0, 0, hLength); // only [0, hit length) is written and read
         hit.saturated = hitWaveform(hitStart, hLength, rv, r * recordLayout.itemsize, rec, base, hitWf);
@@ -175,15 +175,6 @@ function addHitFromRecord(hitStart: number, hLength: number, peakOverlap: Int32A
   }
   result.area = area;
   result.saturated = saturates(max);
-}
-
-/** addHitFromRecord with the per-sample loop in WebAssembly (wasm/hit-samples.ts): the same float32 steps. */
-function addHitFromRecordInWasm(summer: WasmHitSummer, hitStart: number, hLength: number, peakOverlap: Int32Array, rv: DataView, r: number, recordSize: number, rec: RecordOffsets, base: TimeBase, toPe: number, withTop: boolean, result: typeof hit): void {
-  const { multiplier, fpart } = readRecordOverlap(hitStart, hLength, rv, r * recordSize, rec, base);
-  const samples = summer.samplesOf(r);
-  result.area = summer.addHitSamples(samples, inRecord[0]!, inRecord[1]!, inRecord[2]!, peakOverlap[0]!, peakOverlap[1]!, peakOverlap[2]!, multiplier, fpart, toPe, summer.sumAt, withTop ? summer.topAt : 0);
-  const max = summer.lastMaxSample();
-  result.saturated = saturates(max === NO_SAMPLE ? -Infinity : max);
 }
 
 /** What the hit needs of a record: the overlap (into `inRecord`), the amplitude multiplier and the baseline. */
