@@ -4,6 +4,7 @@
 // into the row. The caller (src/strax/plugins/kernels/sum-waveform-wasm.ts) copies peaks, records, record links and
 // the hits' columns into the memory it imports; sumWaveform in sum-waveform.ts is the JavaScript reference, and every
 // step here is one of its steps with the same double or float32 rounding.
+import { toInt32 } from './js-numbers';
 
 // Peak row fields (configurePeaks).
 let peakSize: usize = 0;
@@ -231,13 +232,6 @@ function powerOfTwo(e: i32): f64 {
   if (e >= -1022) return reinterpret<f64>(<i64>(e + 1023) << 52);
   if (e >= -1074) return reinterpret<f64>(<i64>1 << <i64>(e + 1074));
   return 0;
-}
-
-/** JavaScript's ToInt32: the double truncated, modulo 2³² (0 for NaN and infinities). */
-function toInt32(x: f64): i32 {
-  if (!isFinite(x)) return 0;
-  const t = Math.trunc(x);
-  return <i32><i64>(t - Math.floor(t / 4294967296.0) * 4294967296.0);
 }
 
 /** strax's saturation test for the record last read: its largest sample reaches int16(baseline). */

@@ -9,6 +9,7 @@ import { TimeBase } from '../../src/strax/plugins/kernels/fields.js';
 import { findPeaks } from '../../src/strax/plugins/kernels/find-peaks.js';
 import { WasmRecords } from '../../src/strax/plugins/kernels/records-wasm.js';
 import { recordLinks } from '../../src/strax/plugins/kernels/record-links.js';
+import { findHitIntegrationBounds } from '../../src/strax/plugins/kernels/integration-bounds.js';
 import { sumWaveform } from '../../src/strax/plugins/kernels/sum-waveform.js';
 import { Hits } from '../../src/strax/plugins/hits.js';
 import { Peaklets } from '../../src/strax/plugins/peaklets.js';
@@ -121,6 +122,36 @@ describe('sum_waveform summing in WebAssembly', () => {
     );
     expect(crossing).toBeGreaterThan(1000); // records were linked, so hitlets could leave them
     expect(merged).toBeGreaterThan(0); // Peaks re-summed merged peaklets
+  });
+
+  it('finds the integration bounds JavaScript finds, inside records or beyond them, around excluded intervals (property)', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 4000 }), fc.boolean(), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 }), (seed, n, beyond, left, right) => {
+        const records = recordsFor(seed, n, true);
+        const base = TimeBase.floor(T0 - 10_000_000n, 10);
+        const hits = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 0, save_outside_hits_right: 0 }).compute({ records }, { runId: '000123', start: base.value, end: T0 + 10_000_000_000n });
+        // Excluded intervals: random disjoint stretches over the hits' span.
+        const rnd = random(seed ^ 0x27d4eb2d);
+        const start: number[] = [];
+        const end: number[] = [];
+        for (let t = 9_995_000 + rnd() * 5000; t < 10_000_000 + n * 700; t += 500 + rnd() * 5000) {
+          start.push(Math.floor(t));
+          end.push(Math.floor(t + rnd() * 3000));
+          t = end[end.length - 1]!;
+        }
+        const excluded = { start: Float64Array.from(start), end: Float64Array.from(end) };
+        const options = { saveOutsideHits: [left, right] as const, excluded, allowBeyondRecords: beyond };
+        const inJs = hits.slice();
+        findHitIntegrationBounds(inJs, records, REC, base, options);
+        const inWasm = hits.slice();
+        const wasm = WasmRecords.load(records, REC, base)!;
+        expect(wasm).toBeDefined();
+        findHitIntegrationBounds(inWasm, records, REC, base, { ...options, wasm });
+        expect(Buffer.from(inWasm).equals(Buffer.from(inJs))).toBe(true);
+        expect(Buffer.from(inJs).equals(Buffer.from(hits))).toBe(false); // the bounds were set
+      }),
+      { numRuns: 40, seed: 20261205 },
+    );
   });
 
   it('flags saturation from a sample of the hit that lies before the peak starts, in both summings', () => {

@@ -2,6 +2,7 @@
 import type { RecordLayout } from '../../dtype/layout.js';
 import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
 import { HIT, HIT_AT, fractionalPart } from './find-hits.js';
+import type { WasmRecords } from './records-wasm.js';
 
 /** Time intervals [start, end) as times relative to a base, sorted by start. */
 export interface Intervals {
@@ -18,6 +19,8 @@ export interface IntegrationBoundsOptions {
   excluded?: Intervals;
   /** Let the window leave the hit's record (straxen hitlets); otherwise it is clamped to the record. */
   allowBeyondRecords?: boolean;
+  /** The records in WebAssembly memory (the peaklet recipe loads them once per chunk): the bounds are found there. */
+  wasm?: WasmRecords;
 }
 
 /**
@@ -29,6 +32,8 @@ export interface IntegrationBoundsOptions {
 export function findHitIntegrationBounds(hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, o: IntegrationBoundsOptions): void {
   const n = hits.length / HIT.itemsize;
   if (n === 0) return;
+  const wasm = o.wasm?.records === records && o.wasm.layout === recordLayout && o.wasm.base.value === base.value ? o.wasm : undefined;
+  if (wasm?.integrationBounds(hits, o.excluded ?? NO_INTERVALS, o.saveOutsideHits, !o.allowBeyondRecords)) return;
   const rec = fieldOffsets(recordLayout, ['time', 'length', 'dt']);
   const hv = viewOf(hits);
   const rv = viewOf(records);

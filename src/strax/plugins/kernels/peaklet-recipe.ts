@@ -186,11 +186,12 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const container = fullyContainedIn(o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
   const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
   if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
-  const excluded = outsidePeaks(peakIntervals, range.start, range.end);
-  findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true });
-  const { rows, columns } = toHitlets(inPeaks, base, range);
-  // The records go into WebAssembly memory once, for the links and every summing of this chunk (natural breaks too).
+  // The records go into WebAssembly memory once, for the integration bounds, the links and every summing of this
+  // chunk (natural breaks too).
   const wasm = WasmRecords.load(records, recordLayout, base);
+  const excluded = outsidePeaks(peakIntervals, range.start, range.end);
+  findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true, wasm });
+  const { rows, columns } = toHitlets(inPeaks, base, range);
   const links = wasm?.recordLinks() ?? recordLinks(records, recordLayout, base);
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns, wasm };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
