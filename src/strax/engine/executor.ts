@@ -1,4 +1,5 @@
 // Runs segment computations and chunk compression: inline (1 worker) or on a pool of worker_threads (N workers).
+import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../../errors.js';
 import { boundsProblems } from '../chunk/bounds.js';
@@ -83,35 +84,73 @@ export async function computeSegment(plugins: PreparedPlugin[], task: SegmentTas
   return out;
 }
 
-/** Compress the parts, in order, into one frame (zstd streams them without concatenating). */
-export async function compressParts(task: CompressTask): Promise<Uint8Array> {
-  if (task.compressor === 'zstd' && task.parts.length > 1) return zstdStream(task.parts, task.level ?? 3);
+/**
+ * Compress the parts, in order, into one frame (zstd streams them without concatenating). `zstdThreads` > 0: a large
+ * zstd frame is compressed by that many of zstd's own threads while the caller waits (the inline executor, whose
+ * thread has nothing else to do then); the frame is as readable, with the content size in its header as always.
+ */
+export async function compressParts(task: CompressTask, zstdThreads = 0): Promise<Uint8Array> {
+  if (task.compressor === 'zstd') {
+    const total = task.parts.reduce((a, p) => a + p.length, 0);
+    const threads = total >= ZSTD_THREADED_BYTES ? zstdThreads : 0;
+    if (task.parts.length > 1 || threads > 0) return zstdStream(task.parts, task.level ?? 3, threads);
+  }
   const data = task.parts.length === 1 ? task.parts[0]! : Buffer.concat(task.parts);
   return getCompressor(task.compressor, { level: task.level }).compress(data);
 }
 
+/** Below this, zstd's threads would not get more than one job each (and cost their start-up). */
+const ZSTD_THREADED_BYTES = 8e6;
+
+/** zstd contexts with threads, by level and thread count: their threads start once and are reused for every frame. */
+const threadedContexts = new Map<string, InstanceType<typeof zstdBinding.CCtx>>();
+
+function zstdContext(level: number, threads: number): InstanceType<typeof zstdBinding.CCtx> {
+  const key = `${level}/${threads}`;
+  let cctx = threads > 0 ? threadedContexts.get(key) : undefined;
+  if (!cctx) {
+    cctx = new zstdBinding.CCtx();
+    cctx.setParameter(zstdBinding.CParameter.compressionLevel, level);
+    if (threads > 0) {
+      cctx.setParameter(zstdBinding.CParameter.nbWorkers, threads);
+      threadedContexts.set(key, cctx);
+    }
+  }
+  return cctx;
+}
+
 /** One zstd frame (content size in the header, as a one-shot frame has) from several buffers. */
-function zstdStream(parts: Uint8Array[], level: number): Uint8Array {
+function zstdStream(parts: Uint8Array[], level: number, threads: number): Uint8Array {
   const total = parts.reduce((a, p) => a + p.length, 0);
-  const cctx = new zstdBinding.CCtx();
-  cctx.setParameter(zstdBinding.CParameter.compressionLevel, level);
+  const cctx = zstdContext(level, threads);
   cctx.setPledgedSrcSize(total);
   const out = Buffer.allocUnsafe(zstdBinding.compressBound(total));
   let pos = 0;
-  for (let k = 0; k < parts.length; k++) {
-    const last = k === parts.length - 1;
-    let src = parts[k]!;
-    for (;;) {
-      const [left, produced, consumed] = cctx.compressStream2(out.subarray(pos), src, last ? zstdBinding.EndDirective.end : zstdBinding.EndDirective.continue);
-      pos += produced;
-      src = src.subarray(consumed);
-      if (last ? left === 0 : src.length === 0) break;
+  try {
+    for (let k = 0; k < parts.length; k++) {
+      const last = k === parts.length - 1;
+      let src = parts[k]!;
+      for (;;) {
+        const [left, produced, consumed] = cctx.compressStream2(out.subarray(pos), src, last ? zstdBinding.EndDirective.end : zstdBinding.EndDirective.continue);
+        pos += produced;
+        src = src.subarray(consumed);
+        if (last ? left === 0 : src.length === 0) break;
+      }
     }
+  } catch (error) {
+    cctx.reset(zstdBinding.ResetDirective.sessionOnly); // a reused context starts its next frame afresh
+    throw error;
   }
   // No exact-size copy: only the pages zstd wrote are resident (a buffer this large is its own mapping), and a copy
   // would hold the frame twice at the peak. A worker's result is copied into its own buffer for transfer anyway.
   return out.subarray(0, pos);
 }
+
+/**
+ * zstd threads for the inline executor's frames: its one thread computes or compresses, never both, so zstd may use
+ * two cores while it compresses (worker threads compress single-threaded: the pool already fills the machine).
+ */
+const INLINE_ZSTD_THREADS = Math.min(2, os.availableParallelism()) > 1 ? 2 : 0;
 
 export class InlineExecutor implements Executor {
   private readonly plugins: PreparedPlugin[];
@@ -122,7 +161,7 @@ export class InlineExecutor implements Executor {
     return computeSegment(this.plugins, task);
   }
   compress(task: CompressTask): Promise<Uint8Array> {
-    return compressParts(task);
+    return compressParts(task, INLINE_ZSTD_THREADS);
   }
   async close(): Promise<void> {}
 }

@@ -1,5 +1,6 @@
 // Processing segments: the run's live chunks (cut by the DAQ at quiet gaps in pulses), and re-slicing a stored chunk
 // stream into them.
+import { joinParts } from '../chunk/rechunker.js';
 import type { RecordLayout } from '../dtype/layout.js';
 import type { ChunkData } from '../storage/chunk-reader.js';
 import type { PyJson } from '../json/values.js';
@@ -74,13 +75,6 @@ export class SegmentSlicer {
       }
       this.pending.shift();
     }
-    if (parts.length <= 1) return parts[0] ?? new Uint8Array(0);
-    const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return parts.length === 0 ? new Uint8Array(0) : joinParts(parts);
   }
 }

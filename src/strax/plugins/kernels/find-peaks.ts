@@ -4,6 +4,7 @@ import type { RecordLayout } from '../../dtype/layout.js';
 import { DIGITAL_SUM_WAVEFORM_CHANNEL } from '../../dtype/standard.js';
 import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
 import { HIT, HIT_AT } from './find-hits.js';
+import { ChannelWithoutGain, findPeaksInWasm } from './records-wasm.js';
 
 export interface FindPeaksOptions {
   /** ADC·samples → PE per channel (to_pe). */
@@ -25,6 +26,18 @@ export const PEAK_FIELDS = ['time', 'length', 'dt', 'channel', 'type', 'area', '
  * `hitIntervals`, when given (n long), receives each hit's [time, endtime) relative to the base.
  */
 export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions, hitIntervals?: { start: Float64Array; end: Float64Array }): Uint8Array {
+  try {
+    const found = findPeaksInWasm(hits, layout, base, o, hitIntervals);
+    if (found) return found;
+  } catch (error) {
+    if (error instanceof ChannelWithoutGain) throw channelOutOfRange(error.channel, o.toPe.length);
+    throw error;
+  }
+  return findPeaksInJs(hits, layout, base, o, hitIntervals);
+}
+
+/** findPeaks in JavaScript: the reference, and where WebAssembly has no memory. */
+export function findPeaksInJs(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions, hitIntervals?: { start: Float64Array; end: Float64Array }): Uint8Array {
   const n = hits.length / HIT.itemsize;
   const hv = viewOf(hits);
   const at = fieldOffsets(layout, PEAK_FIELDS);

@@ -6,10 +6,13 @@
 import { InternalError } from '../../../errors.js';
 import type { RecordLayout } from '../../dtype/layout.js';
 import { WasmMemoryError, growWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
+import { joinParts } from '../../chunk/rechunker.js';
 import { fieldOffsets, type TimeBase } from './fields.js';
 import type { HitColumns } from './hit-columns.js';
 import { HIT, HIT_AT } from './find-hits.js';
 import type { Intervals } from './integration-bounds.js';
+import type { FindPeaksOptions } from './find-peaks.js';
+import { DIGITAL_SUM_WAVEFORM_CHANNEL } from '../../dtype/standard.js';
 import type { RecordLinks } from './record-links.js';
 
 interface RecordsKernelsExports {
@@ -27,6 +30,14 @@ interface RecordsKernelsExports {
     base: bigint, exStart: number, exEnd: number, nExcluded: number, left: number, right: number, insideRecord: number, scratch: number,
   ): number;
   BAD_HIT_RECORD: { value: number };
+  configureFindPeaks(hSize: number, hTime: number, hLength: number, hDt: number, hChannel: number, hArea: number, pSize: number, pTime: number, pLength: number, pDt: number, pChannel: number, pArea: number, pAreaPerChannel: number, pNHits: number, pMaxGap: number, digitalSumChannel: number): void;
+  findPeaksFrom(
+    hits: number, n: number, first: number, base: bigint, toPe: number, nChannels: number, gapThreshold: number, leftExtension: number, rightExtension: number,
+    minArea: number, minChannels: number, maxDuration: number, starts: number, ends: number, out: number, capacity: number, apc: number, list: number, member: number,
+  ): number;
+  resumeHit(): number;
+  refusedChannel(): number;
+  BAD_CHANNEL: { value: number };
 }
 
 export interface WasmSumOptions {
@@ -222,3 +233,66 @@ export class WasmRecords {
     if (shared?.loads !== this.load) throw new InternalError('WasmRecords used after other records were loaded in its thread');
   }
 }
+
+/** findPeaksInWasm's answer for a hit in a channel without to_pe (the caller reports it as findPeaks does). */
+export class ChannelWithoutGain extends Error {
+  constructor(readonly channel: number) {
+    super(`channel ${channel} has no to_pe`);
+  }
+}
+
+/**
+ * strax.find_peaks in this thread's WebAssembly memory, as findPeaks does it in JavaScript: the peak rows, and each
+ * hit's [time, endtime) into `hitIntervals` when given. Undefined where no WebAssembly memory can be had (or to_pe's
+ * length is not the peaks' channel count): use findPeaks' JavaScript then. Any WasmRecords of the thread goes stale.
+ */
+export function findPeaksInWasm(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions, hitIntervals?: Intervals): Uint8Array | undefined {
+  const nChannels = layout.field('area_per_channel').count;
+  if (o.toPe.length !== nChannels) return undefined;
+  const s = instance();
+  if (!s) return undefined;
+  s.loads++; // this call's data may lie where a WasmRecords' records are
+  const n = hits.length / HIT.itemsize;
+  let capacity = Math.max(16, Math.ceil(n / 64));
+  const place = (rows: number) => {
+    const p = new Placement(STATIC_BYTES);
+    const at = { hits: p.next(hits.length), toPe: p.next(8 * nChannels), starts: p.next(8 * n), ends: p.next(8 * n), apc: p.next(4 * nChannels), list: p.next(4 * nChannels), member: p.next(nChannels), out: p.next(rows * layout.itemsize) };
+    growWasmMemory(s.memory, p.end, 'find_peaks');
+    return at;
+  };
+  let at;
+  try {
+    at = place(capacity);
+  } catch (error) {
+    if (error instanceof WasmMemoryError) return undefined;
+    throw error;
+  }
+  const x = s.x;
+  new Uint8Array(s.memory.buffer, at.hits, hits.length).set(hits);
+  new Float64Array(s.memory.buffer, at.toPe, nChannels).set(o.toPe);
+  new Uint8Array(s.memory.buffer, at.apc, at.member + nChannels - at.apc).fill(0); // apc, list and member (aligned apart)
+  const h = HIT_AT;
+  const p = fieldOffsets(layout, ['time', 'length', 'dt', 'channel', 'area', 'area_per_channel', 'n_hits', 'max_gap']);
+  x.configureFindPeaks(HIT.itemsize, h.time, h.length, h.dt, h.channel, h.area, p.itemsize, p.time, p.length, p.dt, p.channel, p.area, p.area_per_channel, p.n_hits, p.max_gap, DIGITAL_SUM_WAVEFORM_CHANNEL);
+  const parts: Uint8Array[] = [];
+  for (let first = 0; ; ) {
+    const rows = x.findPeaksFrom(at.hits, n, first, base.value, at.toPe, nChannels, o.gapThreshold, o.leftExtension, o.rightExtension, o.minArea, o.minChannels, o.maxDuration, at.starts, at.ends, at.out, capacity, at.apc, at.list, at.member);
+    if (rows === x.BAD_CHANNEL.value) throw new ChannelWithoutGain(x.refusedChannel());
+    parts.push(new Uint8Array(s.memory.buffer, at.out, rows * layout.itemsize).slice());
+    first = x.resumeHit();
+    if (first >= n) break;
+    capacity *= 2;
+    try {
+      at = place(capacity); // the same places for everything but the rows' room, which grows at the end
+    } catch (error) {
+      if (error instanceof WasmMemoryError) return undefined;
+      throw error;
+    }
+  }
+  if (hitIntervals) {
+    hitIntervals.start.set(new Float64Array(s.memory.buffer, at.starts, n));
+    hitIntervals.end.set(new Float64Array(s.memory.buffer, at.ends, n));
+  }
+  return joinParts(parts);
+}
+
