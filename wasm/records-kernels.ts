@@ -3,4 +3,5 @@
 export * from './record-links';
 export * from './integration-bounds';
 export * from './find-peaks';
+export * from './hitlets';
 export * from './sum-waveform';

@@ -15,6 +15,9 @@ import { Hits } from '../../src/strax/plugins/hits.js';
 import { Peaklets } from '../../src/strax/plugins/peaklets.js';
 import { Peaks } from '../../src/strax/plugins/peaks.js';
 import { instantiate } from '../../src/strax/engine/plugin.js';
+import { buildPeaklets, toHitlets } from '../../src/strax/plugins/kernels/peaklet-recipe.js';
+import { HIT } from '../../src/strax/plugins/kernels/find-hits.js';
+import type { GofLine } from '../../src/strax/plugins/kernels/natural-breaks.js';
 import { T0, random, randomRecords } from './random-records.js';
 
 const REC = recordDtype(110);
@@ -53,10 +56,28 @@ function chain(records: Uint8Array, toPe: number[], nTop: number, inWasm: boolea
   const load = inWasm ? vi.spyOn(WasmRecords, 'load') : vi.spyOn(WasmRecords, 'load').mockReturnValue(undefined);
   const peaklets = instantiate(Peaklets, { ...defaults(Peaklets), ...config }).compute({ records, hits }, range);
   const peaks = instantiate(Peaks, { ...defaults(Peaks), ...config, s2_merge_gap_threshold: 20_000 }).compute({ peaklets, records, hits }, range);
+  // The recipe's hitlets (rows built from the columns and order it sorted them in) and its lone hits.
+  const base = TimeBase.floor(range.start, 10);
+  const [, s1Line, s2Line] = defaults(Peaklets).peak_split_gof_threshold as [null, GofLine, GofLine];
+  // A chunk just around the hits, so that hitlets (whose windows reach 30 ns before a hit and 200 ns after) are clipped
+  // at both ends, as the engine's chunks clip them.
+  const h = new RecordView(HIT, hits);
+  let [first, last] = [Infinity, -Infinity];
+  for (let i = 0; i < h.length; i++) {
+    const t = base.relOf(h.get(i, 'time') as bigint);
+    first = Math.min(first, t);
+    last = Math.max(last, t + Number(h.get(i, 'length')) * 10);
+  }
+  const clip = h.length > 0 ? { start: first - 10, end: last + 50 } : { start: 0, end: base.relOf(range.end) };
+  const recipe = buildPeaklets(records, REC, hits, peakDtype({ nChannels: N_CHANNELS }), base, clip, {
+    find: { toPe: Float64Array.from(toPe), gapThreshold: 700, leftExtension: 30, rightExtension: 200, minArea: 0, minChannels: 1, maxDuration: 10_000_000 },
+    split: { s1Line, s2Line, splitLow: true, filterWingWidth: 7, minArea: 40, iterations: 2, nTopChannels: nTop },
+    saveOutsideHits: [30, 200],
+  });
   expect(load).toHaveBeenCalled();
   expect(load.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
   load.mockRestore();
-  return [hits, peaklets, peaks];
+  return [hits, peaklets, peaks, recipe.hitlets, recipe.loneHits];
 }
 
 /** `halve`: a quarter cut off each end of every peak, so that hits stick out of both ends (saturation counts those samples too). */
@@ -106,6 +127,7 @@ describe('sum_waveform summing in WebAssembly', () => {
   it('gives the JavaScript kernels’ peaklets and peaks byte for byte through the whole recipe, hitlets leaving their records (property)', () => {
     let crossing = 0;
     let merged = 0;
+    let hitlets = 0;
     fc.assert(
       fc.property(fc.integer(), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: N_CHANNELS }), (seed, n, nTop) => {
         const records = recordsFor(seed, n, true);
@@ -116,12 +138,14 @@ describe('sum_waveform summing in WebAssembly', () => {
         const links = recordLinks(records, REC, TimeBase.floor(T0 - 10_000_000n, 10));
         crossing += links.prev.filter((j) => j >= 0).length;
         merged += new RecordView(peakDtype({ nChannels: N_CHANNELS }), want[2]!).length < new RecordView(peakDtype({ nChannels: N_CHANNELS }), want[1]!).length ? 1 : 0;
-        got.forEach((rows, k) => expect(Buffer.from(rows).equals(Buffer.from(want[k]!)), ['hits', 'peaklets', 'peaks'][k]).toBe(true));
+        got.forEach((rows, k) => expect(Buffer.from(rows).equals(Buffer.from(want[k]!)), ['hits', 'peaklets', 'peaks', 'hitlets', 'lone hits'][k]).toBe(true));
+        hitlets += want[3]!.length / 48;
       }),
       { numRuns: 25, seed: 20261204 },
     );
     expect(crossing).toBeGreaterThan(1000); // records were linked, so hitlets could leave them
     expect(merged).toBeGreaterThan(0); // Peaks re-summed merged peaklets
+    expect(hitlets).toBeGreaterThan(1000);
   });
 
   it('finds the integration bounds JavaScript finds, inside records or beyond them, around excluded intervals (property)', () => {
@@ -152,6 +176,37 @@ describe('sum_waveform summing in WebAssembly', () => {
       }),
       { numRuns: 40, seed: 20261205 },
     );
+  });
+
+  it('makes the JavaScript hitlets (columns, order, rows) from hits with windows beyond their records, clipped to a chunk (property)', () => {
+    let clipped = 0;
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 4000 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (seed, n, cutStart, cutEnd) => {
+        const records = recordsFor(seed, n, true);
+        const base = TimeBase.floor(T0 - 10_000_000n, 10);
+        const hits = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 0, save_outside_hits_right: 0 }).compute({ records }, { runId: '000123', start: base.value, end: T0 + 10_000_000_000n });
+        findHitIntegrationBounds(hits, records, REC, base, { saveOutsideHits: [300, 2000], allowBeyondRecords: true });
+        // A chunk that cuts up to 100 ns into the first and last hitlets' windows.
+        const h = new RecordView(HIT, hits);
+        let [first, last] = [Infinity, -Infinity];
+        for (let i = 0; i < h.length; i++) {
+          const t = base.relOf(h.get(i, 'time') as bigint);
+          first = Math.min(first, t - 300);
+          last = Math.max(last, t + Number(h.get(i, 'length')) * 10 + 2000);
+        }
+        const clip = { start: first + cutStart, end: last - cutEnd };
+        const js = toHitlets(hits, base, clip);
+        const wasm = toHitlets(hits, base, clip, WasmRecords.load(records, REC, base)!);
+        for (const k of ['time', 'end', 'length', 'record', 'leftIntegration', 'rightIntegration', 'channel'] as const) {
+          expect(Buffer.from(wasm.columns[k].buffer).equals(Buffer.from(js.columns[k].buffer)), k).toBe(true);
+        }
+        expect(wasm.columns.maxLength).toBe(js.columns.maxLength);
+        expect(Buffer.from(wasm.rows()).equals(Buffer.from(js.rows()))).toBe(true);
+        if (h.length > 0 && (js.columns.time[0] === clip.start || js.columns.end.some((e) => e > clip.end - 10))) clipped++;
+      }),
+      { numRuns: 30, seed: 20261207 },
+    );
+    expect(clipped).toBeGreaterThan(5);
   });
 
   it('flags saturation from a sample of the hit that lies before the peak starts, in both summings', () => {

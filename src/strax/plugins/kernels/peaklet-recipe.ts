@@ -121,8 +121,10 @@ function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]
  * length = right − left integration), sorted by (time, channel), clipped to the chunk. Summing needs only their
  * columns, built straight in sorted order; the rows themselves are built only when asked for (`rows()`).
  */
-function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }): { rows: () => Uint8Array; columns: HitColumns } {
+export function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end: number }, wasm?: WasmRecords): { rows: () => Uint8Array; columns: HitColumns } {
   const n = hits.length / HIT.itemsize;
+  const inWasm = wasm?.hitlets(hits, range);
+  if (inWasm) return { columns: inWasm.columns, rows: () => hitletRows(hits, base, inWasm.order, inWasm.columns) };
   const v = viewOf(hits);
   const time = new Float64Array(n);
   const length = new Int32Array(n);
@@ -135,16 +137,19 @@ function toHitlets(hits: Uint8Array, base: TimeBase, range: { start: number; end
   }
   const order = nearlySortedOrder(keys, n);
   const columns = hitletColumns(hits, order, time, length, range);
-  const rows = () => {
-    const out = permuteHitRows(hitWords(hits), order, n);
-    const ov = viewOf(out);
-    for (let k = 0, h = 0; k < n; k++, h += HIT.itemsize) {
-      base.write(ov, h + HIT_AT.time, columns.time[k]!);
-      ov.setInt32(h + HIT_AT.length, columns.length[k]!, true);
-    }
-    return out;
-  };
-  return { rows, columns };
+  return { rows: () => hitletRows(hits, base, order, columns), columns };
+}
+
+/** The hitlet rows: the hit rows in hitlet order with the hitlets' times and lengths. */
+function hitletRows(hits: Uint8Array, base: TimeBase, order: Int32Array, columns: HitColumns): Uint8Array {
+  const n = order.length;
+  const out = permuteHitRows(hitWords(hits), order, n);
+  const ov = viewOf(out);
+  for (let k = 0, h = 0; k < n; k++, h += HIT.itemsize) {
+    base.write(ov, h + HIT_AT.time, columns.time[k]!);
+    ov.setInt32(h + HIT_AT.length, columns.length[k]!, true);
+  }
+  return out;
 }
 
 /** The columns of the hitlets in `order`, times and lengths given (unsorted) and clipped to the chunk as straxen clips hitlets. */
@@ -191,7 +196,7 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const wasm = WasmRecords.load(records, recordLayout, base);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true, wasm });
-  const { rows, columns } = toHitlets(inPeaks, base, range);
+  const { rows, columns } = toHitlets(inPeaks, base, range, wasm);
   const links = wasm?.recordLinks() ?? recordLinks(records, recordLayout, base);
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns, wasm };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;

@@ -35,6 +35,10 @@ interface RecordsKernelsExports {
     hits: number, n: number, first: number, base: bigint, toPe: number, nChannels: number, gapThreshold: number, leftExtension: number, rightExtension: number,
     minArea: number, minChannels: number, maxDuration: number, starts: number, ends: number, out: number, capacity: number, apc: number, list: number, member: number,
   ): number;
+  hitletColumns(
+    hits: number, n: number, hitSize: number, hTimeAt: number, hLeftAt: number, hLeftIntegrationAt: number, hRightIntegrationAt: number, hDtAt: number, hChannelAt: number, hRecordAt: number,
+    base: bigint, clipStart: number, clipEnd: number, time: number, length: number, record: number, left: number, right: number, channel: number, end: number, order: number, keys: number,
+  ): number;
   resumeHit(): number;
   refusedChannel(): number;
   BAD_CHANNEL: { value: number };
@@ -163,6 +167,45 @@ export class WasmRecords {
     if (result === this.x.BAD_HIT_RECORD.value) return false;
     hits.set(new Uint8Array(buffer, at.hits, hits.length));
     return true;
+  }
+
+  /**
+   * The hitlets of hit rows inside peaks (their integration windows set), as toHitlets makes them: their columns in
+   * (time, channel) order, clipped to `clip`, and that order. The columns stay in memory for sum(). Undefined (use the
+   * JavaScript then) when the hits are far from sorted by their hitlet times, or the memory cannot grow.
+   */
+  hitlets(hits: Uint8Array, clip: { start: number; end: number }): { columns: HitColumns; order: Int32Array } | undefined {
+    this.checkFresh();
+    const n = hits.length / HIT.itemsize;
+    const place = new Placement(this.recordsEnd);
+    const at = {
+      time: place.next(8 * n), length: place.next(4 * n), record: place.next(4 * n), left: place.next(2 * n), right: place.next(2 * n), channel: place.next(2 * n),
+      end: place.next(8 * n), order: place.next(4 * n), hits: place.next(hits.length), keys: place.next(16 * n),
+    };
+    try {
+      growWasmMemory(this.memory, place.end, 'hitlets');
+    } catch (error) {
+      if (error instanceof WasmMemoryError) return undefined;
+      throw error;
+    }
+    const buffer = this.memory.buffer;
+    new Uint8Array(buffer, at.hits, hits.length).set(hits);
+    const h = HIT_AT;
+    const maxLength = this.x.hitletColumns(
+      at.hits, n, HIT.itemsize, h.time, h.left, h.left_integration, h.right_integration, h.dt, h.channel, h.record_i,
+      this.base.value, clip.start, clip.end, at.time, at.length, at.record, at.left, at.right, at.channel, at.end, at.order, at.keys,
+    );
+    this.hits = undefined; // the columns' places were overwritten
+    if (maxLength < 0) return undefined;
+    const columns: HitColumns = {
+      time: new Float64Array(buffer, at.time, n).slice(), end: new Float64Array(buffer, at.end, n).slice(), length: new Int32Array(buffer, at.length, n).slice(),
+      record: new Int32Array(buffer, at.record, n).slice(), leftIntegration: new Int16Array(buffer, at.left, n).slice(), rightIntegration: new Int16Array(buffer, at.right, n).slice(),
+      channel: new Int16Array(buffer, at.channel, n).slice(), maxLength,
+    };
+    // sum() finds these columns where it would copy them.
+    this.hits = { columns };
+    this.end = at.end;
+    return { columns, order: new Int32Array(buffer, at.order, n).slice() };
   }
 
   /**
