@@ -1,8 +1,9 @@
-// A chunk's records in WebAssembly memory (wasm/records-kernels.ts), for the kernels that read them there: record
-// links, hit integration bounds and sum_waveform. One memory per thread; a `WasmRecords` holds one chunk's records (and, once given, the
-// hits' columns) for one recipe call: loading the next records makes it stale. The records are copied whole: the hits
-// of a peak come from records far apart in the chunk, and into memory already resident a copy costs ~10 ms per 42 MB
-// chunk, against ~0.7 s of JavaScript per 213 MB run around the per-sample loop it replaced.
+// A chunk's records in WebAssembly memory (wasm/records-kernels.ts), for the peaklet recipe's kernels that read them
+// there: record links, the hitlets' integration bounds, the hitlets, and sum_waveform; and find_peaks, which reads only
+// hits but runs in the same module and memory. One memory per thread; a `WasmRecords` holds one chunk's records (and,
+// once given, the hits' columns) for one recipe call: loading the next records, or finding peaks, makes it stale.
+// The records are copied whole: the hits of a peak come from records far apart in the chunk, and a copy into memory
+// already resident costs ~10 ms per 42 MB chunk. Each kernel's JavaScript is the fallback and the reference.
 import { InternalError } from '../../../errors.js';
 import type { RecordLayout } from '../../dtype/layout.js';
 import { WasmMemoryError, growWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
