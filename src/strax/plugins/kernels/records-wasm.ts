@@ -126,12 +126,17 @@ export class WasmRecords {
     }
   }
 
-  /** strax.record_links of these records, computed here. */
-  recordLinks(): RecordLinks {
+  /** strax.record_links of these records, computed here; undefined when the memory cannot grow for them. */
+  recordLinks(): RecordLinks | undefined {
     this.checkFresh();
     const place = new Placement(this.end);
     const at = { prev: place.next(4 * this.n), next: place.next(4 * this.n), table: place.next(4 * 65536) };
-    growWasmMemory(this.memory, place.end, 'the records kernels');
+    try {
+      growWasmMemory(this.memory, place.end, 'the records kernels');
+    } catch (error) {
+      if (error instanceof WasmMemoryError) return undefined; // the caller links them in JavaScript
+      throw error;
+    }
     const f = fieldOffsets(this.layout, ['time', 'dt', 'channel', 'record_i']);
     this.x.linkRecords(this.recordsAt, this.n, f.itemsize, f.time, f.dt, f.channel, f.record_i, this.layout.field('data').count, this.base.value, at.prev, at.next, at.table);
     return { prev: new Int32Array(this.memory.buffer, at.prev, this.n).slice(), next: new Int32Array(this.memory.buffer, at.next, this.n).slice() };
