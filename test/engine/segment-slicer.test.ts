@@ -23,9 +23,15 @@ function timesOf(data: Uint8Array): number[] {
   return Array.from({ length: data.length / HIT.itemsize }, (_, i) => Number(v.getBigInt64(i * HIT.itemsize, true)));
 }
 
-async function* stream(chunks: number[][]): AsyncGenerator<ChunkData> {
-  let i = 0;
-  for (const c of chunks) yield { chunkIndex: i++, start: 0n, end: 0n, n: c.length, data: rows(c) };
+/** Contiguous chunks, each ending right after its last row (or where the previous one ended), as readChunks gives. */
+async function* stream(chunks: number[][], read: number[] = []): AsyncGenerator<ChunkData> {
+  let start = 0n;
+  for (const [i, c] of chunks.entries()) {
+    const end = c.length > 0 ? BigInt(c[c.length - 1]! + 1) : start;
+    read.push(i);
+    yield { chunkIndex: i, start, end, n: c.length, data: rows(c) };
+    start = end;
+  }
 }
 
 describe('SegmentSlicer', () => {
@@ -40,6 +46,19 @@ describe('SegmentSlicer', () => {
     expect(got[0]!.byteOffset + got[0]!.length).toBe(got[1]!.byteOffset);
     // The marker bytes travel with the rows, copied or not.
     for (const g of got) for (const [i, t] of timesOf(g).entries()) expect(g[i * HIT.itemsize + 8]).toBe(t % 251);
+  });
+
+  it('reads no chunk beyond the one whose end reaches the segment end', async () => {
+    const read: number[] = [];
+    const slicer = new SegmentSlicer(stream([[1, 2], [3, 4], [5, 6], [7]], read)[Symbol.asyncIterator](), HIT);
+    expect(timesOf(await slicer.take(3n))).toEqual([1, 2]);
+    expect(read).toEqual([0]);
+    expect(timesOf(await slicer.take(5n))).toEqual([3, 4]);
+    expect(read).toEqual([0, 1]);
+    // An end inside a chunk: that chunk is read, and no further.
+    expect(timesOf(await slicer.take(6n))).toEqual([5]);
+    expect(read).toEqual([0, 1, 2]);
+    expect(timesOf(await slicer.take(100n))).toEqual([6, 7]);
   });
 
   it('copies a segment that spans three chunks and only its rows', async () => {

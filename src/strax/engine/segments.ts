@@ -31,12 +31,15 @@ export function segmentsFromPyJson(value: PyJson | undefined): Segment[] | undef
 
 /**
  * Hands out the rows of a time-sorted chunk stream segment by segment (rows with time < end): views into the decoded
- * chunk, copied only for a segment that spans chunks (and then only its own rows).
+ * chunk, copied only for a segment that spans chunks (and then only its own rows). A chunk is read only when the
+ * segment needs it: a segment ending where a chunk ends does not wait for (nor hold) the next one.
  */
 export class SegmentSlicer {
   /** Rows not handed out yet, in order: the rest of one chunk, then whole chunks. */
   private pending: Uint8Array[] = [];
   private done = false;
+  /** The end of the last chunk read: every later row has a time at or after it (chunks are contiguous). */
+  private readUntil: bigint | undefined;
   constructor(
     private readonly source: AsyncIterator<ChunkData>,
     private readonly layout: RecordLayout,
@@ -53,10 +56,13 @@ export class SegmentSlicer {
   async take(end: bigint): Promise<Uint8Array> {
     for (;;) {
       const last = this.pending[this.pending.length - 1];
-      if (this.done || (last && this.timeAt(last, this.rows(last) - 1) >= end)) break;
+      if (this.done || (this.readUntil !== undefined && this.readUntil >= end) || (last && this.timeAt(last, this.rows(last) - 1) >= end)) break;
       const next = await this.source.next();
       if (next.done) this.done = true;
-      else if (next.value.data.length > 0) this.pending.push(next.value.data);
+      else {
+        this.readUntil = next.value.end;
+        if (next.value.data.length > 0) this.pending.push(next.value.data);
+      }
     }
     const parts: Uint8Array[] = [];
     while (this.pending.length > 0) {
