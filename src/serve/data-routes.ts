@@ -51,8 +51,10 @@ async function loadAndSend(ctx: ServeContext, buffers: ServerBuffers, reply: Fas
     controller.signal.throwIfAborted();
     const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage, (folder) => ctx.datasets.inspect(folder));
     const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
-    // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent.
-    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, { decodeInto: (bytes) => buffers.chunks.take(bytes), frameBuffers: buffers.frames }) : null)
+    // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent. The
+    // pool's buffers are lz4's in-place decode buffers; other codecs decode into fresh ones, given to the pool after.
+    const decodeInto = ds.metadata?.compressor === 'lz4' ? (bytes: number) => buffers.chunks.take(bytes) : undefined;
+    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, { decodeInto, frameBuffers: buffers.frames }) : null)
       ?? (await loadRows(ds, params, runStartNs(await dbStart(ctx, params.runId), ds), limits, controller.signal, { frameBuffers: buffers.frames }));
     controller.signal.throwIfAborted();
     clearTimeout(timer);

@@ -76,6 +76,26 @@ describe('damaged frames', () => {
     });
   }
 
+  for (const name of COMPRESSOR_NAMES.filter((n) => getCompressor(n).decompressInto)) {
+    it(`${name}: decoding into a given buffer fills it exactly, and damage is a FrameError there too`, async () => {
+      const codec = getCompressor(name);
+      const frame = await codec.compress(rows);
+      const out = new Uint8Array(rows.length + 64).fill(0xa5).subarray(32, 32 + rows.length);
+      await codec.decompressInto!(frame, out);
+      expect(Buffer.compare(out, rows)).toBe(0);
+      expect(new Uint8Array(out.buffer, 0, 32).every((b) => b === 0xa5)).toBe(true); // nothing written before …
+      expect(new Uint8Array(out.buffer, 32 + rows.length).every((b) => b === 0xa5)).toBe(true); // … or after it
+      await expect(codec.decompressInto!(new Uint8Array([...frame, ...frame]), new Uint8Array(rows.length))).rejects.toThrow(FrameError);
+      await expect(codec.decompressInto!(frame.subarray(0, Math.floor(frame.length * 0.6)), new Uint8Array(rows.length))).rejects.toThrow(FrameError);
+      await expect(codec.decompressInto!(frame, new Uint8Array(rows.length - 257))).rejects.toThrow(FrameError);
+      await expect(codec.decompressInto!(frame, new Uint8Array(rows.length + 257))).rejects.toThrow(FrameError);
+    });
+  }
+
+  it('zstd and lz4 decode into a given buffer', () => {
+    expect(COMPRESSOR_NAMES.filter((n) => getCompressor(n).decompressInto)).toEqual(['zstd', 'lz4']);
+  });
+
   it('rejects an unknown compressor name listing the valid ones', () => {
     expect(() => getCompressor('gzip')).toThrow(/blosc, zstd, lz4, bz2/);
   });

@@ -7,6 +7,7 @@ import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
 import type { Lineage } from '../lineage.js';
 import { readChunks } from '../storage/chunk-reader.js';
+import { withHeadroom } from './headroom.js';
 import { DataDirectory } from '../storage/data-directory.js';
 import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
@@ -140,12 +141,15 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
   if (order.length > 0) {
     const source = await segmentSource(o, order, stored, [...load]);
     segments = source.planned;
+    const split = splitWindowed(plan, order);
     const slicers = new Map<string, SegmentSlicer>();
     for (const t of load) {
       const ds = stored.get(t)!;
-      slicers.set(t, new SegmentSlicer(readChunks(ds)[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
+      // Stored rows the overlap stage joins to its carried rows get room for those in front (see headroom.ts). Only
+      // where the codec decodes straight into a given buffer (zstd; lz4's would decode elsewhere and copy).
+      const inFront = split.external.includes(t) && !byType.get(t)!.cls.rowReference && ds.metadata?.compressor === 'zstd';
+      slicers.set(t, new SegmentSlicer(readChunks(ds, inFront ? { decodeInto: withHeadroom } : {})[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
     }
-    const split = splitWindowed(plan, order);
     const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const executor: Executor =
       workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups, o.pluginModules) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);

@@ -7,6 +7,7 @@ import { InternalError } from '../../errors.js';
 import { timeReader } from '../chunk/bounds.js';
 import type { RecordLayout } from '../dtype/layout.js';
 import { computeSegment, preparePlugins, type PreparedPlugin } from './executor.js';
+import { prependInPlace } from './headroom.js';
 import { instantiate } from './plugin.js';
 import type { ResolvedPlugin } from './resolve.js';
 import type { PluginInputs } from './plugin.js';
@@ -27,13 +28,14 @@ export interface OverlapChunk {
 
 /**
  * `a` followed by `b`: a view when `b` lies right after `a` in the same buffer (consecutive segments of one stored
- * chunk), else a copy of both.
+ * chunk) or `a` fits in the free room before `b` (the first segment of a stored chunk decoded withHeadroom), else a
+ * copy of both.
  */
 function join(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
   if (!a || a.length === 0) return b;
   if (b.length === 0) return a;
   if (a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset) return new Uint8Array(a.buffer, a.byteOffset, a.length + b.length);
-  return copyJoin(a, b);
+  return prependInPlace(a, b) ?? copyJoin(a, b);
 }
 
 function copyJoin(a: Uint8Array | undefined, b: Uint8Array): Uint8Array {
