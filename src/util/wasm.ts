@@ -58,13 +58,22 @@ export function wasmMemory(bytes: number, what: string, fixed: boolean): WebAsse
 
 /** Whether a WebAssembly memory can be had now (false under a virtual-memory limit that leaves none). */
 export function wasmMemoryAvailable(): boolean {
+  return ifWasmMemory(() => wasmMemory(1, 'a probe', false)) !== undefined;
+}
+
+/** `f()`, or undefined where it needs WebAssembly memory that cannot be had (its caller then uses JavaScript). */
+export function ifWasmMemory<T>(f: () => T): T | undefined {
   try {
-    wasmMemory(1, 'a probe', false);
-    return true;
+    return f();
   } catch (error) {
-    if (error instanceof WasmMemoryError) return false;
+    if (error instanceof WasmMemoryError) return undefined;
     throw error;
   }
+}
+
+/** Grows `memory` as growWasmMemory does; false instead of a WasmMemoryError where it cannot grow. */
+export function grows(memory: WebAssembly.Memory, bytes: number, what: string): boolean {
+  return ifWasmMemory(() => growWasmMemory(memory, bytes, what) ?? true) ?? false;
 }
 
 /** Grows `memory` to at least `bytes` bytes (its ArrayBuffer, and every view of it, is then detached). */

@@ -6,10 +6,8 @@
 // dist/wasm/lz4-block.wasm), ~3× faster than the same loop in JavaScript on row data. WebAssembly reads and writes
 // only its own memory, so the fast path is an output buffer made by lz4DecodeBuffer: the start of a memory of its own,
 // with room after it for the compressed frame. Any other output buffer is decoded in a scratch memory and copied.
-import { WasmMemoryError, wasmMemory, wasmModule } from '../../util/wasm.js';
+import { ifWasmMemory, wasmMemory, wasmModule } from '../../util/wasm.js';
 import { FrameError } from '../errors.js';
-
-export { WasmMemoryError };
 
 const MAGIC = 0x184d2204;
 /**
@@ -55,13 +53,8 @@ function newArena(bytes: number): Arena {
  * can be had (WasmMemoryError), an ordinary buffer, which the decoders fill as any other.
  */
 export function lz4DecodeBuffer(bytes: number): Uint8Array {
-  let arena: Arena;
-  try {
-    arena = newArena(bytes + SLACK + lz4FrameBound(bytes) + SLACK);
-  } catch (error) {
-    if (error instanceof WasmMemoryError) return new Uint8Array(bytes);
-    throw error;
-  }
+  const arena = ifWasmMemory(() => newArena(bytes + SLACK + lz4FrameBound(bytes) + SLACK));
+  if (!arena) return new Uint8Array(bytes);
   arenas.set(arena.memory.buffer, arena);
   return new Uint8Array(arena.memory.buffer, 0, bytes);
 }

@@ -1,7 +1,8 @@
 // LZ4 frame-format chunks via lz4-napi; walks the block list to reject truncation and bytes after the end mark.
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { FrameError } from '../errors.js';
-import { decodeLz4FrameInto, lz4FrameDecodableInto, WasmMemoryError } from './lz4-into.js';
+import { ifWasmMemory } from '../../util/wasm.js';
+import { decodeLz4FrameInto, lz4FrameDecodableInto } from './lz4-into.js';
 import { asBuffer, type Compressor } from './types.js';
 
 const MAGIC = 0x184d2204;
@@ -57,14 +58,7 @@ export function lz4Compressor(): Compressor {
     async decompressInto(frame, out) {
       // Frames with checksums go through lz4-napi, which verifies them, and are copied; so do frames WebAssembly has no
       // memory for (too large, or a virtual-memory limit).
-      if (lz4FrameDecodableInto(frame)) {
-        try {
-          decodeLz4FrameInto(frame, out);
-          return;
-        } catch (error) {
-          if (!(error instanceof WasmMemoryError)) throw error;
-        }
-      }
+      if (lz4FrameDecodableInto(frame) && ifWasmMemory(() => (decodeLz4FrameInto(frame, out), true))) return;
       out.set(await codec.decompress(frame, out.length));
     },
   };

@@ -13,7 +13,8 @@ import zstdBinding from 'zstd-napi/binding.js';
 import { ConfigError, DataNotAvailableError } from '../../errors.js';
 import { getCompressor } from '../compress/index.js';
 import { lz4FrameExtent } from '../compress/lz4.js';
-import { WasmMemoryError, decodeLz4FrameUpTo, lz4FrameContentBound, lz4FrameDecodableInto } from '../compress/lz4-into.js';
+import { decodeLz4FrameUpTo, lz4FrameContentBound, lz4FrameDecodableInto } from '../compress/lz4-into.js';
+import { ifWasmMemory } from '../../util/wasm.js';
 import { readBloscHeader } from '../compress/blosc.js';
 import { rawRecordDtype } from '../dtype/standard.js';
 import { DataCorruptedError, FrameError } from '../errors.js';
@@ -124,13 +125,12 @@ export async function decodeDaqFile(file: string, blob: Uint8Array, compressor: 
 /** The frame decoded into a buffer from `into`; null where it cannot be (checksums, no buffer, no WebAssembly memory). */
 function decodeLz4Into(frame: Uint8Array, into: DecodeBufferSource): Uint8Array | null {
   if (!lz4FrameDecodableInto(frame)) return null;
-  try {
-    const out = into(lz4FrameContentBound(frame));
-    return out && out.subarray(0, decodeLz4FrameUpTo(frame, out));
-  } catch (error) {
-    if (error instanceof WasmMemoryError) return null;
-    throw error;
-  }
+  return (
+    ifWasmMemory(() => {
+      const out = into(lz4FrameContentBound(frame));
+      return out && out.subarray(0, decodeLz4FrameUpTo(frame, out));
+    }) ?? null
+  );
 }
 
 async function decodeBlob(blob: Uint8Array, compressor: DaqCompressor): Promise<Uint8Array> {

@@ -7,7 +7,7 @@ import { TimeBase, fieldOffsets, viewOf } from './kernels/fields.js';
 import { BadRecordLength, HIT, HitBuffer, findHits } from './kernels/find-hits.js';
 import { WasmHitFinder } from './kernels/find-hits-wasm.js';
 import { DataCorruptedError } from '../errors.js';
-import { WasmMemoryError } from '../../util/wasm.js';
+import { ifWasmMemory } from '../../util/wasm.js';
 import { permuteHitRows } from './kernels/hit-order.js';
 import { sortedOrder } from './packed.js';
 import { RecordWindows } from './kernels/integration-bounds.js';
@@ -52,13 +52,9 @@ export class Hits extends Plugin<typeof HITS_OPTIONS> {
   /** The hits with their integration windows, sorted: in WebAssembly, or in JavaScript where it has no memory. */
   private sortedHits(records: Uint8Array, base: TimeBase): Uint8Array {
     if (this.wasm === undefined) this.wasm = WasmHitFinder.for(RECORDS) ?? null;
-    if (this.wasm) {
-      try {
-        return this.wasm.findSorted(records, this.config.hit_min_amplitude, base, this.saveOutsideHits);
-      } catch (error) {
-        if (!(error instanceof WasmMemoryError)) throw error;
-      }
-    }
+    const wasm = this.wasm;
+    const inWasm = wasm && ifWasmMemory(() => wasm.findSorted(records, this.config.hit_min_amplitude, base, this.saveOutsideHits));
+    if (inWasm) return inWasm;
     this.found ??= new HitBuffer();
     this.windows ??= new RecordWindows(this.saveOutsideHits);
     const n = findHits(records, RECORDS, this.config.hit_min_amplitude, base, this.found, this.windows);

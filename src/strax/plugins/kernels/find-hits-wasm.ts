@@ -12,7 +12,7 @@
 //   sorted               the rows sorted by (time, channel), copied out to the caller
 import type { RecordLayout } from '../../dtype/layout.js';
 import { InternalError } from '../../../errors.js';
-import { WasmMemoryError, growWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
+import { growWasmMemory, ifWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
 import { fieldOffsets } from './fields.js';
 import { BadRecordLength, HIT, HIT_AT, type FoundHits } from './find-hits.js';
 import { permuteHitRows } from './hit-order.js';
@@ -56,13 +56,8 @@ export class WasmHitFinder {
   /** A finder for records of `layout`, or undefined where no WebAssembly memory can be had (use findHits then). */
   static for(layout: RecordLayout): WasmHitFinder | undefined {
     if (HIT.itemsize % 16 !== 0) throw new InternalError(`hit rows of ${HIT.itemsize} bytes: the WebAssembly sort copies rows as whole 16-byte lanes`);
-    let memory: WebAssembly.Memory;
-    try {
-      memory = wasmMemory(4 * TABLES_AT, 'the hit finder', false);
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return undefined;
-      throw error;
-    }
+    const memory = ifWasmMemory(() => wasmMemory(4 * TABLES_AT, 'the hit finder', false));
+    if (!memory) return undefined;
     const x = new WebAssembly.Instance(wasmModule('find-hits'), { env: { memory, abort: () => { throw new Error('find-hits WebAssembly aborted'); } } }).exports as unknown as FindHitsExports;
     const rec = fieldOffsets(layout, ['time', 'length', 'dt', 'channel', 'baseline', 'data']);
     const samples = layout.field('data').count;

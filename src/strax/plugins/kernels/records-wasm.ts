@@ -6,7 +6,7 @@
 // already resident costs ~10 ms per 42 MB chunk. Each kernel's JavaScript is the fallback and the reference.
 import { InternalError } from '../../../errors.js';
 import type { RecordLayout } from '../../dtype/layout.js';
-import { WasmMemoryError, growWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
+import { growWasmMemory, grows, ifWasmMemory, wasmMemory, wasmModule } from '../../../util/wasm.js';
 import { joinParts } from '../../chunk/rechunker.js';
 import { fieldOffsets, type TimeBase } from './fields.js';
 import type { HitColumns } from './hit-columns.js';
@@ -73,14 +73,9 @@ let shared: { memory: WebAssembly.Memory; x: RecordsKernelsExports; loads: numbe
 
 function instance(): typeof shared {
   if (shared === undefined) {
-    try {
-      const memory = wasmMemory(STATIC_BYTES, 'the records kernels', false);
-      const x = new WebAssembly.Instance(wasmModule('records-kernels'), { env: { memory, abort: () => { throw new Error('records-kernels WebAssembly aborted'); } } }).exports as unknown as RecordsKernelsExports;
-      shared = { memory, x, loads: 0 };
-    } catch (error) {
-      if (!(error instanceof WasmMemoryError)) throw error;
-      shared = null; // no memory at all: JavaScript for the rest of this thread's life
-    }
+    const memory = ifWasmMemory(() => wasmMemory(STATIC_BYTES, 'the records kernels', false));
+    const x = memory && (new WebAssembly.Instance(wasmModule('records-kernels'), { env: { memory, abort: () => { throw new Error('records-kernels WebAssembly aborted'); } } }).exports as unknown as RecordsKernelsExports);
+    shared = memory && x ? { memory, x, loads: 0 } : null; // null, no memory at all: JavaScript for the rest of this thread's life
   }
   return shared;
 }
@@ -118,12 +113,7 @@ export class WasmRecords {
   static load(records: Uint8Array, layout: RecordLayout, base: TimeBase): WasmRecords | undefined {
     const s = instance();
     if (!s) return undefined;
-    try {
-      return new WasmRecords(s.memory, s.x, records, layout, base);
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return undefined;
-      throw error;
-    }
+    return ifWasmMemory(() => new WasmRecords(s.memory, s.x, records, layout, base));
   }
 
   /** strax.record_links of these records, computed here; undefined when the memory cannot grow for them. */
@@ -131,12 +121,7 @@ export class WasmRecords {
     this.checkFresh();
     const place = new Placement(this.end);
     const at = { prev: place.next(4 * this.n), next: place.next(4 * this.n), table: place.next(4 * 65536) };
-    try {
-      growWasmMemory(this.memory, place.end, 'the records kernels');
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return undefined; // the caller links them in JavaScript
-      throw error;
-    }
+    if (!grows(this.memory, place.end, 'the records kernels')) return undefined; // the caller links them in JavaScript
     const f = fieldOffsets(this.layout, ['time', 'dt', 'channel', 'record_i']);
     this.x.linkRecords(this.recordsAt, this.n, f.itemsize, f.time, f.dt, f.channel, f.record_i, this.layout.field('data').count, this.base.value, at.prev, at.next, at.table);
     return { prev: new Int32Array(this.memory.buffer, at.prev, this.n).slice(), next: new Int32Array(this.memory.buffer, at.next, this.n).slice() };
@@ -153,12 +138,7 @@ export class WasmRecords {
     const nExcluded = excluded.start.length;
     const place = new Placement(this.end);
     const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n) };
-    try {
-      growWasmMemory(this.memory, place.end, 'integration bounds');
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return false;
-      throw error;
-    }
+    if (!grows(this.memory, place.end, 'integration bounds')) return false;
     const buffer = this.memory.buffer;
     new Uint8Array(buffer, at.hits, hits.length).set(hits);
     new Float64Array(buffer, at.exStart, nExcluded).set(excluded.start);
@@ -188,12 +168,7 @@ export class WasmRecords {
       time: place.next(8 * n), length: place.next(4 * n), record: place.next(4 * n), left: place.next(2 * n), right: place.next(2 * n), channel: place.next(2 * n),
       end: place.next(8 * n), order: place.next(4 * n), hits: place.next(hits.length), keys: place.next(16 * n),
     };
-    try {
-      growWasmMemory(this.memory, place.end, 'hitlets');
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return undefined;
-      throw error;
-    }
+    if (!grows(this.memory, place.end, 'hitlets')) return undefined;
     const buffer = this.memory.buffer;
     new Uint8Array(buffer, at.hits, hits.length).set(hits);
     const h = HIT_AT;
@@ -222,37 +197,37 @@ export class WasmRecords {
   sum(peaks: Uint8Array, peakLayout: RecordLayout, hits: HitColumns, links: RecordLinks, o: WasmSumOptions): boolean {
     this.checkFresh();
     if (links.prev.length !== this.n || links.next.length !== this.n) return false;
-    try {
-      const columns = this.columnsInMemory(hits);
-      const nChannels = peakLayout.field('area_per_channel').count;
-      const capacity = 2 * o.maxLength;
-      const place = new Placement(this.end);
-      const at = {
-        prev: place.next(4 * this.n), next: place.next(4 * this.n), peaks: place.next(peaks.length), toPe: place.next(8 * o.toPe.length),
-        sum: place.next(4 * capacity), top: place.next(4 * capacity), apc: place.next(4 * nChannels), saturated: place.next(nChannels), hitSamples: place.next(4 * hits.maxLength),
-      };
-      growWasmMemory(this.memory, place.end, 'sum_waveform');
-      const buffer = this.memory.buffer;
-      new Int32Array(buffer, at.prev, this.n).set(links.prev.subarray(0, this.n));
-      new Int32Array(buffer, at.next, this.n).set(links.next.subarray(0, this.n));
-      new Uint8Array(buffer, at.peaks, peaks.length).set(peaks);
-      new Float64Array(buffer, at.toPe, o.toPe.length).set(o.toPe);
-      const x = this.x;
-      const p = fieldOffsets(peakLayout, ['time', 'length', 'dt', 'area', 'area_per_channel', 'data_top', 'data_start', 'data', 'saturated_channel', 'n_saturated_channels']);
-      x.configurePeaks(p.itemsize, p.time, p.length, p.dt, p.area, p.area_per_channel, p.data_top, p.data_start, p.data, p.saturated_channel, p.n_saturated_channels, peakLayout.field('data').count, nChannels);
-      const r = fieldOffsets(this.layout, ['time', 'length', 'dt', 'baseline', 'amplitude_bit_shift', 'data']);
-      x.configureRecords(r.itemsize, r.time, r.length, r.dt, r.baseline, r.amplitude_bit_shift, r.data, this.layout.field('data').count);
-      x.setHits(columns.time, columns.length, columns.record, columns.left, columns.right, columns.channel, hits.time.length);
-      x.setRecords(this.recordsAt, this.n, at.prev, at.next);
-      x.setScratch(at.sum, at.top, capacity, at.apc, at.saturated, at.hitSamples, at.toPe, o.toPe.length);
-      const result = x.sumWaveforms(at.peaks, peaks.length / peakLayout.itemsize, o.dt, this.base.value, o.nTopChannels, o.storeDataTop ? 1 : 0, o.storeDataStart ? 1 : 0);
-      if (result === x.BAD_RECORD.value) return false;
-      peaks.set(new Uint8Array(buffer, at.peaks, peaks.length));
-      return true;
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return false;
-      throw error;
-    }
+    return ifWasmMemory(() => this.sumInMemory(peaks, peakLayout, hits, links, o)) ?? false;
+  }
+
+  /** sum()'s work; a WasmMemoryError from a growth here makes sum() answer false. */
+  private sumInMemory(peaks: Uint8Array, peakLayout: RecordLayout, hits: HitColumns, links: RecordLinks, o: WasmSumOptions): boolean {
+    const columns = this.columnsInMemory(hits);
+    const nChannels = peakLayout.field('area_per_channel').count;
+    const capacity = 2 * o.maxLength;
+    const place = new Placement(this.end);
+    const at = {
+      prev: place.next(4 * this.n), next: place.next(4 * this.n), peaks: place.next(peaks.length), toPe: place.next(8 * o.toPe.length),
+      sum: place.next(4 * capacity), top: place.next(4 * capacity), apc: place.next(4 * nChannels), saturated: place.next(nChannels), hitSamples: place.next(4 * hits.maxLength),
+    };
+    growWasmMemory(this.memory, place.end, 'sum_waveform');
+    const buffer = this.memory.buffer;
+    new Int32Array(buffer, at.prev, this.n).set(links.prev.subarray(0, this.n));
+    new Int32Array(buffer, at.next, this.n).set(links.next.subarray(0, this.n));
+    new Uint8Array(buffer, at.peaks, peaks.length).set(peaks);
+    new Float64Array(buffer, at.toPe, o.toPe.length).set(o.toPe);
+    const x = this.x;
+    const p = fieldOffsets(peakLayout, ['time', 'length', 'dt', 'area', 'area_per_channel', 'data_top', 'data_start', 'data', 'saturated_channel', 'n_saturated_channels']);
+    x.configurePeaks(p.itemsize, p.time, p.length, p.dt, p.area, p.area_per_channel, p.data_top, p.data_start, p.data, p.saturated_channel, p.n_saturated_channels, peakLayout.field('data').count, nChannels);
+    const r = fieldOffsets(this.layout, ['time', 'length', 'dt', 'baseline', 'amplitude_bit_shift', 'data']);
+    x.configureRecords(r.itemsize, r.time, r.length, r.dt, r.baseline, r.amplitude_bit_shift, r.data, this.layout.field('data').count);
+    x.setHits(columns.time, columns.length, columns.record, columns.left, columns.right, columns.channel, hits.time.length);
+    x.setRecords(this.recordsAt, this.n, at.prev, at.next);
+    x.setScratch(at.sum, at.top, capacity, at.apc, at.saturated, at.hitSamples, at.toPe, o.toPe.length);
+    const result = x.sumWaveforms(at.peaks, peaks.length / peakLayout.itemsize, o.dt, this.base.value, o.nTopChannels, o.storeDataTop ? 1 : 0, o.storeDataStart ? 1 : 0);
+    if (result === x.BAD_RECORD.value) return false;
+    peaks.set(new Uint8Array(buffer, at.peaks, peaks.length));
+    return true;
   }
 
   /**
@@ -309,13 +284,8 @@ export function findPeaksInWasm(hits: Uint8Array, layout: RecordLayout, base: Ti
     growWasmMemory(s.memory, p.end, 'find_peaks');
     return at;
   };
-  let at;
-  try {
-    at = place(capacity);
-  } catch (error) {
-    if (error instanceof WasmMemoryError) return undefined;
-    throw error;
-  }
+  let at = ifWasmMemory(() => place(capacity));
+  if (!at) return undefined;
   const x = s.x;
   new Uint8Array(s.memory.buffer, at.hits, hits.length).set(hits);
   new Float64Array(s.memory.buffer, at.toPe, nChannels).set(o.toPe);
@@ -331,12 +301,8 @@ export function findPeaksInWasm(hits: Uint8Array, layout: RecordLayout, base: Ti
     first = x.resumeHit();
     if (first >= n) break;
     capacity *= 2;
-    try {
-      at = place(capacity); // the same places for everything but the rows' room, which grows at the end
-    } catch (error) {
-      if (error instanceof WasmMemoryError) return undefined;
-      throw error;
-    }
+    at = ifWasmMemory(() => place(capacity)); // the same places for everything but the rows' room, which grows at the end
+    if (!at) return undefined;
   }
   if (hitIntervals) {
     hitIntervals.start.set(new Float64Array(s.memory.buffer, at.starts, n));
