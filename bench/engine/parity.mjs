@@ -6,7 +6,9 @@
 // is printed too: zstd alone on the same bytes (decode the stored records, encode the saved products), and what
 // kernels + zstd would give with no engine overhead at all.
 // `npm run build && BENCH_BASELINE_DIST=/path/to/old/dist node bench/engine/parity.mjs` (BENCH_MB, default 200;
-// BENCH_ROUNDS, default 2). On a shared machine the per-CPU-second figures are the ones to compare.
+// BENCH_ROUNDS, default 2; BENCH_PLAN=strax drops daqflow's segment plan from the stored records' metadata, as records
+// written by strax have none: each stored chunk is then one segment). On a shared machine the per-CPU-second figures
+// are the ones to compare.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -111,8 +113,15 @@ await runFakeDaq({ runs: [Number(RUN)], liveDir: live, sizeMb: MB, chunkMb: 16, 
 await e.processRun({ runId: RUN, targets: ['records'], registry: e.defaultRegistry(), storageDirs: [recordsDir], writeDir: recordsDir, liveDir: live, workers: 1, chunkTargetMb: 50 });
 fs.rmSync(live, { recursive: true, force: true });
 const stored = new e.DataDirectory(recordsDir).find(RUN, 'records');
+const PLAN = process.env.BENCH_PLAN ?? 'daqflow';
+if (PLAN === 'strax') {
+  const metadata = JSON.parse(fs.readFileSync(stored.metadataPath, 'utf8'));
+  delete metadata.daqflow_segments;
+  fs.writeFileSync(stored.metadataPath, JSON.stringify(metadata, null, 4));
+} else if (PLAN !== 'daqflow') throw new Error(`BENCH_PLAN must be daqflow or strax, not ${PLAN}`);
 const recordsMb = stored.metadata.chunks.reduce((a, c) => a + c.nbytes, 0) / 1e6;
-console.log(`stored records: ${recordsMb.toFixed(0)} MB in ${stored.metadata.chunks.length} chunks (zstd on disk ${(stored.sizeOnDisk / 1e6).toFixed(0)} MB)`);
+const segments = PLAN === 'strax' ? 'each chunk one segment, as strax wrote them' : `${stored.metadata.extra.daqflow_segments.length} segments (daqflow's plan)`;
+console.log(`stored records: ${recordsMb.toFixed(0)} MB in ${stored.metadata.chunks.length} chunks, ${segments} (zstd on disk ${(stored.sizeOnDisk / 1e6).toFixed(0)} MB)`);
 
 /** One measurement in a fresh process: MB/s of records by wall clock and per CPU-second (all threads). */
 function measure(dist) {
