@@ -8,9 +8,12 @@ const rowsStart = new WeakMap<ArrayBufferLike, number>();
 /** Room for the carried rows: a window of a few hundred µs to a few ms holds kB; past this, the stage copies. */
 export const HEADROOM_BYTES = 1 << 20;
 
-/** A buffer of `bytes` bytes for a decoded chunk, with HEADROOM_BYTES free before it. */
+/**
+ * A buffer of `bytes` bytes for a decoded chunk, with HEADROOM_BYTES free before it. Not zeroed: the decoder writes
+ * every byte of the rows, and prependInPlace every byte of the room it hands out.
+ */
 export function withHeadroom(bytes: number): Uint8Array {
-  const buffer = new ArrayBuffer(HEADROOM_BYTES + bytes);
+  const buffer = Buffer.allocUnsafeSlow(HEADROOM_BYTES + bytes).buffer;
   rowsStart.set(buffer, HEADROOM_BYTES);
   return new Uint8Array(buffer, HEADROOM_BYTES, bytes);
 }
