@@ -138,7 +138,7 @@ async function straxerPass(o: StraxerOptions, signal: AbortSignal, runDoc: () =>
     const seconds = (performance.now() - t0) / 1000;
     return { engine: 'command', run: o.run, targets, products, computed: targets, loaded: [], segments: 0, bytes_in: 0, seconds, mb_per_s: 0, workers: 1 };
   }
-  if (!wasmMemoryAvailable()) o.logger.warn('no WebAssembly memory can be had (a virtual-memory limit? ulimit -v): hits are found and peak waveforms summed in JavaScript, correct but slower (hits ~2.5×); docs/ENGINE.md, "WebAssembly kernels"');
+  if (!wasmMemoryAvailable()) o.logger.warn('no WebAssembly memory can be had (a virtual-memory limit? ulimit -v): records are made, hits found and peak waveforms summed in JavaScript, correct but slower (hits ~2.5×); docs/ENGINE.md, "WebAssembly kernels"');
   const pluginModules = resolvePluginModules(p.plugins);
   const summary = await processRun({
     runId: o.run,

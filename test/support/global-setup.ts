@@ -6,7 +6,8 @@ export default function setup(): void {
   if (process.env.DAQFLOW_SKIP_BUILD === '1') return;
   const result = spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
   if (result.status !== 0) console.warn('global-setup: tsc reported errors; dist/ may be stale');
-  // The WebAssembly modules (dist/wasm/: LZ4 decoding, the hit finder, the records kernels), which src/ loads too.
+  // The WebAssembly modules (dist/wasm/: LZ4 decoding, the hit finder, the records kernels, raw_records → records),
+  // which src/ loads too.
   const wasm = spawnSync('npm', ['run', '--silent', 'build:wasm'], { stdio: 'inherit' });
   if (wasm.status !== 0) throw new Error('global-setup: npm run build:wasm failed');
 }

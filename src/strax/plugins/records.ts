@@ -2,7 +2,9 @@
 import { rawRecordDtype, recordDtype } from '../dtype/standard.js';
 import { Plugin, type PluginInputs } from '../engine/plugin.js';
 import { defineOptions } from '../engine/options.js';
+import { ifWasmMemory } from '../../util/wasm.js';
 import { fieldOffsets, viewOf } from './kernels/fields.js';
+import { WasmPulseProcessing } from './kernels/pulse-processing-wasm.js';
 
 const RAW = rawRecordDtype(110);
 const REC = recordDtype(110);
@@ -27,39 +29,61 @@ export class Records extends Plugin<typeof RECORDS_OPTIONS> {
   static override compressorLevel = 1;
   static override options = RECORDS_OPTIONS;
 
-  // Last baseline per channel (index channel + 32768), valid where seen[] holds this call's stamp.
-  private readonly blOf = new Float64Array(65536);
-  private readonly rmsOf = new Float64Array(65536);
-  private readonly seen = new Int32Array(65536);
-  private call = 0;
+  /** The WebAssembly converter; null where no WebAssembly memory could be had. */
+  private wasm: WasmPulseProcessing | null | undefined;
+  private js: BaselineState | undefined;
 
   compute(inputs: PluginInputs): Uint8Array {
     const raw = inputs.raw_records!;
-    const n = raw.length / RAW.itemsize;
-    const out = new Uint8Array(n * REC.itemsize);
-    const src = viewOf(raw);
-    const dst = new DataView(out.buffer);
-    if (++this.call === 0x7fffffff) this.seen.fill((this.call = 1) - 1);
-    const samples = new RawSamples(raw);
-    const out16 = new Int16Array(out.buffer, 0, out.length >> 1);
-    for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
-      copyHeader(src, s, dst, d);
-      const length = src.getInt32(s + RAW_AT.length, true);
-      const c = src.getInt16(s + RAW_AT.channel, true) + 32768;
-      // A pulse's later records (record_i > 0) keep the baseline of its first record.
-      if (src.getInt16(s + RAW_AT.record_i, true) === 0 || this.seen[c] !== this.call) {
-        samples.baseline(s + RAW_AT.data, Math.max(1, Math.min(this.config.baseline_samples, length)));
-        this.blOf[c] = samples.mean;
-        this.rmsOf[c] = samples.rms;
-        this.seen[c] = this.call;
-      }
-      const area = writeFlipped(samples, s + RAW_AT.data, Math.trunc(this.blOf[c]!), length, out, out16, dst, d + REC_AT.data);
-      dst.setInt32(d + REC_AT.area, area, true);
-      dst.setFloat32(d + REC_AT.baseline, this.blOf[c]!, true);
-      dst.setFloat32(d + REC_AT.baseline_rms, this.rmsOf[c]!, true);
-    }
-    return out;
+    if (this.wasm === undefined) this.wasm = WasmPulseProcessing.for(RAW, REC, SHARED_HEADER_BYTES) ?? null;
+    const wasm = this.wasm;
+    const inWasm = wasm && ifWasmMemory(() => wasm.toRecords(raw, this.config.baseline_samples));
+    return inWasm ?? recordsInJs(raw, this.config.baseline_samples, (this.js ??= newBaselineState()));
   }
+}
+
+/** Last baseline per channel (index channel + 32768), valid where seen[] holds the current call's stamp. */
+export interface BaselineState {
+  blOf: Float64Array;
+  rmsOf: Float64Array;
+  seen: Int32Array;
+  call: number;
+}
+
+export function newBaselineState(): BaselineState {
+  return { blOf: new Float64Array(65536), rmsOf: new Float64Array(65536), seen: new Int32Array(65536), call: 0 };
+}
+
+/**
+ * The records of raw_records rows `raw` in JavaScript: each pulse's baseline from its first `baselineSamples` samples
+ * (a pulse's later records keep its first record's, if that was in this call), the samples flipped and subtracted.
+ */
+export function recordsInJs(raw: Uint8Array, baselineSamples: number, state: BaselineState): Uint8Array {
+  const n = raw.length / RAW.itemsize;
+  const out = new Uint8Array(n * REC.itemsize);
+  const src = viewOf(raw);
+  const dst = new DataView(out.buffer);
+  if (++state.call === 0x7fffffff) state.seen.fill((state.call = 1) - 1);
+  const samples = new RawSamples(raw);
+  const out16 = new Int16Array(out.buffer, 0, out.length >> 1);
+  const { blOf, rmsOf, seen, call } = state;
+  for (let i = 0, s = 0, d = 0; i < n; i++, s += RAW.itemsize, d += REC.itemsize) {
+    copyHeader(src, s, dst, d);
+    const length = src.getInt32(s + RAW_AT.length, true);
+    const c = src.getInt16(s + RAW_AT.channel, true) + 32768;
+    // A pulse's later records (record_i > 0) keep the baseline of its first record.
+    if (src.getInt16(s + RAW_AT.record_i, true) === 0 || seen[c] !== call) {
+      samples.baseline(s + RAW_AT.data, Math.max(1, Math.min(baselineSamples, length)));
+      blOf[c] = samples.mean;
+      rmsOf[c] = samples.rms;
+      seen[c] = call;
+    }
+    const area = writeFlipped(samples, s + RAW_AT.data, Math.trunc(blOf[c]!), length, out, out16, dst, d + REC_AT.data);
+    dst.setInt32(d + REC_AT.area, area, true);
+    dst.setFloat32(d + REC_AT.baseline, blOf[c]!, true);
+    dst.setFloat32(d + REC_AT.baseline_rms, rmsOf[c]!, true);
+  }
+  return out;
 }
 
 /** Copy the shared header fields of one row (as 32-bit words, then 16-bit ones). */
