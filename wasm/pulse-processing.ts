@@ -37,6 +37,11 @@ export function configure(size: usize, length: usize, channel: usize, recordI: u
   headerBytes = header;
 }
 
+/** Forget which call set each channel's baseline (before the call stamp wraps around). */
+export function clearCallStamps(tables: usize): void {
+  memory.fill(tables + CHANNELS * 16, 0, CHANNELS * 4);
+}
+
 /**
  * The records of `n` raw_records rows at `raw`, written at `out` (zeroed first, as a fresh JavaScript array is).
  * `call` stamps the baselines set in this call: a pulse's later records (record_i > 0) keep its first record's

@@ -73,7 +73,7 @@ export function ifWasmMemory<T>(f: () => T): T | undefined {
 
 /** Grows `memory` as growWasmMemory does; false instead of a WasmMemoryError where it cannot grow. */
 export function grows(memory: WebAssembly.Memory, bytes: number, what: string): boolean {
-  return ifWasmMemory(() => growWasmMemory(memory, bytes, what) ?? true) ?? false;
+  return ifWasmMemory(() => (growWasmMemory(memory, bytes, what), true)) ?? false;
 }
 
 /** Grows `memory` to at least `bytes` bytes (its ArrayBuffer, and every view of it, is then detached). */

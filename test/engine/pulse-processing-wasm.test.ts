@@ -103,6 +103,24 @@ describe('raw_records → records in WebAssembly', () => {
     expect(Buffer.compare(Buffer.from(apart[1]!), Buffer.from(recordsInJs(second, 40, js)))).toBe(0);
   });
 
+  it('forgets earlier calls\' baselines when the call stamp wraps around, as the JavaScript does', () => {
+    const wasm = WasmPulseProcessing.for(RAW, REC, HEADER_BYTES)!;
+    const js = newBaselineState();
+    const stamp = (call: number) => {
+      (wasm as unknown as { call: number }).call = call;
+      js.call = call;
+    };
+    const same = (raw: Uint8Array) => expect(Buffer.compare(Buffer.from(wasm.toRecords(raw, 40)!), Buffer.from(recordsInJs(raw, 40, js)))).toBe(0);
+    same(randomRaw(21, 50, [0, 1, 2], false)); // baselines stamped 1
+    stamp(0x7ffffffd);
+    same(randomRaw(22, 50, [7], false)); // stamped 0x7ffffffe; the next call wraps to stamp 1 again
+    // Every record continues a pulse: each channel's first one must set its own baseline, not take call 1's.
+    const continued = randomRaw(23, 50, [0, 1, 2], true);
+    for (let i = 0; i < 50; i++) new DataView(continued.buffer).setInt16(i * RAW.itemsize + RAW.field('record_i').offset, 1, true);
+    same(continued);
+    expect(js.call).toBe(1);
+  });
+
   it('leaves a call with a length outside the data field to the JavaScript', () => {
     const wasm = WasmPulseProcessing.for(RAW, REC, HEADER_BYTES)!;
     for (const length of [-1, 111]) {

@@ -17,12 +17,12 @@ export function zstdCompressor(level = 3): Compressor {
       const contentSize = checkedContentSize(src, expectedBytes);
       // One spare byte so an over-long frame without a content size is detected instead of silently truncated.
       const out = Buffer.allocUnsafe(contentSize === null ? expectedBytes + 1 : expectedBytes);
-      return out.subarray(0, decodeInto(src, out, expectedBytes, contentSize === null));
+      return out.subarray(0, decodeFrame(src, out, expectedBytes, contentSize === null));
     },
     async decompressInto(frame, out) {
       const src = asBuffer(frame);
       const contentSize = checkedContentSize(src, out.length);
-      decodeInto(src, asBuffer(out), out.length, contentSize === null);
+      decodeFrame(src, asBuffer(out), out.length, contentSize === null);
     },
   };
 }
@@ -47,7 +47,7 @@ function checkedContentSize(src: Buffer, expectedBytes: number): number | null {
 }
 
 /** Decode into `out`; FrameError unless exactly `expectedBytes` come out (`sizeUnknown`: the header did not say). */
-function decodeInto(src: Buffer, out: Buffer, expectedBytes: number, sizeUnknown: boolean): number {
+function decodeFrame(src: Buffer, out: Buffer, expectedBytes: number, sizeUnknown: boolean): number {
   let written: number;
   try {
     written = binding.decompress(out, src);

@@ -12,6 +12,7 @@ import { fieldOffsets } from './fields.js';
 interface PulseProcessingExports {
   configure(size: number, length: number, channel: number, recordI: number, data: number, samples: number, outSize: number, area: number, baseline: number, rms: number, outData: number, header: number): void;
   toRecords(raw: number, n: number, out: number, tables: number, call: number, baselineSamples: number): number;
+  clearCallStamps(tables: number): void;
   TABLES_BYTES: { value: number };
 }
 
@@ -59,7 +60,7 @@ export class WasmPulseProcessing {
     growWasmMemory(this.memory, outAt + outBytes, 'pulse processing');
     new Uint8Array(this.memory.buffer, this.rawAt, raw.length).set(raw);
     if (++this.call === 0x7fffffff) {
-      new Int32Array(this.memory.buffer, TABLES_AT + this.x.TABLES_BYTES.value - 4 * 65536, 65536).fill(0);
+      this.x.clearCallStamps(TABLES_AT);
       this.call = 1;
     }
     const bad = this.x.toRecords(this.rawAt, n, outAt, TABLES_AT, this.call, baselineSamples);

@@ -74,8 +74,8 @@ let shared: { memory: WebAssembly.Memory; x: RecordsKernelsExports; loads: numbe
 function instance(): typeof shared {
   if (shared === undefined) {
     const memory = ifWasmMemory(() => wasmMemory(STATIC_BYTES, 'the records kernels', false));
-    const x = memory && (new WebAssembly.Instance(wasmModule('records-kernels'), { env: { memory, abort: () => { throw new Error('records-kernels WebAssembly aborted'); } } }).exports as unknown as RecordsKernelsExports);
-    shared = memory && x ? { memory, x, loads: 0 } : null; // null, no memory at all: JavaScript for the rest of this thread's life
+    const instantiate = (memory: WebAssembly.Memory) => new WebAssembly.Instance(wasmModule('records-kernels'), { env: { memory, abort: () => { throw new Error('records-kernels WebAssembly aborted'); } } }).exports as unknown as RecordsKernelsExports;
+    shared = memory ? { memory, x: instantiate(memory), loads: 0 } : null; // null, no memory at all: JavaScript for the rest of this thread's life
   }
   return shared;
 }
