@@ -7,7 +7,8 @@
 // kernels + zstd would give with no engine overhead at all.
 // `npm run build && BENCH_BASELINE_DIST=/path/to/old/dist node bench/engine/parity.mjs` (BENCH_MB, default 200;
 // BENCH_ROUNDS, default 2; BENCH_PLAN=strax drops daqflow's segment plan from the stored records' metadata, as records
-// written by strax have none: each stored chunk is then one segment). On a shared machine the per-CPU-second figures
+// written by strax have none: each stored chunk is then one segment; BENCH_WORKERS, default 1, the end-to-end run's
+// worker threads). On a shared machine the per-CPU-second figures
 // are the ones to compare.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -18,6 +19,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { statCpuSeconds } from '../proc-cpu.mjs';
 
 const RUN = '012100';
+/** Worker threads for the end-to-end run (BENCH_WORKERS, default 1: one core's work against strax's one core). */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const STRAX_END_TO_END = 116;
 const STRAX_KERNELS = 400;
 const here = fileURLToPath(import.meta.url);
@@ -51,7 +54,7 @@ if (process.argv[2] === '--measure') {
     }
   };
   const [t0, c0, m0] = [performance.now(), cpu(), mainThreadCpu()];
-  await e.processRun({ runId: RUN, targets: ['peaks'], registry: e.defaultRegistry(), storageDirs: [records], writeDir: store, liveDir: records, workers: 1 });
+  await e.processRun({ runId: RUN, targets: ['peaks'], registry: e.defaultRegistry(), storageDirs: [records], writeDir: store, liveDir: records, workers: WORKERS, builtinPlugins: true });
   const endToEnd = (performance.now() - t0) / 1000;
   const endToEndCpu = cpu() - c0;
   const endToEndMainCpu = mainThreadCpu() - m0;
@@ -147,9 +150,9 @@ for (let k = 0; k < ROUNDS; k++) {
 const goal = (x) => `${(x / STRAX_END_TO_END).toFixed(2)}× strax's ~${STRAX_END_TO_END} MB/s; goal ≥ 1.5×: ${x >= 1.5 * STRAX_END_TO_END ? 'met' : 'NOT met'}`;
 for (const [label, r] of best) {
   console.log(
-    `${label}: hits + peaks from stored records, load and save included, 1 worker: ${r.endToEnd.toFixed(0)} MB/s of records by wall clock (${goal(r.endToEnd)}), ` +
+    `${label}: hits + peaks from stored records, load and save included, ${WORKERS} worker${WORKERS === 1 ? '' : 's'}: ${r.endToEnd.toFixed(0)} MB/s of records by wall clock (${goal(r.endToEnd)}), ` +
       `${r.endToEndCpu.toFixed(0)} MB per CPU-second (${goal(r.endToEndCpu)}; the main thread alone ${r.endToEndMainCpu.toFixed(0)} MB per CPU-second, ` +
-      `the runtime's other threads — V8's compiler and GC helpers, libuv — ${(recordsMb / r.endToEndCpu - recordsMb / r.endToEndMainCpu).toFixed(2)} CPU-s); kernels alone: ${r.kernels.toFixed(0)} MB/s, ${r.kernelsCpu.toFixed(0)} MB per CPU-second ` +
+      `the other threads — ${WORKERS > 1 ? 'the workers, ' : ''}zstd's, V8's compiler and GC helpers, libuv — ${(recordsMb / r.endToEndCpu - recordsMb / r.endToEndMainCpu).toFixed(2)} CPU-s); kernels alone: ${r.kernels.toFixed(0)} MB/s, ${r.kernelsCpu.toFixed(0)} MB per CPU-second ` +
       `(strax's kernels ~${STRAX_KERNELS}); zstd alone (decode the records, encode the products): ${r.zstdCpu.toFixed(0)} MB per CPU-second, ` +
       `so kernels + zstd with no engine overhead would give ${(1 / (1 / r.kernelsCpu + 1 / r.zstdCpu)).toFixed(0)} MB per CPU-second`,
   );

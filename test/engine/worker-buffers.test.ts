@@ -57,6 +57,47 @@ describe('worker executor: what the caller still holds stays usable', () => {
   });
 });
 
+describe('worker executor: rows in shared memory', () => {
+  it('are posted as they are (neither copied nor moved): the worker reads the caller\'s bytes, the caller keeps its view', async () => {
+    const { ownBuffers } = (await import(pathToFileURL(DIST_EXECUTOR).href)) as ExecutorModule;
+    const shared = new Uint8Array(new SharedArrayBuffer(4096), 1024, 2048);
+    shared.set(pattern(2048, 5));
+    const transfer: ArrayBuffer[] = [];
+    const posted = ownBuffers({ records: shared }, transfer, true);
+    expect(posted.records).toBe(shared);
+    expect(transfer).toEqual([]);
+    const executor = await workerExecutor();
+    try {
+      const frame = await executor.compress({ compressor: 'zstd', parts: [shared], handOver: true });
+      const { zstdCompressor } = await import('../../src/strax/compress/zstd.js');
+      expect(Buffer.compare(Buffer.from(await zstdCompressor().decompress(frame, 2048)), Buffer.from(pattern(2048, 5)))).toBe(0);
+      expect(shared.byteLength).toBe(2048);
+      expect([...shared.subarray(0, 4)]).toEqual([...pattern(4, 5)]);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
+describe('worker executor: the last compressions', () => {
+  it('use zstd\'s threads for a large frame when no segment is left: the frame is the threaded one, not the single-threaded one', async () => {
+    const { compressParts } = (await import(pathToFileURL(DIST_EXECUTOR).href)) as ExecutorModule;
+    // 12 MB of rows that compress (as hits do): above the size where zstd's threads take a frame.
+    const rows = new Uint8Array(12e6);
+    for (let i = 0; i < rows.length; i += 4) rows[i] = (i * 2654435761) >>> 27;
+    const task = { compressor: 'zstd' as const, level: 1, parts: [rows] };
+    const [threaded, single] = await Promise.all([compressParts(task, 2), compressParts(task, 0)]);
+    expect(Buffer.compare(Buffer.from(threaded), Buffer.from(single))).not.toBe(0);
+    const executor = await workerExecutor();
+    try {
+      const frame = await executor.compress({ ...task, parts: [rows] });
+      expect(Buffer.compare(Buffer.from(frame), Buffer.from(threaded))).toBe(0);
+    } finally {
+      await executor.close();
+    }
+  });
+});
+
 describe('straxer with 2 workers resuming from stored products', () => {
   let live: string;
   let reference: string;

@@ -7,7 +7,17 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { makeTmpDir } from '../support/tmp.js';
-import { RUN, cli, makeLiveRun, rowsOf } from './helpers.js';
+import { REPO, RUN, cli, makeLiveRun, rowsOf } from './helpers.js';
+
+const RECORDS_MEMORY = path.join(REPO, 'test', 'engine', 'user-plugin', 'records-memory.mjs');
+
+/** records_memory rows: [segment start, records bytes, shared (0/1)]. */
+function memoryRows(rows: Uint8Array): Array<[bigint, bigint, number]> {
+  const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+  const out: Array<[bigint, bigint, number]> = [];
+  for (let o = 0; o < rows.length; o += 25) out.push([v.getBigInt64(o, true), v.getBigInt64(o + 16, true), v.getInt8(o + 24)]);
+  return out;
+}
 
 describe('straxer --workers 2 from stored records', () => {
   let records: string;
@@ -39,5 +49,26 @@ describe('straxer --workers 2 from stored records', () => {
         expect(new DataDirectory(stores[1]!).find(RUN, type).metadata!.chunks.length, type).toBeGreaterThan(1);
       }
     })();
+  }, 120_000);
+
+  it('decodes the stored records into memory shared with the worker threads: their plugins get them without a copy', async () => {
+    const perWorkers = await Promise.all(
+      [1, 2].map(async (workers) => {
+        const store = makeTmpDir();
+        fs.cpSync(records, store, { recursive: true });
+        fs.writeFileSync(path.join(store, 'config.yaml'), `processing:\n  plugins: [${JSON.stringify(RECORDS_MEMORY)}]\n`);
+        const r = cli('straxer', [RUN, '-t', 'records_memory', '--live', store, '--storage', store, '--workers', String(workers), '--config', path.join(store, 'config.yaml'), '--json'], store);
+        expect(r.code, r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout).workers).toBe(workers);
+        return memoryRows(await rowsOf(store, 'records_memory'));
+      }),
+    );
+    const [inline, onWorkers] = perWorkers as [Array<[bigint, bigint, number]>, Array<[bigint, bigint, number]>];
+    expect(inline.length).toBeGreaterThan(1);
+    // The same segments and records either way; on worker threads every segment's records are the decoded chunk's
+    // shared memory (views of it), inline they are the main thread's own buffers.
+    expect(onWorkers.map(([t, n]) => [t, n])).toEqual(inline.map(([t, n]) => [t, n]));
+    expect(onWorkers.every(([, , shared]) => shared === 1)).toBe(true);
+    expect(inline.every(([, , shared]) => shared === 0)).toBe(true);
   }, 120_000);
 });

@@ -7,7 +7,7 @@ import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
 import type { Lineage } from '../lineage.js';
 import { readChunks } from '../storage/chunk-reader.js';
-import { withHeadroom } from './headroom.js';
+import { sharedWithHeadroom, withHeadroom } from './headroom.js';
 import { DataDirectory } from '../storage/data-directory.js';
 import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
@@ -142,21 +142,26 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const source = await segmentSource(o, order, stored, [...load]);
     segments = source.planned;
     const split = splitWindowed(plan, order);
+    const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
+    const onWorkers = workers > 1 && o.builtinPlugins === true && setups.length > 0;
     const slicers = new Map<string, SegmentSlicer>();
     for (const t of load) {
       const ds = stored.get(t)!;
-      // Stored rows the overlap stage joins to its carried rows get room for those in front (see headroom.ts). Only
-      // where the codec decodes straight into a given buffer (zstd; lz4's would decode elsewhere and copy).
-      const inFront = split.external.includes(t) && !byType.get(t)!.cls.rowReference && ds.metadata?.compressor === 'zstd';
-      slicers.set(t, new SegmentSlicer(readChunks(ds, inFront ? { decodeInto: withHeadroom } : {})[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
+      // Where the codec decodes straight into a given buffer (zstd; lz4's would decode elsewhere and copy): stored
+      // rows the overlap stage joins to its carried rows get room for those in front (see headroom.ts), and rows for
+      // worker threads are decoded into memory shared with them, so they are not copied for each segment.
+      const inPlace = ds.metadata?.compressor === 'zstd';
+      const inFront = inPlace && split.external.includes(t) && !byType.get(t)!.cls.rowReference;
+      const decodeInto = inPlace && onWorkers ? sharedWithHeadroom : inFront ? withHeadroom : undefined;
+      slicers.set(t, new SegmentSlicer(readChunks(ds, { decodeInto })[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
     }
-    const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
-    const executor: Executor =
-      workers > 1 && o.builtinPlugins && setups.length > 0 ? new WorkerExecutor(workers, setups, o.pluginModules) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
+    const executor: Executor = onWorkers ? new WorkerExecutor(workers, setups, o.pluginModules) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
     try {
-      const maxInFlight = executor instanceof WorkerExecutor ? workers : 1;
+      // With workers, one segment more than there are workers: it is read (and decoded) while they all compute, so a
+      // worker that finishes gets its next segment at once instead of waiting for the main thread to read it.
+      const maxInFlight = executor instanceof WorkerExecutor ? workers + 1 : 1;
       for (const r of saved) {
         const layout = instantiate(r.cls, r.config).layout;
         const target = o.chunkTargetMb ?? r.cls.chunkTargetMB;

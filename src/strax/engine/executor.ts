@@ -40,6 +40,8 @@ export interface CompressTask {
   parts: Uint8Array[];
   /** The parts are this task's alone (the caller keeps no view on their buffers): a worker thread takes them over instead of a copy. */
   handOver?: boolean;
+  /** zstd threads for a large frame (set by the WorkerExecutor when no segment is left to compute: see pump()). */
+  zstdThreads?: number;
 }
 
 export interface Executor {
@@ -181,14 +183,19 @@ export function fromWire(e: WireError): Error {
 
 /**
  * The views to post to another thread, their buffers added to `transfer`. A handed-over view that owns its whole
- * buffer is moved (its buffer is detached on this side); any other view is copied, so a view the caller still holds
- * (or another view on the same buffer) never ends up on a detached buffer.
+ * buffer is moved (its buffer is detached on this side); a view of shared memory is posted as it is (both threads
+ * then see the same rows: stored inputs decoded for the workers, see sharedWithHeadroom); any other view is copied, so
+ * a view the caller still holds (or another view on the same buffer) never ends up on a detached buffer.
  */
 export function ownBuffers<T extends Record<string, Uint8Array> | Uint8Array[]>(views: T, transfer: ArrayBuffer[], handOver: boolean | ((key: string) => boolean) = true): T {
   const out = (Array.isArray(views) ? [] : {}) as Record<string, Uint8Array>;
   for (const [k, v] of Object.entries(views)) {
+    if (v.buffer instanceof SharedArrayBuffer) {
+      out[k] = v;
+      continue;
+    }
     const mine = typeof handOver === 'function' ? handOver(k) : handOver;
-    const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer) && !(v.buffer instanceof SharedArrayBuffer);
+    const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength && !transfer.includes(v.buffer as ArrayBuffer);
     // Not v.slice(): on a Node Buffer (zstd's output, file reads) slice() is a view on the same memory, not a copy.
     const own = mine && whole ? v : new Uint8Array(v);
     out[k] = own;
@@ -274,6 +281,11 @@ export class WorkerExecutor implements Executor {
     while (this.idle.length > 0 && (this.compressions.length > 0 || this.segments.length > 0)) {
       const w = this.idle.pop()!;
       const job = (this.compressions.length > 0 ? this.compressions : this.segments).shift()!;
+      // The products' last chunks are compressed when the run has nothing left to compute: one large frame (the hits
+      // of a whole run) would otherwise keep one core busy while the others wait. zstd's threads then share the cores.
+      if (job.msg.kind === 'compress' && this.segments.length === 0 && ![...this.busy.values()].some((j) => j.msg.kind === 'segment')) {
+        job.msg.task.zstdThreads = Math.max(2, Math.ceil(os.availableParallelism() / (this.busy.size + 1 + this.compressions.length)));
+      }
       this.busy.set(w, job);
       w.postMessage(job.msg, job.transfer);
     }

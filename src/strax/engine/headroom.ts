@@ -13,7 +13,18 @@ export const HEADROOM_BYTES = 1 << 20;
  * every byte of the rows, and prependInPlace every byte of the room it hands out.
  */
 export function withHeadroom(bytes: number): Uint8Array {
-  const buffer = Buffer.allocUnsafeSlow(HEADROOM_BYTES + bytes).buffer;
+  return rowsAfterRoom(Buffer.allocUnsafeSlow(HEADROOM_BYTES + bytes).buffer, bytes);
+}
+
+/**
+ * withHeadroom in memory shared with worker threads: the rows reach them without a copy (ownBuffers) while this
+ * thread keeps its views. Nobody writes the rows once decoded; the room before them is written only here.
+ */
+export function sharedWithHeadroom(bytes: number): Uint8Array {
+  return rowsAfterRoom(new SharedArrayBuffer(HEADROOM_BYTES + bytes), bytes);
+}
+
+function rowsAfterRoom(buffer: ArrayBufferLike, bytes: number): Uint8Array {
   rowsStart.set(buffer, HEADROOM_BYTES);
   return new Uint8Array(buffer, HEADROOM_BYTES, bytes);
 }

@@ -14,7 +14,7 @@ parentPort!.on('message', async (msg: Message) => {
   try {
     const transfer: ArrayBuffer[] = [];
     if (msg.kind === 'compress') {
-      const frame = ownBuffers([await compressParts(msg.task)], transfer)[0]!;
+      const frame = ownBuffers([await compressParts(msg.task, msg.task.zstdThreads ?? 0)], transfer)[0]!;
       parentPort!.postMessage({ ok: true, result: frame }, transfer);
     } else {
       const outputs = ownBuffers(await computeSegment(plugins, msg.task), transfer);
