@@ -283,8 +283,9 @@ export class WorkerExecutor implements Executor {
       const job = (this.compressions.length > 0 ? this.compressions : this.segments).shift()!;
       // The products' last chunks are compressed when the run has nothing left to compute: one large frame (the hits
       // of a whole run) would otherwise keep one core busy while the others wait. zstd's threads then share the cores.
-      if (job.msg.kind === 'compress' && this.segments.length === 0 && ![...this.busy.values()].some((j) => j.msg.kind === 'segment')) {
-        job.msg.task.zstdThreads = Math.max(2, Math.ceil(os.availableParallelism() / (this.busy.size + 1 + this.compressions.length)));
+      const cores = os.availableParallelism();
+      if (cores > 1 && job.msg.kind === 'compress' && this.segments.length === 0 && ![...this.busy.values()].some((j) => j.msg.kind === 'segment')) {
+        job.msg.task.zstdThreads = Math.max(2, Math.ceil(cores / (this.busy.size + 1 + this.compressions.length)));
       }
       this.busy.set(w, job);
       w.postMessage(job.msg, job.transfer);
