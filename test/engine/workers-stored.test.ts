@@ -4,18 +4,22 @@
 // crashed with a detached ArrayBuffer. With products cut into small chunks, compression runs in the middle of the run.
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RecordLayout } from '../../src/strax/dtype/layout.js';
 import { DataDirectory } from '../../src/strax/storage/data-directory.js';
 import { makeTmpDir } from '../support/tmp.js';
 import { REPO, RUN, cli, makeLiveRun, rowsOf } from './helpers.js';
 
 const RECORDS_MEMORY = path.join(REPO, 'test', 'engine', 'user-plugin', 'records-memory.mjs');
 
-/** records_memory rows: [segment start, records bytes, shared (0/1)]. */
-function memoryRows(rows: Uint8Array): Array<[bigint, bigint, number]> {
+/** records_memory rows, read by the plugin's own field names: [segment start, records bytes, shared (0/1)]. */
+async function memoryRows(rows: Uint8Array): Promise<Array<[bigint, bigint, number]>> {
+  const { MEMORY } = (await import(pathToFileURL(RECORDS_MEMORY).href)) as { MEMORY: RecordLayout };
+  const [time, bytes, shared] = ['time', 'records_bytes', 'shared'].map((f) => MEMORY.field(f).offset) as [number, number, number];
   const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
   const out: Array<[bigint, bigint, number]> = [];
-  for (let o = 0; o < rows.length; o += 25) out.push([v.getBigInt64(o, true), v.getBigInt64(o + 16, true), v.getInt8(o + 24)]);
+  for (let o = 0; o < rows.length; o += MEMORY.itemsize) out.push([v.getBigInt64(o + time, true), v.getBigInt64(o + bytes, true), v.getInt8(o + shared)]);
   return out;
 }
 

@@ -150,9 +150,11 @@ function zstdStream(parts: Uint8Array[], level: number, threads: number): Uint8A
 
 /**
  * zstd threads for the inline executor's frames: its one thread computes or compresses, never both, so zstd may use
- * two cores while it compresses (worker threads compress single-threaded: the pool already fills the machine).
+ * two cores while it compresses (worker threads compress single-threaded while segments are computed, as the pool
+ * fills the machine then; WorkerExecutor.pump gives the last compressions threads).
  */
-const INLINE_ZSTD_THREADS = Math.min(2, os.availableParallelism()) > 1 ? 2 : 0;
+const CORES = os.availableParallelism();
+const INLINE_ZSTD_THREADS = CORES > 1 ? 2 : 0;
 
 export class InlineExecutor implements Executor {
   private readonly plugins: PreparedPlugin[];
@@ -283,9 +285,8 @@ export class WorkerExecutor implements Executor {
       const job = (this.compressions.length > 0 ? this.compressions : this.segments).shift()!;
       // The products' last chunks are compressed when the run has nothing left to compute: one large frame (the hits
       // of a whole run) would otherwise keep one core busy while the others wait. zstd's threads then share the cores.
-      const cores = os.availableParallelism();
-      if (cores > 1 && job.msg.kind === 'compress' && this.segments.length === 0 && ![...this.busy.values()].some((j) => j.msg.kind === 'segment')) {
-        job.msg.task.zstdThreads = Math.max(2, Math.ceil(cores / (this.busy.size + 1 + this.compressions.length)));
+      if (CORES > 1 && job.msg.kind === 'compress' && this.segments.length === 0 && ![...this.busy.values()].some((j) => j.msg.kind === 'segment')) {
+        job.msg.task.zstdThreads = Math.max(2, Math.ceil(CORES / (this.busy.size + 1 + this.compressions.length)));
       }
       this.busy.set(w, job);
       w.postMessage(job.msg, job.transfer);

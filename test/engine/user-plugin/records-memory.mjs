@@ -3,7 +3,7 @@
 import { Plugin } from '../../../dist/strax/engine/plugin.js';
 import { makeLayout } from '../../../dist/strax/dtype/layout.js';
 
-const MEMORY = makeLayout([
+export const MEMORY = makeLayout([
   { title: 'Start time of the segment', name: 'time', typestr: '<i8' },
   { title: 'End time of the segment', name: 'endtime', typestr: '<i8' },
   { title: 'Bytes of records in the segment', name: 'records_bytes', typestr: '<i8' },
