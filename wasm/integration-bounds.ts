@@ -12,7 +12,7 @@ export const BAD_HIT_RECORD: i32 = -1;
  * window [time − left, endtime + right) ns, clamped to the excluded intervals around the hit (nExcluded doubles each
  * at `exStart` / `exEnd`, relative to the base, sorted) and, when `insideRecord`, to the hit's record; the earlier of
  * two consecutive hits of one channel ends where the later starts, and the later starts after the earlier's end.
- * Stored as floor((t − record.time) / dt). `scratch` holds 26·n + 4·65536 bytes. Returns 0 or BAD_HIT_RECORD (rows
+ * Stored as floor((t − record.time) / dt). `scratch` holds 26·n + 14·nRecords + 4·65536 + 16 bytes. Returns 0 or BAD_HIT_RECORD (rows
  * then unchanged).
  */
 export function integrationBounds(
@@ -20,6 +20,17 @@ export function integrationBounds(
   records: usize, nRecords: i32, recordSize: usize, rTimeAt: usize, rLengthAt: usize, rDtAt: usize,
   base: i64, exStart: usize, exEnd: usize, nExcluded: i32, left: f64, right: f64, insideRecord: bool, scratch: usize,
 ): i32 {
+  // The records' start, sample width and length as columns, read in one pass: the hits then look up a few
+  // megabytes instead of a record row each (tens of megabytes, out of cache).
+  const columnStart = (scratch + 4 * 65536 + 26 * <usize>n + 7) & ~7;
+  const columnDt = columnStart + (<usize>nRecords << 3);
+  const columnLength = (columnDt + (<usize>nRecords << 1) + 3) & ~3;
+  for (let r = 0; r < nRecords; r++) {
+    const rec = records + <usize>r * recordSize;
+    store<f64>(columnStart + (<usize>r << 3), <f64>(load<i64>(rec + rTimeAt) - base));
+    store<i16>(columnDt + (<usize>r << 1), load<i16>(rec + rDtAt));
+    store<i32>(columnLength + (<usize>r << 2), load<i32>(rec + rLengthAt));
+  }
   const lastOfChannel = scratch;
   const lo = lastOfChannel + 4 * 65536;
   const hi = lo + (<usize>n << 3);
@@ -35,9 +46,9 @@ export function integrationBounds(
     const h = hits + <usize>i * hitSize;
     const t = <f64>(load<i64>(h + hTimeAt) - base);
     const end = t + <f64>load<i32>(h + hLengthAt) * <f64>load<i16>(h + hDtAt);
-    const rec = records + <usize>load<i32>(h + hRecordAt) * recordSize;
-    const rt = <f64>(load<i64>(rec + rTimeAt) - base);
-    const dt = load<i16>(rec + rDtAt);
+    const r = <usize>load<i32>(h + hRecordAt);
+    const rt = load<f64>(columnStart + (r << 3));
+    const dt = load<i16>(columnDt + (r << 1));
     store<f64>(recordStart + (<usize>i << 3), rt);
     store<i16>(recordDt + (<usize>i << 1), dt);
     while (k < nExcluded && load<f64>(exStart + (<usize>k << 3)) < t) k++;
@@ -45,7 +56,7 @@ export function integrationBounds(
     let b = min(k < nExcluded ? load<f64>(exStart + (<usize>k << 3)) : Infinity, end + right);
     if (insideRecord) {
       a = max(a, rt);
-      b = min(b, rt + <f64>load<i32>(rec + rLengthAt) * <f64>dt);
+      b = min(b, rt + <f64>load<i32>(columnLength + (r << 2)) * <f64>dt);
     }
     const c = lastOfChannel + (<usize>(<i32>load<i16>(h + hChannelAt) + 32768) << 2);
     const prev = load<i32>(c);

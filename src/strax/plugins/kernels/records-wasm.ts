@@ -137,7 +137,7 @@ export class WasmRecords {
     const n = hits.length / HIT.itemsize;
     const nExcluded = excluded.start.length;
     const place = new Placement(this.end);
-    const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n) };
+    const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n + 14 * this.n + 16) };
     if (!grows(this.memory, place.end, 'integration bounds')) return false;
     const buffer = this.memory.buffer;
     new Uint8Array(buffer, at.hits, hits.length).set(hits);
