@@ -112,6 +112,16 @@ export function setScratch(sumAt: usize, topAt: usize, capacity: i32, areaPerCha
   nToPe = toPeLength;
 }
 
+// Each hit's first sample and each record's first sample since the base (setStartColumns: 8·nHits and 8·nRecords
+// bytes), worked out once per sumWaveforms call: the divisions then run side by side instead of on the hit loop's path.
+let hitStarts: usize = 0;
+let recordStarts: usize = 0;
+
+export function setStartColumns(hitStartsAt: usize, recordStartsAt: usize): void {
+  hitStarts = hitStartsAt;
+  recordStarts = recordStartsAt;
+}
+
 /** sumWaveforms' result when a hit names a record outside the records given (the JavaScript summing then reports it). */
 export const BAD_RECORD: i32 = -1;
 
@@ -122,7 +132,11 @@ export const BAD_RECORD: i32 = -1;
  * and n_saturated_channels, as sumWaveform does. Returns 0, or BAD_RECORD having changed rows.
  */
 export function sumWaveforms(peaks: usize, n: i32, dt: f64, base: i64, nTop: i32, storeTop: bool, storeStart: bool): i32 {
-  timeBase = base;
+  for (let i = 0; i < nHits; i++) store<f64>(hitStarts + (<usize>i << 3), Math.floor(load<f64>(hitTime + (<usize>i << 3)) / dt));
+  for (let r = 0; r < nRecords; r++) {
+    const at = records + <usize>r * recordSize;
+    store<f64>(recordStarts + (<usize>r << 3), Math.floor(<f64>(load<i64>(at + recordTime) - base) / <f64>load<i16>(at + recordDt)));
+  }
   let first = 0;
   for (let p = 0; p < n; p++) {
     const row = peaks + <usize>p * peakSize;
@@ -146,7 +160,7 @@ export function sumWaveforms(peaks: usize, n: i32, dt: f64, base: i64, nTop: i32
       const shift = Math.floor((pTime - hTime) / dt);
       if (shift <= -<f64>pLength) break;
       if (<f64>hLength <= shift) continue;
-      const hitStart = Math.floor(hTime / dt);
+      const hitStart = load<f64>(hitStarts + (<usize>i << 3));
       overlapIndices(hitStart, hLength, peakStart, pLength);
       const hs = overlapA0;
       const he = overlapA1;
@@ -215,16 +229,12 @@ let fpart: f64 = 0;
 
 @inline function readRecordOverlap(hitStart: f64, hLength: i32, r: i32): usize {
   const at = records + <usize>r * recordSize;
-  const rdt = <f64>load<i16>(at + recordDt);
-  overlapIndices(hitStart, hLength, Math.floor(<f64>(load<i64>(at + recordTime) - timeBase) / rdt), load<i32>(at + recordLength));
+  overlapIndices(hitStart, hLength, load<f64>(recordStarts + (<usize>r << 3)), load<i32>(at + recordLength));
   multiplier = powerOfTwo(<i32>load<i16>(at + recordBitShift));
   baseline = <f64>load<f32>(at + recordBaseline);
   fpart = baseline - Math.floor(baseline);
   return at + recordData;
 }
-
-/** The time the hits' and peaks' times are relative to (sumWaveforms' base). */
-let timeBase: i64 = 0;
 
 /** 2^e exactly, as JavaScript's `2 ** e` (0 below the smallest subnormal, Infinity above the largest double). */
 function powerOfTwo(e: i32): f64 {

@@ -23,6 +23,7 @@ interface RecordsKernelsExports {
   setHits(time: number, length: number, record: number, leftIntegration: number, rightIntegration: number, channel: number, n: number): void;
   setRecords(at: number, n: number, prev: number, next: number): void;
   setScratch(sumAt: number, topAt: number, capacity: number, areaPerChannelAt: number, saturatedAt: number, hitSamplesAt: number, toPeAt: number, toPeLength: number): void;
+  setStartColumns(hitStartsAt: number, recordStartsAt: number): void;
   sumWaveforms(peaks: number, n: number, dt: number, base: bigint, nTop: number, storeTop: number, storeStart: number): number;
   BAD_RECORD: { value: number };
   integrationBounds(
@@ -209,6 +210,7 @@ export class WasmRecords {
     const at = {
       prev: place.next(4 * this.n), next: place.next(4 * this.n), peaks: place.next(peaks.length), toPe: place.next(8 * o.toPe.length),
       sum: place.next(4 * capacity), top: place.next(4 * capacity), apc: place.next(4 * nChannels), saturated: place.next(nChannels), hitSamples: place.next(4 * hits.maxLength),
+      hitStarts: place.next(8 * hits.time.length), recordStarts: place.next(8 * this.n),
     };
     growWasmMemory(this.memory, place.end, 'sum_waveform');
     const buffer = this.memory.buffer;
@@ -224,6 +226,7 @@ export class WasmRecords {
     x.setHits(columns.time, columns.length, columns.record, columns.left, columns.right, columns.channel, hits.time.length);
     x.setRecords(this.recordsAt, this.n, at.prev, at.next);
     x.setScratch(at.sum, at.top, capacity, at.apc, at.saturated, at.hitSamples, at.toPe, o.toPe.length);
+    x.setStartColumns(at.hitStarts, at.recordStarts);
     const result = x.sumWaveforms(at.peaks, peaks.length / peakLayout.itemsize, o.dt, this.base.value, o.nTopChannels, o.storeDataTop ? 1 : 0, o.storeDataStart ? 1 : 0);
     if (result === x.BAD_RECORD.value) return false;
     peaks.set(new Uint8Array(buffer, at.peaks, peaks.length));
