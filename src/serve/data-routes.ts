@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lz4DecodeBuffer } from '../strax/compress/lz4-into.js';
 import { BufferPool } from '../util/buffer-pool.js';
 import type { ServeContext } from './context.js';
+import { cutShort } from './cut-short.js';
 import { findServable, listRunDatasets } from './datasets.js';
 import { jsonArrayChunks } from './encode-json.js';
 import { npyHeader } from './encode-npy.js';
@@ -80,8 +81,8 @@ function sendJson(reply: FastifyReply, rows: LoadedRows): FastifyReply {
  * The .npy reply, written here rather than piped by fastify: each decoded chunk is written once and given back to the
  * pool when the socket has flushed it (not before: the socket keeps a reference until then), and the next chunk is
  * decoded while this one drains. A streamed reply whose later chunk turns out unreadable cannot become an error reply
- * any more (its status and length are sent): the connection is cut short, which every client sees as a failed
- * download, and it is logged.
+ * any more (its status and length are sent): the connection is cut short (cutShort), which every client sees as a
+ * failed download, and it is logged.
  */
 async function writeNpy(ctx: ServeContext, pool: BufferPool, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
   const { layout, n } = rows;
@@ -105,7 +106,7 @@ async function writeNpy(ctx: ServeContext, pool: BufferPool, reply: FastifyReply
   } catch (error) {
     const { message } = describeError(error);
     if (!res.destroyed) ctx.logger.warn(`GET /get_data: ${params.runId} ${params.target}: reply cut short: ${message}`);
-    res.destroy();
+    cutShort(res);
   }
 }
 
