@@ -12,25 +12,15 @@ export const BAD_HIT_RECORD: i32 = -1;
  * window [time − left, endtime + right) ns, clamped to the excluded intervals around the hit (nExcluded doubles each
  * at `exStart` / `exEnd`, relative to the base, sorted) and, when `insideRecord`, to the hit's record; the earlier of
  * two consecutive hits of one channel ends where the later starts, and the later starts after the earlier's end.
- * Stored as floor((t − record.time) / dt). `scratch` holds 26·n + 14·nRecords + 4·65536 + 16 bytes. Returns 0 or BAD_HIT_RECORD (rows
+ * Stored as floor((t − record.time) / dt). `scratch` holds 26·n + 4·65536 bytes. The records' start (f64, relative to the
+ * base), sample width (i16) and length (i32) come from recordColumns' columns. Returns 0 or BAD_HIT_RECORD (rows
  * then unchanged).
  */
 export function integrationBounds(
   hits: usize, n: i32, hitSize: usize, hTimeAt: usize, hLengthAt: usize, hDtAt: usize, hRecordAt: usize, hChannelAt: usize, leftAt: usize, rightAt: usize,
-  records: usize, nRecords: i32, recordSize: usize, rTimeAt: usize, rLengthAt: usize, rDtAt: usize,
+  nRecords: i32, columnStart: usize, columnDt: usize, columnLength: usize,
   base: i64, exStart: usize, exEnd: usize, nExcluded: i32, left: f64, right: f64, insideRecord: bool, scratch: usize,
 ): i32 {
-  // The records' start, sample width and length as columns, read in one pass: the hits then look up a few
-  // megabytes instead of a record row each (tens of megabytes, out of cache).
-  const columnStart = (scratch + 4 * 65536 + 26 * <usize>n + 7) & ~7;
-  const columnDt = columnStart + (<usize>nRecords << 3);
-  const columnLength = (columnDt + (<usize>nRecords << 1) + 3) & ~3;
-  for (let r = 0; r < nRecords; r++) {
-    const rec = records + <usize>r * recordSize;
-    store<f64>(columnStart + (<usize>r << 3), <f64>(load<i64>(rec + rTimeAt) - base));
-    store<i16>(columnDt + (<usize>r << 1), load<i16>(rec + rDtAt));
-    store<i32>(columnLength + (<usize>r << 2), load<i32>(rec + rLengthAt));
-  }
   const lastOfChannel = scratch;
   const lo = lastOfChannel + 4 * 65536;
   const hi = lo + (<usize>n << 3);

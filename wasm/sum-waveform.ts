@@ -23,9 +23,7 @@ let nChannels: i32 = 0;
 
 // Record row fields (configureRecords).
 let recordSize: usize = 0;
-let recordTime: usize = 0;
 let recordLength: usize = 0;
-let recordDt: usize = 0;
 let recordBaseline: usize = 0;
 let recordBitShift: usize = 0;
 let recordData: usize = 0;
@@ -47,11 +45,9 @@ export function configurePeaks(size: usize, time: usize, length: usize, dt: usiz
   nChannels = channels;
 }
 
-export function configureRecords(size: usize, time: usize, length: usize, dt: usize, baseline: usize, bitShift: usize, data: usize, samples: i32): void {
+export function configureRecords(size: usize, length: usize, baseline: usize, bitShift: usize, data: usize, samples: i32): void {
   recordSize = size;
-  recordTime = time;
   recordLength = length;
-  recordDt = dt;
   recordBaseline = baseline;
   recordBitShift = bitShift;
   recordData = data;
@@ -112,14 +108,14 @@ export function setScratch(sumAt: usize, topAt: usize, capacity: i32, areaPerCha
   nToPe = toPeLength;
 }
 
-// Each hit's first sample and each record's first sample since the base (setStartColumns: 8·nHits and 8·nRecords
-// bytes), worked out once per sumWaveforms call: the divisions then run side by side instead of on the hit loop's path.
+// Each hit's first sample since the base (8·nHits bytes, worked out once per sumWaveforms call) and each record's
+// (recordColumns' startSample column): the divisions run side by side, not on the hit loop's path.
 let hitStarts: usize = 0;
 let recordStarts: usize = 0;
 
-export function setStartColumns(hitStartsAt: usize, recordStartsAt: usize): void {
+export function setStartColumns(hitStartsAt: usize, recordStartSamplesAt: usize): void {
   hitStarts = hitStartsAt;
-  recordStarts = recordStartsAt;
+  recordStarts = recordStartSamplesAt;
 }
 
 /** sumWaveforms' result when a hit names a record outside the records given (the JavaScript summing then reports it). */
@@ -133,10 +129,6 @@ export const BAD_RECORD: i32 = -1;
  */
 export function sumWaveforms(peaks: usize, n: i32, dt: f64, base: i64, nTop: i32, storeTop: bool, storeStart: bool): i32 {
   for (let i = 0; i < nHits; i++) store<f64>(hitStarts + (<usize>i << 3), Math.floor(load<f64>(hitTime + (<usize>i << 3)) / dt));
-  for (let r = 0; r < nRecords; r++) {
-    const at = records + <usize>r * recordSize;
-    store<f64>(recordStarts + (<usize>r << 3), Math.floor(<f64>(load<i64>(at + recordTime) - base) / <f64>load<i16>(at + recordDt)));
-  }
   let first = 0;
   for (let p = 0; p < n; p++) {
     const row = peaks + <usize>p * peakSize;

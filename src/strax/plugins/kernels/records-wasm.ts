@@ -19,16 +19,17 @@ import type { RecordLinks } from './record-links.js';
 interface RecordsKernelsExports {
   linkRecords(records: number, n: number, size: number, timeAt: number, dtAt: number, channelAt: number, recordIAt: number, samples: number, base: bigint, prev: number, next: number, lastOfChannel: number): void;
   configurePeaks(size: number, time: number, length: number, dt: number, area: number, areaPerChannel: number, dataTop: number, dataStart: number, data: number, saturated: number, nSaturated: number, samples: number, channels: number): void;
-  configureRecords(size: number, time: number, length: number, dt: number, baseline: number, bitShift: number, data: number, samples: number): void;
+  configureRecords(size: number, length: number, baseline: number, bitShift: number, data: number, samples: number): void;
+  recordColumns(records: number, n: number, size: number, timeAt: number, dtAt: number, lengthAt: number, base: bigint, start: number, startSample: number, dt: number, length: number): void;
   setHits(time: number, length: number, record: number, leftIntegration: number, rightIntegration: number, channel: number, n: number): void;
   setRecords(at: number, n: number, prev: number, next: number): void;
   setScratch(sumAt: number, topAt: number, capacity: number, areaPerChannelAt: number, saturatedAt: number, hitSamplesAt: number, toPeAt: number, toPeLength: number): void;
-  setStartColumns(hitStartsAt: number, recordStartsAt: number): void;
+  setStartColumns(hitStartsAt: number, recordStartSamplesAt: number): void;
   sumWaveforms(peaks: number, n: number, dt: number, base: bigint, nTop: number, storeTop: number, storeStart: number): number;
   BAD_RECORD: { value: number };
   integrationBounds(
     hits: number, n: number, hitSize: number, hTimeAt: number, hLengthAt: number, hDtAt: number, hRecordAt: number, hChannelAt: number, leftAt: number, rightAt: number,
-    records: number, nRecords: number, recordSize: number, rTimeAt: number, rLengthAt: number, rDtAt: number,
+    nRecords: number, columnStart: number, columnDt: number, columnLength: number,
     base: bigint, exStart: number, exEnd: number, nExcluded: number, left: number, right: number, insideRecord: number, scratch: number,
   ): number;
   BAD_HIT_RECORD: { value: number };
@@ -87,6 +88,8 @@ export class WasmRecords {
   private readonly recordsAt: number;
   private readonly n: number;
   private readonly recordsEnd: number;
+  /** The records' columns (recordColumns), after the records: start, start in samples, sample width, length. */
+  private readonly columns: { start: number; startSample: number; dt: number; length: number };
   private hits: { columns: HitColumns } | undefined;
   /** Where the records and the hits' columns (once given) end: each call's own data starts after. */
   private end: number;
@@ -102,9 +105,14 @@ export class WasmRecords {
     this.n = records.length / layout.itemsize;
     const place = new Placement(STATIC_BYTES);
     this.recordsAt = place.next(records.length);
+    const n = this.n;
+    this.columns = { start: place.next(8 * n), startSample: place.next(8 * n), dt: place.next(2 * n), length: place.next(4 * n) };
     this.recordsEnd = this.end = place.end;
     growWasmMemory(memory, this.end, 'the records kernels');
     new Uint8Array(memory.buffer, this.recordsAt, records.length).set(records);
+    const f = fieldOffsets(layout, ['time', 'dt', 'length']);
+    const c = this.columns;
+    x.recordColumns(this.recordsAt, n, f.itemsize, f.time, f.dt, f.length, base.value, c.start, c.startSample, c.dt, c.length);
   }
 
   /**
@@ -138,17 +146,17 @@ export class WasmRecords {
     const n = hits.length / HIT.itemsize;
     const nExcluded = excluded.start.length;
     const place = new Placement(this.end);
-    const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n + 14 * this.n + 16) };
+    const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n) };
     if (!grows(this.memory, place.end, 'integration bounds')) return false;
     const buffer = this.memory.buffer;
     new Uint8Array(buffer, at.hits, hits.length).set(hits);
     new Float64Array(buffer, at.exStart, nExcluded).set(excluded.start);
     new Float64Array(buffer, at.exEnd, nExcluded).set(excluded.end.subarray(0, nExcluded));
-    const r = fieldOffsets(this.layout, ['time', 'length', 'dt']);
     const h = HIT_AT;
+    const c = this.columns;
     const result = this.x.integrationBounds(
       at.hits, n, HIT.itemsize, h.time, h.length, h.dt, h.record_i, h.channel, h.left_integration, h.right_integration,
-      this.recordsAt, this.n, r.itemsize, r.time, r.length, r.dt,
+      this.n, c.start, c.dt, c.length,
       this.base.value, at.exStart, at.exEnd, nExcluded, saveOutsideHits[0], saveOutsideHits[1], insideRecord ? 1 : 0, at.scratch,
     );
     if (result === this.x.BAD_HIT_RECORD.value) return false;
@@ -210,7 +218,7 @@ export class WasmRecords {
     const at = {
       prev: place.next(4 * this.n), next: place.next(4 * this.n), peaks: place.next(peaks.length), toPe: place.next(8 * o.toPe.length),
       sum: place.next(4 * capacity), top: place.next(4 * capacity), apc: place.next(4 * nChannels), saturated: place.next(nChannels), hitSamples: place.next(4 * hits.maxLength),
-      hitStarts: place.next(8 * hits.time.length), recordStarts: place.next(8 * this.n),
+      hitStarts: place.next(8 * hits.time.length),
     };
     growWasmMemory(this.memory, place.end, 'sum_waveform');
     const buffer = this.memory.buffer;
@@ -221,12 +229,12 @@ export class WasmRecords {
     const x = this.x;
     const p = fieldOffsets(peakLayout, ['time', 'length', 'dt', 'area', 'area_per_channel', 'data_top', 'data_start', 'data', 'saturated_channel', 'n_saturated_channels']);
     x.configurePeaks(p.itemsize, p.time, p.length, p.dt, p.area, p.area_per_channel, p.data_top, p.data_start, p.data, p.saturated_channel, p.n_saturated_channels, peakLayout.field('data').count, nChannels);
-    const r = fieldOffsets(this.layout, ['time', 'length', 'dt', 'baseline', 'amplitude_bit_shift', 'data']);
-    x.configureRecords(r.itemsize, r.time, r.length, r.dt, r.baseline, r.amplitude_bit_shift, r.data, this.layout.field('data').count);
+    const r = fieldOffsets(this.layout, ['length', 'baseline', 'amplitude_bit_shift', 'data']);
+    x.configureRecords(r.itemsize, r.length, r.baseline, r.amplitude_bit_shift, r.data, this.layout.field('data').count);
     x.setHits(columns.time, columns.length, columns.record, columns.left, columns.right, columns.channel, hits.time.length);
     x.setRecords(this.recordsAt, this.n, at.prev, at.next);
     x.setScratch(at.sum, at.top, capacity, at.apc, at.saturated, at.hitSamples, at.toPe, o.toPe.length);
-    x.setStartColumns(at.hitStarts, at.recordStarts);
+    x.setStartColumns(at.hitStarts, this.columns.startSample);
     const result = x.sumWaveforms(at.peaks, peaks.length / peakLayout.itemsize, o.dt, this.base.value, o.nTopChannels, o.storeDataTop ? 1 : 0, o.storeDataStart ? 1 : 0);
     if (result === x.BAD_RECORD.value) return false;
     peaks.set(new Uint8Array(buffer, at.peaks, peaks.length));
