@@ -6,3 +6,5 @@ export * from './integration-bounds';
 export * from './find-peaks';
 export * from './hitlets';
 export * from './sum-waveform';
+export * from './containment';
+export * from './peak-properties';

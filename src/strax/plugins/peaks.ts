@@ -46,8 +46,8 @@ export class Peaks extends Plugin<typeof PEAKS_OPTIONS> {
     if (merged.length === 0) return out;
     const c = this.config;
     const chunk = { start: base.relOf(range.start), end: base.relOf(range.end) };
-    const { hitColumns } = sumPeaksFromHitlets(out, layout, inputs.hits!, records, RECORDS, base, chunk, { toPe: toPeOf(c), nTopChannels: c.n_top_pmts, saveOutsideHits: [c.peak_left_extension, c.peak_right_extension], skipLoneHits: true }, merged);
-    countHitlets(out, layout, hitColumns, base, merged);
+    const { hitColumns, wasm } = sumPeaksFromHitlets(out, layout, inputs.hits!, records, RECORDS, base, chunk, { toPe: toPeOf(c), nTopChannels: c.n_top_pmts, saveOutsideHits: [c.peak_left_extension, c.peak_right_extension], skipLoneHits: true }, merged);
+    countHitlets(out, layout, hitColumns, base, merged, wasm);
     const rows = merged.map((i) => out.subarray(i * layout.itemsize, (i + 1) * layout.itemsize));
     for (const r of rows) classifyPeaks(r, layout, c);
     return out;

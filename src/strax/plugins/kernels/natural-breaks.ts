@@ -134,7 +134,7 @@ export function splitPeaks(peaks: Uint8Array, layout: RecordLayout, hits: Uint8A
   if (pieces.length === 0) return peaks;
   let split = concatRows(pieces, layout.itemsize);
   sumWaveform(split, layout, hits, records, recordLayout, base, o);
-  computeProperties(split, layout, base, o.nTopChannels);
+  computeProperties(split, layout, base, o.nTopChannels, o.wasm);
   split = splitPeaks(split, layout, hits, records, recordLayout, base, { ...o, iterations: o.iterations - 1 });
   return sortPeaksByTime([...kept, ...rowsOf(split, layout.itemsize)], layout, base);
 }

@@ -2,9 +2,10 @@
 import type { RecordLayout } from '../../dtype/layout.js';
 import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
 import { PEAK_FIELDS } from './find-peaks.js';
+import type { WasmRecords } from './records-wasm.js';
 
 /** The area fractions compute_widths asks for: 0.5 ∓ w/2 for w = 0.1 … 1 (numpy's linspace values) and 0.5, sorted. */
-function desiredFractions(nWidths: number): Float64Array {
+export function desiredFractions(nWidths: number): Float64Array {
   const widths = Array.from({ length: nWidths - 1 }, (_, i) => (i + 1 === nWidths - 1 ? 1 : (i + 1) * (1 / (nWidths - 1))));
   const all = [...widths.map((w) => 0.5 - w / 2), ...widths.map((w) => 0.5 + w / 2), 0.5];
   return Float64Array.from([...new Set(all)].sort((a, b) => a - b));
@@ -47,11 +48,15 @@ export function centerTime(wf: Float32Array, time: number, dt: number): number {
   return Math.min(Math.max(time + Math.trunc((t + 0.5) * dt), time), time + wf.length * dt);
 }
 
-/** Fill median_time, width, area_decile_from_midpoint, center_time (and area_fraction_top when nTopChannels > 0). */
-export function computeProperties(peaks: Uint8Array, layout: RecordLayout, base: TimeBase, nTopChannels = 0): void {
-  const at = fieldOffsets(layout, PEAK_FIELDS);
+/**
+ * Fill median_time, width, area_decile_from_midpoint, center_time (and area_fraction_top when nTopChannels > 0); in
+ * WebAssembly (wasm/peak-properties.ts) beside `wasm`'s records when given with the same base.
+ */
+export function computeProperties(peaks: Uint8Array, layout: RecordLayout, base: TimeBase, nTopChannels = 0, wasm?: WasmRecords): void {
   const nWidths = layout.field('width').count;
   const fractions = desiredFractions(nWidths);
+  if (wasm?.fresh && wasm.base.value === base.value && wasm.properties(peaks, layout, fractions, nTopChannels)) return;
+  const at = fieldOffsets(layout, PEAK_FIELDS);
   const mid = fractions.length >> 1;
   const times = new Float32Array(fractions.length);
   const v = viewOf(peaks);

@@ -9,7 +9,7 @@ import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './i
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
 import { computeProperties } from './peak-properties.js';
 import { recordLinks, type RecordLinks } from './record-links.js';
-import { WasmRecords } from './records-wasm.js';
+import { WasmRecords, partitionByContainment } from './records-wasm.js';
 import { sumWaveform } from './sum-waveform.js';
 import { emptyHitColumns, setHitColumn, type HitColumns } from './hit-columns.js';
 
@@ -109,6 +109,11 @@ function partitionRows(rows: Uint8Array, itemsize: number, mark: Int32Array): { 
   return { outside, inside };
 }
 
+/** The rows (sorted by start) in no container and those fully inside one (strax.fully_contained_in), each in order. */
+function splitByContainment(rows: Uint8Array, itemsize: number, things: Intervals, containers: Intervals): { outside: Uint8Array; inside: Uint8Array } {
+  return partitionByContainment(rows, itemsize, things, containers) ?? partitionRows(rows, itemsize, fullyContainedIn(things, containers));
+}
+
 /** The rows at the given indices, in that order. */
 function pickRows(rows: Uint8Array, itemsize: number, indices: readonly number[]): Uint8Array {
   const out = new Uint8Array(indices.length * itemsize);
@@ -188,8 +193,7 @@ export interface HitletOptions {
  */
 export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns; wasm: WasmRecords | undefined } {
   const peakIntervals = intervalsOf(peaks, layout, base);
-  const container = fullyContainedIn(o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
-  const { outside: loneHits, inside: inPeaks } = partitionRows(hits, HIT.itemsize, container);
+  const { outside: loneHits, inside: inPeaks } = splitByContainment(hits, HIT.itemsize, o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
   if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   // The records go into WebAssembly memory once, for the integration bounds, the links and every summing of this
   // chunk (natural breaks too).
@@ -201,14 +205,19 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns, wasm };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;
   sumWaveform(selected, layout, columns, records, recordLayout, base, wave);
-  computeProperties(selected, layout, base, o.nTopChannels);
+  computeProperties(selected, layout, base, o.nTopChannels, wasm);
   if (sum) sum.forEach((i, k) => peaks.set(selected.subarray(k * layout.itemsize, (k + 1) * layout.itemsize), i * layout.itemsize));
   return withLazyHitlets({ peaklets: peaks, loneHits, links, hitColumns: columns, wasm }, rows);
 }
 
-/** Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows). */
-export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, only?: number[]): void {
-  const nHits = touchingCounts({ start: hitlets.time, end: hitlets.end }, intervalsOf(peaks, layout, base));
+/**
+ * Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows); in
+ * WebAssembly beside `wasm`'s records when given.
+ */
+export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, only?: number[], wasm?: WasmRecords): void {
+  const things = { start: hitlets.time, end: hitlets.end };
+  const containers = intervalsOf(peaks, layout, base);
+  const nHits = (wasm?.fresh ? wasm.touchingCounts(things, containers) : undefined) ?? touchingCounts(things, containers);
   const at = layout.field('n_hits').offset;
   const pv = viewOf(peaks);
   for (const i of only ?? nHits.keys()) pv.setInt32(i * layout.itemsize + at, nHits[i]!, true);
@@ -224,7 +233,7 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
   const { links, hitColumns: columns, wasm } = recipe;
   const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns, wasm });
-  countHitlets(peaklets, layout, columns, base);
+  countHitlets(peaklets, layout, columns, base, undefined, wasm);
   return withLazyHitlets({ peaklets, loneHits: recipe.loneHits }, () => recipe.hitlets);
 }
 
@@ -244,7 +253,7 @@ export function findLoneHits(records: Uint8Array, recordLayout: RecordLayout, hi
   const found = findPeaks(hits, peakLayout, base, o.find, hitIntervals);
   clipToChunk(found, fieldOffsets(peakLayout, ['time', 'length', 'dt']), true, base, range.start, range.end);
   const peakIntervals = intervalsOf(found, peakLayout, base);
-  const { outside: loneHits } = partitionRows(hits, HIT.itemsize, fullyContainedIn(hitIntervals, peakIntervals));
+  const { outside: loneHits } = splitByContainment(hits, HIT.itemsize, hitIntervals, peakIntervals);
   integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
   return loneHits;
 }

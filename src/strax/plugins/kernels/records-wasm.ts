@@ -45,6 +45,10 @@ interface RecordsKernelsExports {
   resumeHit(): number;
   refusedChannel(): number;
   BAD_CHANNEL: { value: number };
+  partitionContained(rows: number, n: number, size: number, start: number, end: number, cStart: number, cEnd: number, m: number, outside: number, inside: number): number;
+  touchingCounts(start: number, end: number, n: number, cStart: number, cEnd: number, m: number, out: number): number;
+  configureProperties(size: number, time: number, length: number, dt: number, area: number, areaFractionTop: number, areaPerChannel: number, data: number, centerTime: number, medianTime: number, width: number, areaDecile: number, samples: number): void;
+  computeProperties(peaks: number, n: number, base: bigint, fractions: number, nFractions: number, nWidths: number, nTop: number, times: number): number;
 }
 
 export interface WasmSumOptions {
@@ -242,6 +246,49 @@ export class WasmRecords {
   }
 
   /**
+   * strax.compute_properties of summed `peaks` (rows of `peakLayout`), in place, as computeProperties does in
+   * JavaScript (`fractions`: compute_widths' area fractions). False, with the rows unchanged, when a peak's length does
+   * not fit its data field (the JavaScript then reports it) or the memory cannot grow; true when done.
+   */
+  properties(peaks: Uint8Array, peakLayout: RecordLayout, fractions: Float64Array, nTopChannels: number): boolean {
+    this.checkFresh();
+    const n = peaks.length / peakLayout.itemsize;
+    const place = new Placement(this.end);
+    const at = { peaks: place.next(peaks.length), fractions: place.next(8 * fractions.length), times: place.next(4 * fractions.length) };
+    if (!grows(this.memory, place.end, 'compute_properties')) return false;
+    const buffer = this.memory.buffer;
+    new Uint8Array(buffer, at.peaks, peaks.length).set(peaks);
+    new Float64Array(buffer, at.fractions, fractions.length).set(fractions);
+    const p = fieldOffsets(peakLayout, ['time', 'length', 'dt', 'area', 'area_fraction_top', 'area_per_channel', 'data', 'center_time', 'median_time', 'width', 'area_decile_from_midpoint']);
+    const x = this.x;
+    x.configureProperties(p.itemsize, p.time, p.length, p.dt, p.area, p.area_fraction_top, p.area_per_channel, p.data, p.center_time, p.median_time, p.width, p.area_decile_from_midpoint, peakLayout.field('data').count);
+    const nWidths = peakLayout.field('width').count;
+    if (x.computeProperties(at.peaks, n, this.base.value, at.fractions, fractions.length, nWidths, nTopChannels, at.times) !== n) return false;
+    peaks.set(new Uint8Array(buffer, at.peaks, peaks.length));
+    return true;
+  }
+
+  /**
+   * strax.touching_windows (window 0) as counts, as touchingCounts does in JavaScript: for each container, the number
+   * of things overlapping it. Undefined (use the JavaScript then) when the containers' ends are out of order or the
+   * memory cannot grow.
+   */
+  touchingCounts(things: Intervals, containers: Intervals): Int32Array | undefined {
+    this.checkFresh();
+    const [n, m] = [things.start.length, containers.start.length];
+    const place = new Placement(this.end);
+    const at = { start: place.next(8 * n), end: place.next(8 * n), cStart: place.next(8 * m), cEnd: place.next(8 * m), out: place.next(4 * m) };
+    if (!grows(this.memory, place.end, 'touching windows')) return undefined;
+    const buffer = this.memory.buffer;
+    new Float64Array(buffer, at.start, n).set(things.start);
+    new Float64Array(buffer, at.end, n).set(things.end.subarray(0, n));
+    new Float64Array(buffer, at.cStart, m).set(containers.start);
+    new Float64Array(buffer, at.cEnd, m).set(containers.end.subarray(0, m));
+    if (this.x.touchingCounts(at.start, at.end, n, at.cStart, at.cEnd, m, at.out) === 0) return undefined;
+    return new Int32Array(buffer, at.out, m).slice();
+  }
+
+  /**
    * The hits' columns in memory, after the records: copied when first given (a recipe sums several times from the same
    * hits: the natural-breaks pieces), again when other columns are given.
    */
@@ -264,6 +311,11 @@ export class WasmRecords {
     return at;
   }
 
+  /** Whether these are still the records in the thread's memory (no other records loaded, no find_peaks since). */
+  get fresh(): boolean {
+    return shared?.loads === this.load;
+  }
+
   private checkFresh(): void {
     if (shared?.loads !== this.load) throw new InternalError('WasmRecords used after other records were loaded in its thread');
   }
@@ -274,6 +326,33 @@ export class ChannelWithoutGain extends Error {
   constructor(readonly channel: number) {
     super(`channel ${channel} has no to_pe`);
   }
+}
+
+/**
+ * Sorted rows split by strax.fully_contained_in against sorted, disjoint containers, in this thread's WebAssembly
+ * memory, as partitionRows(fullyContainedIn(…)) does in JavaScript: the rows in no container and the rows inside one,
+ * each in order. Undefined where no WebAssembly memory can be had. Any WasmRecords of the thread goes stale.
+ */
+export function partitionByContainment(rows: Uint8Array, itemsize: number, things: Intervals, containers: Intervals): { outside: Uint8Array; inside: Uint8Array } | undefined {
+  if (itemsize % 16 !== 0) return undefined; // the kernel copies rows as whole 16-byte lanes
+  const s = instance();
+  if (!s) return undefined;
+  s.loads++;
+  const [n, m] = [rows.length / itemsize, containers.start.length];
+  const p = new Placement(STATIC_BYTES);
+  const at = { rows: p.next(rows.length), start: p.next(8 * n), end: p.next(8 * n), cStart: p.next(8 * m), cEnd: p.next(8 * m), outside: p.next(rows.length), inside: p.next(rows.length) };
+  if (!grows(s.memory, p.end, 'the hits in peaks')) return undefined;
+  const buffer = s.memory.buffer;
+  new Uint8Array(buffer, at.rows, rows.length).set(rows);
+  new Float64Array(buffer, at.start, n).set(things.start.subarray(0, n));
+  new Float64Array(buffer, at.end, n).set(things.end.subarray(0, n));
+  new Float64Array(buffer, at.cStart, m).set(containers.start);
+  new Float64Array(buffer, at.cEnd, m).set(containers.end.subarray(0, m));
+  const nOutside = s.x.partitionContained(at.rows, n, itemsize, at.start, at.end, at.cStart, at.cEnd, m, at.outside, at.inside);
+  return {
+    outside: new Uint8Array(buffer, at.outside, nOutside * itemsize).slice(),
+    inside: new Uint8Array(buffer, at.inside, (n - nOutside) * itemsize).slice(),
+  };
 }
 
 /**
