@@ -57,6 +57,15 @@ function chain(records: Uint8Array, toPe: number[], nTop: number, inWasm: boolea
   const peaklets = instantiate(Peaklets, { ...defaults(Peaklets), ...config }).compute({ records, hits }, range);
   const peaks = instantiate(Peaks, { ...defaults(Peaks), ...config, s2_merge_gap_threshold: 20_000 }).compute({ peaklets, records, hits }, range);
   // The recipe's hitlets (rows built from the columns and order it sorted them in) and its lone hits.
+  const recipe = peakletRecipe(records, hits, toPe, nTop, range);
+  expect(load).toHaveBeenCalled();
+  expect(load.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
+  load.mockRestore();
+  return [hits, peaklets, peaks, recipe.hitlets, recipe.loneHits];
+}
+
+/** buildPeaklets as straxen's Peaklets calls it, in a chunk just around the hits (lone hits kept). */
+function peakletRecipe(records: Uint8Array, hits: Uint8Array, toPe: number[], nTop: number, range: { start: bigint; end: bigint }) {
   const base = TimeBase.floor(range.start, 10);
   const [, s1Line, s2Line] = defaults(Peaklets).peak_split_gof_threshold as [null, GofLine, GofLine];
   // A chunk just around the hits, so that hitlets (whose windows reach 30 ns before a hit and 200 ns after) are clipped
@@ -69,15 +78,11 @@ function chain(records: Uint8Array, toPe: number[], nTop: number, inWasm: boolea
     last = Math.max(last, t + Number(h.get(i, 'length')) * 10);
   }
   const clip = h.length > 0 ? { start: first - 10, end: last + 50 } : { start: 0, end: base.relOf(range.end) };
-  const recipe = buildPeaklets(records, REC, hits, peakDtype({ nChannels: N_CHANNELS }), base, clip, {
+  return buildPeaklets(records, REC, hits, peakDtype({ nChannels: N_CHANNELS }), base, clip, {
     find: { toPe: Float64Array.from(toPe), gapThreshold: 700, leftExtension: 30, rightExtension: 200, minArea: 0, minChannels: 1, maxDuration: 10_000_000 },
     split: { s1Line, s2Line, splitLow: true, filterWingWidth: 7, minArea: 40, iterations: 2, nTopChannels: nTop },
     saveOutsideHits: [30, 200],
   });
-  expect(load).toHaveBeenCalled();
-  expect(load.mock.results.every((r) => r.type === 'return' && (r.value !== undefined) === inWasm)).toBe(true);
-  load.mockRestore();
-  return [hits, peaklets, peaks, recipe.hitlets, recipe.loneHits];
 }
 
 /** `halve`: a quarter cut off each end of every peak, so that hits stick out of both ends (saturation counts those samples too). */
@@ -146,6 +151,24 @@ describe('sum_waveform summing in WebAssembly', () => {
     expect(crossing).toBeGreaterThan(1000); // records were linked, so hitlets could leave them
     expect(merged).toBeGreaterThan(0); // Peaks re-summed merged peaklets
     expect(hitlets).toBeGreaterThan(1000);
+  });
+
+  it('gives the same hitlet and lone hit rows when they are asked for after other records were loaded (the hits kept in memory are gone then)', () => {
+    let hitlets = 0;
+    for (const seed of [3, 17, 4242]) {
+      const records = recordsFor(seed, 3000, true);
+      const rnd = random(seed ^ 0x1b873593);
+      const toPe = Array.from({ length: N_CHANNELS }, () => 0.0005 + rnd() * 0.02);
+      const range = { runId: '000123', start: T0 - 10_000_000n, end: T0 + 10_000_000_000n };
+      const hits = new Hits({ hit_min_amplitude: 15, save_outside_hits_left: 30, save_outside_hits_right: 200 }).compute({ records }, range);
+      const [atOnce, later] = [peakletRecipe(records, hits, toPe, 4, range), peakletRecipe(records, hits, toPe, 4, range)];
+      const [rows, lone] = [atOnce.hitlets, atOnce.loneHits];
+      WasmRecords.load(recordsFor(seed + 1, 500, true), REC, TimeBase.floor(T0, 10)); // other records replace the kept hits
+      expect(Buffer.from(later.hitlets).equals(Buffer.from(rows))).toBe(true);
+      expect(Buffer.from(later.loneHits).equals(Buffer.from(lone))).toBe(true);
+      hitlets += rows.length / HIT.itemsize;
+    }
+    expect(hitlets).toBeGreaterThan(100);
   });
 
   it('finds the integration bounds JavaScript finds, inside records or beyond them, around excluded intervals (property)', () => {

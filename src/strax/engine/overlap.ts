@@ -63,6 +63,14 @@ function shiftField(layout: RecordLayout, rows: Uint8Array, field: string, delta
   if (delta === 0) return;
   const f = layout.field(field);
   if (f.typestr !== '<i4' && f.typestr !== '<i8') throw new InternalError(`row reference field ${field} must be <i4 or <i8, not ${f.typestr}`);
+  if (f.typestr === '<i4' && rows.byteOffset % 4 === 0 && f.offset % 4 === 0 && layout.itemsize % 4 === 0) {
+    // Aligned (hits.record_i): whole words, wrapping as the DataView setter does (a little-endian host, as the
+    // kernels' columns assume).
+    const words = new Int32Array(rows.buffer, rows.byteOffset, rows.length >> 2);
+    const stride = layout.itemsize >> 2;
+    for (let i = f.offset >> 2; i < words.length; i += stride) words[i] = (words[i]! + delta) | 0;
+    return;
+  }
   const v = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
   for (let o = f.offset; o < rows.length; o += layout.itemsize) {
     if (f.typestr === '<i4') v.setInt32(o, v.getInt32(o, true) + delta, true);

@@ -20,11 +20,13 @@ export interface PeakletRecipeOptions {
   split: SplitOptions;
   /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
   saveOutsideHits: readonly [number, number];
+  /** The caller does not keep the lone hits: none are returned (HitletOptions.skipLoneHits). */
   skipLoneHits?: boolean;
 }
 
 export interface Peaklets {
   peaklets: Uint8Array;
+  /** Re-integrated with the peaks excluded; empty when the caller said skipLoneHits. */
   loneHits: Uint8Array;
   /** Built on first access: the plugins need only the hitlets' columns. */
   readonly hitlets: Uint8Array;
@@ -180,7 +182,7 @@ export interface HitletOptions {
   nTopChannels: number;
   /** Integration window of lone hits and hitlets [ns] (straxen: the peak extensions). */
   saveOutsideHits: readonly [number, number];
-  /** Leave the lone hits as found (a caller that does not keep them skips their re-integration). */
+  /** The caller does not keep the lone hits: `loneHits` is empty, and they are neither copied out nor re-integrated. */
   skipLoneHits?: boolean;
   /** The hits' [time, endtime) when already known (find_peaks records them). */
   hitIntervals?: Intervals;
@@ -193,14 +195,29 @@ export interface HitletOptions {
  */
 export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns; wasm: WasmRecords | undefined } {
   const peakIntervals = intervalsOf(peaks, layout, base);
-  const { outside: loneHits, inside: inPeaks } = splitByContainment(hits, HIT.itemsize, o.hitIntervals ?? intervalsOf(hits, HIT, base), peakIntervals);
-  if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
-  // The records go into WebAssembly memory once, for the integration bounds, the links and every summing of this
-  // chunk (natural breaks too).
+  const hitIntervals = o.hitIntervals ?? intervalsOf(hits, HIT, base);
+  // The records go into WebAssembly memory once, for the hits inside peaks (kept there from the split through their
+  // bounds to the hitlets), the links and every summing of this chunk (natural breaks too).
   const wasm = WasmRecords.load(records, recordLayout, base);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
-  findHitIntegrationBounds(inPeaks, records, recordLayout, base, { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true, wasm });
-  const { rows, columns } = toHitlets(inPeaks, base, range, wasm);
+  const bounds = { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true };
+  /** The split and the bounds in JavaScript (also where a hit names a record not in the chunk: it reports that). */
+  const splitInJs = () => {
+    const split = partitionRows(hits, HIT.itemsize, fullyContainedIn(hitIntervals, peakIntervals));
+    findHitIntegrationBounds(split.inside, records, recordLayout, base, bounds);
+    return split;
+  };
+  const kept = wasm?.splitHits(hits, hitIntervals, peakIntervals, !o.skipLoneHits);
+  const inWasm = kept !== undefined && wasm!.insideBounds(excluded, o.saveOutsideHits);
+  const split = inWasm ? undefined : splitInJs();
+  const loneHits = o.skipLoneHits ? new Uint8Array(0) : (split?.outside ?? kept!.outside!);
+  if (!o.skipLoneHits) integrateLoneHits(loneHits, records, recordLayout, base, peakIntervals, o.saveOutsideHits);
+  // The rows of the hits inside peaks, for hitlet rows asked for later (recomputed once other records are loaded).
+  const inPeaks = () => split?.inside ?? (wasm!.fresh ? wasm!.insideRows() : splitInJs().inside);
+  const resident = inWasm ? wasm!.hitlets('inside', range) : undefined;
+  const { rows, columns } = resident
+    ? { columns: resident.columns, rows: () => hitletRows(inPeaks(), base, resident.order, resident.columns) }
+    : toHitlets(inPeaks(), base, range, inWasm ? undefined : wasm);
   const links = wasm?.recordLinks() ?? recordLinks(records, recordLayout, base);
   const wave = { toPe: o.toPe, links, nTopChannels: o.nTopChannels, storeDataTop: true, storeDataStart: true, hitColumns: columns, wasm };
   const selected = sum ? pickRows(peaks, layout.itemsize, sum) : peaks;

@@ -95,7 +95,11 @@ export class WasmRecords {
   /** The records' columns (recordColumns), after the records: start, start in samples, sample width, length. */
   private readonly columns: { start: number; startSample: number; dt: number; length: number };
   private hits: { columns: HitColumns } | undefined;
-  /** Where the records and the hits' columns (once given) end: each call's own data starts after. */
+  /** The hits inside peaks kept after the records by splitHits (rows in order), for the bounds and the hitlets. */
+  private inside: { at: number; n: number } | undefined;
+  /** Where the records and the hits inside peaks (once split) end: the hitlets' columns start here. */
+  private fixedEnd: number;
+  /** Where the records, the inside hits and the hits' columns (once given) end: each call's own data starts after. */
   private end: number;
 
   private constructor(
@@ -111,7 +115,7 @@ export class WasmRecords {
     this.recordsAt = place.next(records.length);
     const n = this.n;
     this.columns = { start: place.next(8 * n), startSample: place.next(8 * n), dt: place.next(2 * n), length: place.next(4 * n) };
-    this.recordsEnd = this.end = place.end;
+    this.recordsEnd = this.fixedEnd = this.end = place.end;
     growWasmMemory(memory, this.end, 'the records kernels');
     new Uint8Array(memory.buffer, this.recordsAt, records.length).set(records);
     const f = fieldOffsets(layout, ['time', 'dt', 'length']);
@@ -147,25 +151,72 @@ export class WasmRecords {
    */
   integrationBounds(hits: Uint8Array, excluded: Intervals, saveOutsideHits: readonly [number, number], insideRecord: boolean): boolean {
     this.checkFresh();
-    const n = hits.length / HIT.itemsize;
-    const nExcluded = excluded.start.length;
     const place = new Placement(this.end);
-    const at = { hits: place.next(hits.length), exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n) };
+    const at = place.next(hits.length);
+    if (!this.boundsAt(place, at, hits.length / HIT.itemsize, excluded, saveOutsideHits, insideRecord, () => new Uint8Array(this.memory.buffer, at, hits.length).set(hits))) return false;
+    hits.set(new Uint8Array(this.memory.buffer, at, hits.length));
+    return true;
+  }
+
+  /**
+   * integrationBounds of the hits inside peaks that splitHits keeps here, in place (bounds beyond the records allowed,
+   * as for hitlets). False, with the rows unchanged, when a hit names a record not in these records or the memory
+   * cannot grow.
+   */
+  insideBounds(excluded: Intervals, saveOutsideHits: readonly [number, number]): boolean {
+    this.checkFresh();
+    const inside = this.keptInside();
+    return this.boundsAt(new Placement(this.end), inside.at, inside.n, excluded, saveOutsideHits, false, () => {});
+  }
+
+  /** find_hit_integration_bounds of the `n` hit rows at `at`, with `fill` putting them there once the memory has grown. */
+  private boundsAt(place: Placement, at: number, n: number, excluded: Intervals, saveOutsideHits: readonly [number, number], insideRecord: boolean, fill: () => void): boolean {
+    const nExcluded = excluded.start.length;
+    const where = { exStart: place.next(8 * nExcluded), exEnd: place.next(8 * nExcluded), scratch: place.next(4 * 65536 + 26 * n) };
     if (!grows(this.memory, place.end, 'integration bounds')) return false;
+    fill();
     const buffer = this.memory.buffer;
-    new Uint8Array(buffer, at.hits, hits.length).set(hits);
-    new Float64Array(buffer, at.exStart, nExcluded).set(excluded.start);
-    new Float64Array(buffer, at.exEnd, nExcluded).set(excluded.end.subarray(0, nExcluded));
+    new Float64Array(buffer, where.exStart, nExcluded).set(excluded.start);
+    new Float64Array(buffer, where.exEnd, nExcluded).set(excluded.end.subarray(0, nExcluded));
     const h = HIT_AT;
     const c = this.columns;
     const result = this.x.integrationBounds(
-      at.hits, n, HIT.itemsize, h.time, h.length, h.dt, h.record_i, h.channel, h.left_integration, h.right_integration,
+      at, n, HIT.itemsize, h.time, h.length, h.dt, h.record_i, h.channel, h.left_integration, h.right_integration,
       this.n, c.start, c.dt, c.length,
-      this.base.value, at.exStart, at.exEnd, nExcluded, saveOutsideHits[0], saveOutsideHits[1], insideRecord ? 1 : 0, at.scratch,
+      this.base.value, where.exStart, where.exEnd, nExcluded, saveOutsideHits[0], saveOutsideHits[1], insideRecord ? 1 : 0, where.scratch,
     );
-    if (result === this.x.BAD_HIT_RECORD.value) return false;
-    hits.set(new Uint8Array(buffer, at.hits, hits.length));
-    return true;
+    return result !== this.x.BAD_HIT_RECORD.value;
+  }
+
+  /**
+   * Sorted hit rows split by strax.fully_contained_in against sorted, disjoint containers (the peaks), as
+   * partitionRows(fullyContainedIn(…)) splits them: the rows inside a peak are kept here, after the records, for
+   * insideBounds and hitlets (insideRows copies them out); the rows outside are returned when `wantOutside`.
+   * Undefined when the memory cannot grow (nothing kept then).
+   */
+  splitHits(hits: Uint8Array, things: Intervals, containers: Intervals, wantOutside: boolean): { outside: Uint8Array | undefined } | undefined {
+    this.checkFresh();
+    const size = HIT.itemsize;
+    const n = hits.length / size;
+    const split = partitionInMemory(this.memory, this.x, this.recordsEnd, hits, size, things, containers);
+    if (!split) return undefined;
+    const { nOutside, at } = split;
+    this.inside = { at: at.inside, n: n - nOutside };
+    this.hits = undefined; // columns given before lay where the inside hits are now
+    this.fixedEnd = this.end = align(at.inside + (n - nOutside) * size);
+    return { outside: wantOutside ? new Uint8Array(this.memory.buffer, at.outside, nOutside * size).slice() : undefined };
+  }
+
+  /** The hit rows splitHits kept (with their bounds once insideBounds has set them), copied out. */
+  insideRows(): Uint8Array {
+    this.checkFresh();
+    const inside = this.keptInside();
+    return new Uint8Array(this.memory.buffer, inside.at, inside.n * HIT.itemsize).slice();
+  }
+
+  private keptInside(): { at: number; n: number } {
+    if (!this.inside) throw new InternalError('no hits were split into these records\' memory (splitHits)');
+    return this.inside;
   }
 
   /**
@@ -173,17 +224,18 @@ export class WasmRecords {
    * (time, channel) order, clipped to `clip`, and that order. The columns stay in memory for sum(). Undefined (use the
    * JavaScript then) when the hits are far from sorted by their hitlet times, or the memory cannot grow.
    */
-  hitlets(hits: Uint8Array, clip: { start: number; end: number }): { columns: HitColumns; order: Int32Array } | undefined {
+  hitlets(hits: Uint8Array | 'inside', clip: { start: number; end: number }): { columns: HitColumns; order: Int32Array } | undefined {
     this.checkFresh();
-    const n = hits.length / HIT.itemsize;
-    const place = new Placement(this.recordsEnd);
+    const kept = hits === 'inside' ? this.keptInside() : undefined;
+    const n = kept ? kept.n : (hits as Uint8Array).length / HIT.itemsize;
+    const place = new Placement(this.fixedEnd);
     const at = {
       time: place.next(8 * n), length: place.next(4 * n), record: place.next(4 * n), left: place.next(2 * n), right: place.next(2 * n), channel: place.next(2 * n),
-      end: place.next(8 * n), order: place.next(4 * n), hits: place.next(hits.length), keys: place.next(16 * n),
+      end: place.next(8 * n), order: place.next(4 * n), hits: kept ? kept.at : place.next(n * HIT.itemsize), keys: place.next(16 * n),
     };
     if (!grows(this.memory, place.end, 'hitlets')) return undefined;
     const buffer = this.memory.buffer;
-    new Uint8Array(buffer, at.hits, hits.length).set(hits);
+    if (!kept) new Uint8Array(buffer, at.hits, n * HIT.itemsize).set(hits as Uint8Array);
     const h = HIT_AT;
     const maxLength = this.x.hitletColumns(
       at.hits, n, HIT.itemsize, h.time, h.left, h.left_integration, h.right_integration, h.dt, h.channel, h.record_i,
@@ -294,7 +346,7 @@ export class WasmRecords {
    */
   private columnsInMemory(hits: HitColumns): { time: number; length: number; record: number; left: number; right: number; channel: number } {
     const n = hits.time.length;
-    const place = new Placement(this.recordsEnd);
+    const place = new Placement(this.fixedEnd);
     const at = { time: place.next(8 * n), length: place.next(4 * n), record: place.next(4 * n), left: place.next(2 * n), right: place.next(2 * n), channel: place.next(2 * n) };
     if (this.hits?.columns !== hits) {
       growWasmMemory(this.memory, place.end, 'sum_waveform');
@@ -329,6 +381,27 @@ export class ChannelWithoutGain extends Error {
 }
 
 /**
+ * partitionContained of `rows` (with their intervals) against the containers in `memory` from `from`: the rows inside
+ * go first, where they may stay; the copies and the rows outside after them. Undefined when the memory cannot grow.
+ */
+function partitionInMemory(memory: WebAssembly.Memory, x: RecordsKernelsExports, from: number, rows: Uint8Array, itemsize: number, things: Intervals, containers: Intervals): { nOutside: number; at: { inside: number; outside: number } } | undefined {
+  const [n, m] = [rows.length / itemsize, containers.start.length];
+  const place = new Placement(from);
+  const at = {
+    inside: place.next(rows.length), rows: place.next(rows.length), start: place.next(8 * n), end: place.next(8 * n), cStart: place.next(8 * m), cEnd: place.next(8 * m),
+    outside: place.next(rows.length),
+  };
+  if (!grows(memory, place.end, 'the hits in peaks')) return undefined;
+  const buffer = memory.buffer;
+  new Uint8Array(buffer, at.rows, rows.length).set(rows);
+  new Float64Array(buffer, at.start, n).set(things.start.subarray(0, n));
+  new Float64Array(buffer, at.end, n).set(things.end.subarray(0, n));
+  new Float64Array(buffer, at.cStart, m).set(containers.start);
+  new Float64Array(buffer, at.cEnd, m).set(containers.end.subarray(0, m));
+  return { nOutside: x.partitionContained(at.rows, n, itemsize, at.start, at.end, at.cStart, at.cEnd, m, at.outside, at.inside), at };
+}
+
+/**
  * Sorted rows split by strax.fully_contained_in against sorted, disjoint containers, in this thread's WebAssembly
  * memory, as partitionRows(fullyContainedIn(…)) does in JavaScript: the rows in no container and the rows inside one,
  * each in order. Undefined where no WebAssembly memory can be had. Any WasmRecords of the thread goes stale.
@@ -338,17 +411,10 @@ export function partitionByContainment(rows: Uint8Array, itemsize: number, thing
   const s = instance();
   if (!s) return undefined;
   s.loads++;
-  const [n, m] = [rows.length / itemsize, containers.start.length];
-  const p = new Placement(STATIC_BYTES);
-  const at = { rows: p.next(rows.length), start: p.next(8 * n), end: p.next(8 * n), cStart: p.next(8 * m), cEnd: p.next(8 * m), outside: p.next(rows.length), inside: p.next(rows.length) };
-  if (!grows(s.memory, p.end, 'the hits in peaks')) return undefined;
-  const buffer = s.memory.buffer;
-  new Uint8Array(buffer, at.rows, rows.length).set(rows);
-  new Float64Array(buffer, at.start, n).set(things.start.subarray(0, n));
-  new Float64Array(buffer, at.end, n).set(things.end.subarray(0, n));
-  new Float64Array(buffer, at.cStart, m).set(containers.start);
-  new Float64Array(buffer, at.cEnd, m).set(containers.end.subarray(0, m));
-  const nOutside = s.x.partitionContained(at.rows, n, itemsize, at.start, at.end, at.cStart, at.cEnd, m, at.outside, at.inside);
+  const split = partitionInMemory(s.memory, s.x, STATIC_BYTES, rows, itemsize, things, containers);
+  if (!split) return undefined;
+  const { nOutside, at } = split;
+  const [n, buffer] = [rows.length / itemsize, s.memory.buffer];
   return {
     outside: new Uint8Array(buffer, at.outside, nOutside * itemsize).slice(),
     inside: new Uint8Array(buffer, at.inside, (n - nOutside) * itemsize).slice(),
