@@ -4,7 +4,7 @@ import type { RecordLayout } from '../../dtype/layout.js';
 import { DIGITAL_SUM_WAVEFORM_CHANNEL } from '../../dtype/standard.js';
 import { fieldOffsets, viewOf, type FieldOffsets, type TimeBase } from './fields.js';
 import { HIT, HIT_AT } from './find-hits.js';
-import { ChannelWithoutGain, findPeaksInWasm } from './records-wasm.js';
+import { ChannelWithoutGain, findPeaksInWasm, type WasmRecords } from './records-wasm.js';
 
 export interface FindPeaksOptions {
   /** ADC·samples → PE per channel (to_pe). */
@@ -34,6 +34,19 @@ export function findPeaks(hits: Uint8Array, layout: RecordLayout, base: TimeBase
     throw error;
   }
   return findPeaksInJs(hits, layout, base, o, hitIntervals);
+}
+
+/**
+ * findPeaks beside `wasm`'s records, which keep the hits and their intervals for the split that follows
+ * (WasmRecords.splitHits); undefined where WebAssembly cannot (use findPeaks then).
+ */
+export function findPeaksBeside(wasm: WasmRecords, hits: Uint8Array, layout: RecordLayout, o: FindPeaksOptions): Uint8Array | undefined {
+  try {
+    return wasm.findPeaks(hits, layout, o);
+  } catch (error) {
+    if (error instanceof ChannelWithoutGain) throw channelOutOfRange(error.channel, o.toPe.length);
+    throw error;
+  }
 }
 
 /** findPeaks in JavaScript: the reference, and where WebAssembly has no memory. */

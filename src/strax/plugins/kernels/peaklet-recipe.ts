@@ -3,7 +3,7 @@
 import type { RecordLayout } from '../../dtype/layout.js';
 import { fieldOffsets, viewOf, type TimeBase } from './fields.js';
 import { HIT, HIT_AT } from './find-hits.js';
-import { clipToChunk, findPeaks, type FindPeaksOptions } from './find-peaks.js';
+import { clipToChunk, findPeaks, findPeaksBeside, type FindPeaksOptions } from './find-peaks.js';
 import { hitWords, nearlySortedOrder, permuteHitRows } from './hit-order.js';
 import { findHitIntegrationBounds, integrateLoneHits, type Intervals } from './integration-bounds.js';
 import { splitPeaks, type NaturalBreaksOptions } from './natural-breaks.js';
@@ -186,6 +186,8 @@ export interface HitletOptions {
   skipLoneHits?: boolean;
   /** The hits' [time, endtime) when already known (find_peaks records them). */
   hitIntervals?: Intervals;
+  /** The records already in WebAssembly memory, with the hits find_peaks ran on beside them (findPeaksBeside). */
+  wasm?: WasmRecords;
 }
 
 /**
@@ -195,15 +197,17 @@ export interface HitletOptions {
  */
 export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hits: Uint8Array, records: Uint8Array, recordLayout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: HitletOptions, sum?: number[]): Peaklets & { links: RecordLinks; hitColumns: HitColumns; wasm: WasmRecords | undefined } {
   const peakIntervals = intervalsOf(peaks, layout, base);
-  const hitIntervals = o.hitIntervals ?? intervalsOf(hits, HIT, base);
+  let known = o.hitIntervals;
+  const hitIntervals = () => (known ??= intervalsOf(hits, HIT, base));
   // The records go into WebAssembly memory once, for the hits inside peaks (kept there from the split through their
   // bounds to the hitlets), the links and every summing of this chunk (natural breaks too).
-  const wasm = WasmRecords.load(records, recordLayout, base);
+  const given = o.wasm?.fresh && o.wasm.records === records && o.wasm.layout === recordLayout && o.wasm.base.value === base.value;
+  const wasm = given ? o.wasm : WasmRecords.load(records, recordLayout, base);
   const excluded = outsidePeaks(peakIntervals, range.start, range.end);
   const bounds = { saveOutsideHits: o.saveOutsideHits, excluded, allowBeyondRecords: true };
   /** The split and the bounds in JavaScript (also where a hit names a record not in the chunk: it reports that). */
   const splitInJs = () => {
-    const split = partitionRows(hits, HIT.itemsize, fullyContainedIn(hitIntervals, peakIntervals));
+    const split = partitionRows(hits, HIT.itemsize, fullyContainedIn(hitIntervals(), peakIntervals));
     findHitIntegrationBounds(split.inside, records, recordLayout, base, bounds);
     return split;
   };
@@ -243,14 +247,17 @@ export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: H
 /** straxen Peaklets.compute on one chunk: sorted hits (from find_hits) and records in, peaklets/lone hits/hitlets out. */
 export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, hits: Uint8Array, layout: RecordLayout, base: TimeBase, range: { start: number; end: number }, o: PeakletRecipeOptions): Peaklets {
   const n = hits.length / HIT.itemsize;
-  const hitIntervals = { start: new Float64Array(n), end: new Float64Array(n) };
-  const found = findPeaks(hits, layout, base, o.find, hitIntervals);
+  // The records go into WebAssembly memory first: find_peaks leaves the hits and their intervals beside them.
+  const wasm = WasmRecords.load(records, recordLayout, base);
+  const beside = wasm && findPeaksBeside(wasm, hits, layout, o.find);
+  const hitIntervals = beside ? undefined : { start: new Float64Array(n), end: new Float64Array(n) };
+  const found = beside ?? findPeaks(hits, layout, base, o.find, hitIntervals);
   clipToChunk(found, fieldOffsets(layout, ['time', 'length', 'dt']), true, base, range.start, range.end);
-  const recipe = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals });
+  const recipe = sumPeaksFromHitlets(found, layout, hits, records, recordLayout, base, range, { toPe: o.find.toPe, nTopChannels: o.split.nTopChannels ?? 0, saveOutsideHits: o.saveOutsideHits, skipLoneHits: o.skipLoneHits, hitIntervals, wasm });
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
-  const { links, hitColumns: columns, wasm } = recipe;
-  const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns, wasm });
-  countHitlets(peaklets, layout, columns, base, undefined, wasm);
+  const { links, hitColumns: columns, wasm: loaded } = recipe;
+  const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns, wasm: loaded });
+  countHitlets(peaklets, layout, columns, base, undefined, loaded);
   return withLazyHitlets({ peaklets, loneHits: recipe.loneHits }, () => recipe.hitlets);
 }
 

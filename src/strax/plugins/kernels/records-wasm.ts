@@ -91,13 +91,14 @@ export class WasmRecords {
   private readonly load: number;
   private readonly recordsAt: number;
   private readonly n: number;
-  private readonly recordsEnd: number;
   /** The records' columns (recordColumns), after the records: start, start in samples, sample width, length. */
   private readonly columns: { start: number; startSample: number; dt: number; length: number };
   private hits: { columns: HitColumns } | undefined;
+  /** The hits find_peaks ran on (findPeaks), kept after the records with their intervals for splitHits. */
+  private found: { hits: Uint8Array; at: number; starts: number; ends: number } | undefined;
   /** The hits inside peaks kept after the records by splitHits (rows in order), for the bounds and the hitlets. */
   private inside: { at: number; n: number } | undefined;
-  /** Where the records and the hits inside peaks (once split) end: the hitlets' columns start here. */
+  /** Where the records, the hits find_peaks ran on and the hits inside peaks (each once given) end: the hitlets' columns start here. */
   private fixedEnd: number;
   /** Where the records, the inside hits and the hits' columns (once given) end: each call's own data starts after. */
   private end: number;
@@ -115,7 +116,7 @@ export class WasmRecords {
     this.recordsAt = place.next(records.length);
     const n = this.n;
     this.columns = { start: place.next(8 * n), startSample: place.next(8 * n), dt: place.next(2 * n), length: place.next(4 * n) };
-    this.recordsEnd = this.fixedEnd = this.end = place.end;
+    this.fixedEnd = this.end = place.end;
     growWasmMemory(memory, this.end, 'the records kernels');
     new Uint8Array(memory.buffer, this.recordsAt, records.length).set(records);
     const f = fieldOffsets(layout, ['time', 'dt', 'length']);
@@ -189,16 +190,33 @@ export class WasmRecords {
   }
 
   /**
+   * strax.find_peaks of sorted `hits` here, after the records, as findPeaksInWasm does: the peak rows; the hits and
+   * their intervals stay for splitHits. Undefined where the memory cannot grow or to_pe's length is not the peaks'
+   * channel count (use findPeaks then). Throws ChannelWithoutGain.
+   */
+  findPeaks(hits: Uint8Array, layout: RecordLayout, o: FindPeaksOptions): Uint8Array | undefined {
+    this.checkFresh();
+    if (o.toPe.length !== layout.field('area_per_channel').count) return undefined;
+    const found = findPeaksIn(this.memory, this.x, this.fixedEnd, hits, layout, this.base, o);
+    if (!found) return undefined;
+    this.found = { hits, at: found.at.hits, starts: found.at.starts, ends: found.at.ends };
+    this.hits = undefined; // the hitlets' columns lay where the found hits are now
+    this.fixedEnd = this.end = align(found.at.end);
+    return found.rows;
+  }
+
+  /**
    * Sorted hit rows split by strax.fully_contained_in against sorted, disjoint containers (the peaks), as
    * partitionRows(fullyContainedIn(…)) splits them: the rows inside a peak are kept here, after the records, for
    * insideBounds and hitlets (insideRows copies them out); the rows outside are returned when `wantOutside`.
    * Undefined when the memory cannot grow (nothing kept then).
    */
-  splitHits(hits: Uint8Array, things: Intervals, containers: Intervals, wantOutside: boolean): { outside: Uint8Array | undefined } | undefined {
+  splitHits(hits: Uint8Array, things: () => Intervals, containers: Intervals, wantOutside: boolean): { outside: Uint8Array | undefined } | undefined {
     this.checkFresh();
     const size = HIT.itemsize;
     const n = hits.length / size;
-    const split = partitionInMemory(this.memory, this.x, this.recordsEnd, hits, size, things, containers);
+    const found = this.found?.hits === hits ? this.found : undefined; // the hits and intervals find_peaks left here
+    const split = partitionInMemory(this.memory, this.x, this.fixedEnd, found ?? { rows: hits, things: things() }, n, size, containers);
     if (!split) return undefined;
     const { nOutside, at } = split;
     this.inside = { at: at.inside, n: n - nOutside };
@@ -381,21 +399,28 @@ export class ChannelWithoutGain extends Error {
 }
 
 /**
- * partitionContained of `rows` (with their intervals) against the containers in `memory` from `from`: the rows inside
- * go first, where they may stay; the copies and the rows outside after them. Undefined when the memory cannot grow.
+ * partitionContained of `n` rows with their intervals against the containers in `memory` from `from`: the rows inside
+ * go first, where they may stay; then the copies (of rows not in memory yet) and the rows outside. Undefined when the
+ * memory cannot grow.
  */
-function partitionInMemory(memory: WebAssembly.Memory, x: RecordsKernelsExports, from: number, rows: Uint8Array, itemsize: number, things: Intervals, containers: Intervals): { nOutside: number; at: { inside: number; outside: number } } | undefined {
-  const [n, m] = [rows.length / itemsize, containers.start.length];
+function partitionInMemory(
+  memory: WebAssembly.Memory, x: RecordsKernelsExports, from: number, source: { rows: Uint8Array; things: Intervals } | { at: number; starts: number; ends: number },
+  n: number, itemsize: number, containers: Intervals,
+): { nOutside: number; at: { inside: number; outside: number } } | undefined {
+  const m = containers.start.length;
+  const copy = 'rows' in source;
   const place = new Placement(from);
   const at = {
-    inside: place.next(rows.length), rows: place.next(rows.length), start: place.next(8 * n), end: place.next(8 * n), cStart: place.next(8 * m), cEnd: place.next(8 * m),
-    outside: place.next(rows.length),
+    inside: place.next(n * itemsize), rows: copy ? place.next(n * itemsize) : 0, start: copy ? place.next(8 * n) : 0, end: copy ? place.next(8 * n) : 0,
+    cStart: place.next(8 * m), cEnd: place.next(8 * m), outside: place.next(n * itemsize),
   };
   if (!grows(memory, place.end, 'the hits in peaks')) return undefined;
   const buffer = memory.buffer;
-  new Uint8Array(buffer, at.rows, rows.length).set(rows);
-  new Float64Array(buffer, at.start, n).set(things.start.subarray(0, n));
-  new Float64Array(buffer, at.end, n).set(things.end.subarray(0, n));
+  if ('rows' in source) {
+    new Uint8Array(buffer, at.rows, n * itemsize).set(source.rows);
+    new Float64Array(buffer, at.start, n).set(source.things.start.subarray(0, n));
+    new Float64Array(buffer, at.end, n).set(source.things.end.subarray(0, n));
+  } else [at.rows, at.start, at.end] = [source.at, source.starts, source.ends];
   new Float64Array(buffer, at.cStart, m).set(containers.start);
   new Float64Array(buffer, at.cEnd, m).set(containers.end.subarray(0, m));
   return { nOutside: x.partitionContained(at.rows, n, itemsize, at.start, at.end, at.cStart, at.cEnd, m, at.outside, at.inside), at };
@@ -411,7 +436,7 @@ export function partitionByContainment(rows: Uint8Array, itemsize: number, thing
   const s = instance();
   if (!s) return undefined;
   s.loads++;
-  const split = partitionInMemory(s.memory, s.x, STATIC_BYTES, rows, itemsize, things, containers);
+  const split = partitionInMemory(s.memory, s.x, STATIC_BYTES, { rows, things }, rows.length / itemsize, itemsize, containers);
   if (!split) return undefined;
   const { nOutside, at } = split;
   const [n, buffer] = [rows.length / itemsize, s.memory.buffer];
@@ -427,25 +452,40 @@ export function partitionByContainment(rows: Uint8Array, itemsize: number, thing
  * length is not the peaks' channel count): use findPeaks' JavaScript then. Any WasmRecords of the thread goes stale.
  */
 export function findPeaksInWasm(hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions, hitIntervals?: Intervals): Uint8Array | undefined {
-  const nChannels = layout.field('area_per_channel').count;
-  if (o.toPe.length !== nChannels) return undefined;
+  if (o.toPe.length !== layout.field('area_per_channel').count) return undefined;
   const s = instance();
   if (!s) return undefined;
   s.loads++; // this call's data may lie where a WasmRecords' records are
+  const found = findPeaksIn(s.memory, s.x, STATIC_BYTES, hits, layout, base, o);
+  if (!found) return undefined;
+  const n = hits.length / HIT.itemsize;
+  if (hitIntervals) {
+    hitIntervals.start.set(new Float64Array(s.memory.buffer, found.at.starts, n));
+    hitIntervals.end.set(new Float64Array(s.memory.buffer, found.at.ends, n));
+  }
+  return found.rows;
+}
+
+/**
+ * find_peaks of `hits` in `memory` from `from`: the hits, then their intervals, then the scratch and the rows. The peak
+ * rows, and where the hits and intervals lie; undefined when the memory cannot grow. Throws ChannelWithoutGain.
+ */
+function findPeaksIn(memory: WebAssembly.Memory, x: RecordsKernelsExports, from: number, hits: Uint8Array, layout: RecordLayout, base: TimeBase, o: FindPeaksOptions): { rows: Uint8Array; at: { hits: number; starts: number; ends: number; end: number } } | undefined {
+  const nChannels = layout.field('area_per_channel').count;
   const n = hits.length / HIT.itemsize;
   let capacity = Math.max(16, Math.ceil(n / 64));
   const place = (rows: number) => {
-    const p = new Placement(STATIC_BYTES);
-    const at = { hits: p.next(hits.length), toPe: p.next(8 * nChannels), starts: p.next(8 * n), ends: p.next(8 * n), apc: p.next(4 * nChannels), list: p.next(4 * nChannels), member: p.next(nChannels), out: p.next(rows * layout.itemsize) };
-    growWasmMemory(s.memory, p.end, 'find_peaks');
+    const p = new Placement(from);
+    const at = { hits: p.next(hits.length), starts: p.next(8 * n), ends: p.next(8 * n), end: 0, toPe: p.next(8 * nChannels), apc: p.next(4 * nChannels), list: p.next(4 * nChannels), member: p.next(nChannels), out: p.next(rows * layout.itemsize) };
+    at.end = at.ends + 8 * n;
+    growWasmMemory(memory, p.end, 'find_peaks');
     return at;
   };
   let at = ifWasmMemory(() => place(capacity));
   if (!at) return undefined;
-  const x = s.x;
-  new Uint8Array(s.memory.buffer, at.hits, hits.length).set(hits);
-  new Float64Array(s.memory.buffer, at.toPe, nChannels).set(o.toPe);
-  new Uint8Array(s.memory.buffer, at.apc, at.member + nChannels - at.apc).fill(0); // apc, list and member (aligned apart)
+  new Uint8Array(memory.buffer, at.hits, hits.length).set(hits);
+  new Float64Array(memory.buffer, at.toPe, nChannels).set(o.toPe);
+  new Uint8Array(memory.buffer, at.apc, at.member + nChannels - at.apc).fill(0); // apc, list and member (aligned apart)
   const h = HIT_AT;
   const p = fieldOffsets(layout, ['time', 'length', 'dt', 'channel', 'area', 'area_per_channel', 'n_hits', 'max_gap']);
   x.configureFindPeaks(HIT.itemsize, h.time, h.length, h.dt, h.channel, h.area, p.itemsize, p.time, p.length, p.dt, p.channel, p.area, p.area_per_channel, p.n_hits, p.max_gap, DIGITAL_SUM_WAVEFORM_CHANNEL);
@@ -453,17 +493,13 @@ export function findPeaksInWasm(hits: Uint8Array, layout: RecordLayout, base: Ti
   for (let first = 0; ; ) {
     const rows = x.findPeaksFrom(at.hits, n, first, base.value, at.toPe, nChannels, o.gapThreshold, o.leftExtension, o.rightExtension, o.minArea, o.minChannels, o.maxDuration, at.starts, at.ends, at.out, capacity, at.apc, at.list, at.member);
     if (rows === x.BAD_CHANNEL.value) throw new ChannelWithoutGain(x.refusedChannel());
-    parts.push(new Uint8Array(s.memory.buffer, at.out, rows * layout.itemsize).slice());
+    parts.push(new Uint8Array(memory.buffer, at.out, rows * layout.itemsize).slice());
     first = x.resumeHit();
     if (first >= n) break;
     capacity *= 2;
     at = ifWasmMemory(() => place(capacity)); // the same places for everything but the rows' room, which grows at the end
     if (!at) return undefined;
   }
-  if (hitIntervals) {
-    hitIntervals.start.set(new Float64Array(s.memory.buffer, at.starts, n));
-    hitIntervals.end.set(new Float64Array(s.memory.buffer, at.ends, n));
-  }
-  return joinParts(parts);
+  return { rows: joinParts(parts), at };
 }
 
