@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { InternalError } from '../errors.js';
 
 const PAGE = 65536;
@@ -9,6 +10,21 @@ const PAGE = 65536;
 export const MAX_WASM_PAGES = 65536;
 
 const compiled = new Map<string, WebAssembly.Module>();
+
+/**
+ * A kernel is called once per chunk and runs through tens of megabytes. V8 first compiles each WebAssembly function
+ * with its baseline compiler (Liftoff) and swaps in optimized code only for later calls (it cannot replace a running
+ * call), so every kernel's first call, a whole chunk, would run in baseline code. The optimizing compiler is asked
+ * for from the start instead; compiling these small modules with it takes about a millisecond. V8's flags are
+ * process-wide (worker threads share them) and this one is read when a function is compiled, so it is set once,
+ * before the first module is compiled.
+ */
+let optimizingFromStart = false;
+function optimizeFromTheStart(): void {
+  if (optimizingFromStart) return;
+  v8.setFlagsFromString('--no-liftoff');
+  optimizingFromStart = true;
+}
 
 /** The compiled module dist/wasm/<name>.wasm (compiled once per thread). */
 export function wasmModule(name: string): WebAssembly.Module {
@@ -22,6 +38,7 @@ export function wasmModule(name: string): WebAssembly.Module {
     } catch (error) {
       throw new InternalError(`${file} is missing (${(error as NodeJS.ErrnoException).code}): this install was built without its WebAssembly; run \`npm run build\``, { cause: error });
     }
+    optimizeFromTheStart();
     module = new WebAssembly.Module(bytes);
     compiled.set(name, module);
   }
