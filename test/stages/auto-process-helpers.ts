@@ -54,7 +54,7 @@ export function endedRuns(numbers: number[], over: Partial<RunUpsert> = {}): Run
  */
 export async function passUntil(
   s: AutoSetup,
-  done: () => Promise<boolean>,
+  done: (passes: readonly AutoProcessSummary[]) => Promise<boolean>,
   over: Partial<AutoProcessOptions> = {},
   maxPasses = 600,
   options: { lockBusy?: 'throw' | 'skip' } = {},
@@ -66,7 +66,7 @@ export async function passUntil(
     } catch (error) {
       if (!(error instanceof LockBusyError && options.lockBusy === 'skip')) throw error;
     }
-    if (await done()) return passes;
+    if (await done(passes)) return passes;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`not reached after ${maxPasses} passes; last: ${JSON.stringify(passes.at(-1))}`);

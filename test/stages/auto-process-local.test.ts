@@ -45,7 +45,7 @@ describe('auto-process on the local scheduler with real straxer jobs', () => {
     const delays: number[] = [];
     let offset = 0;
     const clock = () => new Date(Date.now() + offset);
-    const settled = async () => {
+    const settled = async (passes: readonly { auto_process: { gave_up: number[] } }[]) => {
       const states = await Promise.all(runs.map((r) => s!.state(r)));
       const b = states[runs.indexOf(bad)];
       if (b?.state === 'failed' && b.next_retry instanceof Date && b.updated_at instanceof Date && delays.length < (b.n_failures ?? 0)) {
@@ -53,7 +53,10 @@ describe('auto-process on the local scheduler with real straxer jobs', () => {
         delays.push(b.next_retry.getTime() - b.updated_at.getTime());
         offset = Math.max(offset, b.next_retry.getTime() - Date.now() + 1);
       }
-      return states.every((st, i) => (runs[i] === bad ? st?.state === 'failed' && st.n_failures === 3 : st?.state === 'done' && st.verified_at instanceof Date));
+      // The job records its own third failure; a pass must then have counted it (given up, in its summary) before the
+      // loop may stop — without that, a check right after the job's write ended the loop before any pass saw it.
+      const gaveUp = passes.some((p) => p.auto_process.gave_up.includes(bad));
+      return gaveUp && states.every((st, i) => (runs[i] === bad ? st?.state === 'failed' && st.n_failures === 3 : st?.state === 'done' && st.verified_at instanceof Date));
     };
     const passes = await passUntil(s, settled, { now: clock }, 300);
 
