@@ -1,5 +1,6 @@
-// Reused buffers: decoded chunks of the server's .npy replies (a buffer comes back once the socket has flushed it) and
-// the DAQ reader's decoded live files (they come back once a chunk's rows are copied out). Memory the kernel has
+// Reused buffers: decoded chunks of the server's .npy replies (a buffer comes back once the socket has flushed it),
+// the DAQ reader's decoded live files (they come back once a chunk's rows are copied out) and the engine's decoded
+// stored chunks (once nothing holds their rows: DecodedChunkPool). Memory the kernel has
 // already mapped is reused, so a 30 MB reply neither faults in fresh pages nor leaves 30 MB of external memory for the
 // garbage collector to find (whose full collections, started by external memory on a small heap, cost 5–7 ms each).
 

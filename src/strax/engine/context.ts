@@ -7,7 +7,7 @@ import type { CompressorName } from '../compress/types.js';
 import type { PyJson } from '../json/values.js';
 import type { Lineage } from '../lineage.js';
 import { readChunks } from '../storage/chunk-reader.js';
-import { sharedWithHeadroom, withHeadroom } from './headroom.js';
+import { DecodedChunkPool, sharedWithHeadroom, withHeadroom } from './headroom.js';
 import { DataDirectory } from '../storage/data-directory.js';
 import type { StoredDataset } from '../storage/dataset.js';
 import type { OverwritePolicy } from '../storage/saver.js';
@@ -145,16 +145,24 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const onWorkers = workers > 1 && o.builtinPlugins === true && setups.length > 0;
     const slicers = new Map<string, SegmentSlicer>();
+    // Whatever may hold a view of a decoded stored chunk (the slicers, the segments in flight, the overlap stage, the
+    // product writers), added as they are made: a pooled chunk buffer is used again only when none of them does.
+    const holders: Array<{ holds(buffer: ArrayBufferLike): boolean }> = [];
+    const reusable = !onWorkers && o.builtinPlugins === true && (o.pluginModules ?? []).length === 0;
     for (const t of load) {
       const ds = stored.get(t)!;
       // Where the codec decodes straight into a given buffer (zstd; lz4's would decode elsewhere and copy): stored
       // rows the overlap stage joins to its carried rows get room for those in front (see headroom.ts), and rows for
-      // worker threads are decoded into memory shared with them, so they are not copied for each segment.
+      // worker threads are decoded into memory shared with them, so they are not copied for each segment. On this
+      // thread, with daqflow's own plugins only, a chunk is decoded into the buffer of an earlier one nothing holds.
       const inPlace = ds.metadata?.compressor === 'zstd';
       const inFront = inPlace && split.external.includes(t) && !byType.get(t)!.cls.rowReference;
-      const decodeInto = inPlace && onWorkers ? sharedWithHeadroom : inFront ? withHeadroom : undefined;
+      const largest = (ds.metadata?.chunks ?? []).reduce((a, c) => Math.max(a, c.nbytes), 0);
+      const pooled = inPlace && reusable ? new DecodedChunkPool((buffer) => holders.some((h) => h.holds(buffer)), largest) : undefined;
+      const decodeInto = inPlace && onWorkers ? sharedWithHeadroom : (pooled?.take ?? (inFront ? withHeadroom : undefined));
       slicers.set(t, new SegmentSlicer(readChunks(ds, { decodeInto })[Symbol.asyncIterator](), instantiate(byType.get(t)!.cls, byType.get(t)!.config).layout));
     }
+    holders.push(...slicers.values());
     const executor: Executor = onWorkers ? new WorkerExecutor(workers, setups, o.pluginModules) : new InlineExecutor(new Map(split.local.map((r) => [r.dataType, r.cls])), setups);
     const dir = new DataDirectory(o.writeDir);
     const writers = new Map<string, ProductWriter>();
@@ -177,6 +185,9 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         writers.set(r.dataType, new ProductWriter(saver, layout, target, codec));
       }
       const inFlight: Array<{ seg: Segment; result: Promise<PluginInputs>; inputs: PluginInputs }> = [];
+      // (Segments in flight hold none: on this thread, the only one pooled buffers are used on, each segment is
+      // drained before the next one is read.)
+      holders.push(...writers.values());
       const numbering = new Map(saved.filter((r) => r.cls.numberedField).map((r) => [r.dataType, new RowNumberer(instantiate(r.cls, r.config).layout, r.cls.numberedField!)]));
       // A segment's rows that also feed the overlap stage stay in use there (it may carry them to the next segment):
       // their writer must not hand them to a worker thread, which would detach the buffer under the stage.
@@ -189,6 +200,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         }
       };
       let stage: OverlapStage | undefined;
+      holders.push({ holds: (buffer) => stage?.holds(buffer) ?? false });
       const drain = async () => {
         const head = inFlight.shift()!;
         const out = await head.result;

@@ -1,6 +1,7 @@
 // Decoded chunks with free bytes before their rows. The overlap stage carries a few rows from one segment into the
 // next (rows within its window of the cut) and needs them right before the next segment's rows, in one buffer: with
 // room there it copies those few rows in front instead of copying the whole segment after them.
+import { BufferPool } from '../../util/buffer-pool.js';
 
 /** Where the rows start in each buffer made here: every byte before that is free, until prependInPlace uses it. */
 const rowsStart = new WeakMap<ArrayBufferLike, number>();
@@ -42,3 +43,48 @@ export function prependInPlace(prefix: Uint8Array, rows: Uint8Array): Uint8Array
   joined.set(prefix);
   return joined;
 }
+
+/**
+ * Buffers for one stored dataset's decoded chunks (withHeadroom's layout), each used again for a later chunk once
+ * nothing holds a view of it. Otherwise every chunk is decoded into fresh memory, which the kernel maps in page by
+ * page as zstd writes it: ~15 % of the decode's time on the parity bench's records. `holds` must know every holder of
+ * the rows: the segment slicer, the overlap stage's carry, the product writers. So the engine uses a pool only where
+ * every plugin is daqflow's own (they keep no view of an input once compute() returns) and runs on the main thread
+ * (worker threads may hold views the predicate cannot see).
+ */
+export class DecodedChunkPool {
+  private readonly pool: BufferPool;
+  private issued: Uint8Array[] = [];
+  /** Chunks decoded into a buffer used before (tests read it). */
+  reused = 0;
+
+  /**
+   * `largestChunk`: the dataset's largest decoded chunk (from its metadata). Every buffer is made that large, so any
+   * chunk fits any buffer nobody holds; pages past a smaller chunk's end are never touched, so never mapped in.
+   */
+  constructor(
+    private readonly holds: (buffer: ArrayBufferLike) => boolean,
+    largestChunk = 0,
+    maxFreeBytes = FREE_DECODED_BYTES,
+  ) {
+    this.pool = new BufferPool(maxFreeBytes, (bytes) => new Uint8Array(Buffer.allocUnsafeSlow(Math.max(bytes, HEADROOM_BYTES + largestChunk)).buffer));
+  }
+
+  /** A buffer for a chunk of `bytes` decoded bytes, with the room before them (as withHeadroom). */
+  readonly take = (bytes: number): Uint8Array => {
+    // Every buffer nobody holds any more goes back first, so the chunk can have one of them.
+    this.issued = this.issued.filter((whole) => {
+      if (this.holds(whole.buffer)) return true;
+      this.pool.give(whole);
+      return false;
+    });
+    const free = this.pool.freeByteCount;
+    const whole = this.pool.take(HEADROOM_BYTES + bytes);
+    if (this.pool.freeByteCount < free) this.reused++;
+    this.issued.push(whole);
+    return rowsAfterRoom(whole.buffer, bytes);
+  };
+}
+
+/** Free decoded-chunk buffers a pool keeps: two of strax's 200 MB chunks, the largest a dataset is written in. */
+const FREE_DECODED_BYTES = 2 * (200e6 + HEADROOM_BYTES);

@@ -133,6 +133,11 @@ export class OverlapStage {
     return this.round(false);
   }
 
+  /** Whether a carried input lies in `buffer`. */
+  holds(buffer: ArrayBufferLike): boolean {
+    return Object.values(this.carry).some((rows) => rows.buffer === buffer);
+  }
+
   /** The run ended: send out everything not sent yet. */
   async finish(): Promise<OverlapChunk | undefined> {
     return this.round(true);

@@ -23,6 +23,8 @@ export class ProductWriter {
   /** Every part's rows are the writer's alone, so compression may take their buffers over (see add()). */
   private partsOwned = true;
   private chain: Promise<void> = Promise.resolve();
+  /** The parts of chunks whose compression has not finished (a codec may read them until then). */
+  private readonly compressing = new Set<readonly Uint8Array[]>();
   private readonly pending: Array<Promise<void>> = [];
   rows = 0;
   bytes = 0;
@@ -79,7 +81,11 @@ export class ProductWriter {
       const last = rowTimes(this.layout, data[data.length - 1]!)!;
       times = { first_time: first.first_time, first_endtime: first.first_endtime, last_time: last.last_time, last_endtime: last.last_endtime };
       frame = this.codec.compress({ compressor: this.codec.compressor, level: this.codec.level, parts: data, handOver });
-      frame.catch(() => undefined); // reported through the chain
+      this.compressing.add(data);
+      frame.then(
+        () => this.compressing.delete(data),
+        () => this.compressing.delete(data), // the error is reported through the chain
+      );
     }
     const link = this.chain.then(async () => {
       await this.saver.saveCompressed({ start, end, nbytes, frame: await frame, times });
@@ -87,6 +93,12 @@ export class ProductWriter {
     link.catch(() => undefined); // reported by add() or finish()
     this.chain = link;
     this.pending.push(link);
+  }
+
+  /** Whether rows this writer still has to compress lie in `buffer`. */
+  holds(buffer: ArrayBufferLike): boolean {
+    const inside = (data: Uint8Array) => data.buffer === buffer;
+    return this.parts.some((p) => inside(p.data)) || [...this.compressing].some((parts) => parts.some(inside));
   }
 
   async finish(): Promise<DatasetMetadata> {

@@ -53,6 +53,11 @@ export class SegmentSlicer {
     return part.length / this.layout.itemsize;
   }
 
+  /** Whether rows not handed out yet lie in `buffer`. */
+  holds(buffer: ArrayBufferLike): boolean {
+    return this.pending.some((part) => part.buffer === buffer);
+  }
+
   async take(end: bigint): Promise<Uint8Array> {
     for (;;) {
       const last = this.pending[this.pending.length - 1];
