@@ -148,7 +148,9 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     // Whatever may hold a view of a decoded stored chunk (the slicers, the segments in flight, the overlap stage, the
     // product writers), added as they are made: a pooled chunk buffer is used again only when none of them does.
     const holders: Array<{ holds(buffer: ArrayBufferLike): boolean }> = [];
-    const reusable = !onWorkers && o.builtinPlugins === true && (o.pluginModules ?? []).length === 0;
+    // daqflow's own plugins keep no view of an input once compute() returns (user plugins may, as strax plugins can).
+    const ownPluginsOnly = o.builtinPlugins === true && (o.pluginModules ?? []).length === 0;
+    const reusable = ownPluginsOnly && !onWorkers;
     for (const t of load) {
       const ds = stored.get(t)!;
       // Where the codec decodes straight into a given buffer (zstd; lz4's would decode elsewhere and copy): stored
@@ -206,7 +208,7 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
         const out = await head.result;
         await write(head.seg.start, head.seg.end, out, split.external);
         if (split.windowed.length === 0) return;
-        stage ??= overlapStage(o.runId, split, head.seg.start, byType);
+        stage ??= overlapStage(o.runId, split, head.seg.start, byType, ownPluginsOnly);
         const fed: PluginInputs = {};
         for (const t of split.external) fed[t] = out[t] ?? head.inputs[t] ?? new Uint8Array(0);
         const sent = await stage.add(head.seg.end, fed);
