@@ -47,7 +47,7 @@ export class Peaks extends Plugin<typeof PEAKS_OPTIONS> {
     const c = this.config;
     const chunk = { start: base.relOf(range.start), end: base.relOf(range.end) };
     const { hitColumns, wasm } = sumPeaksFromHitlets(out, layout, inputs.hits!, records, RECORDS, base, chunk, { toPe: toPeOf(c), nTopChannels: c.n_top_pmts, saveOutsideHits: [c.peak_left_extension, c.peak_right_extension], skipLoneHits: true }, merged);
-    countHitlets(out, layout, hitColumns, base, merged, wasm);
+    countHitlets(out, layout, hitColumns, base, { only: merged, wasm });
     const rows = merged.map((i) => out.subarray(i * layout.itemsize, (i + 1) * layout.itemsize));
     for (const r of rows) classifyPeaks(r, layout, c);
     return out;

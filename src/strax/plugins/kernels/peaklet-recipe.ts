@@ -232,10 +232,11 @@ export function sumPeaksFromHitlets(peaks: Uint8Array, layout: RecordLayout, hit
 }
 
 /**
- * Set n_hits of each peak (or of the rows `only`) to the number of hitlets overlapping it (strax.touching_windows); in
- * WebAssembly beside `wasm`'s records when given.
+ * Set n_hits of each peak (or of the rows `o.only`) to the number of hitlets overlapping it (strax.touching_windows);
+ * in WebAssembly beside `o.wasm`'s records when given.
  */
-export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, only?: number[], wasm?: WasmRecords): void {
+export function countHitlets(peaks: Uint8Array, layout: RecordLayout, hitlets: HitColumns, base: TimeBase, o: { only?: number[]; wasm?: WasmRecords } = {}): void {
+  const { only, wasm } = o;
   const things = { start: hitlets.time, end: hitlets.end };
   const containers = intervalsOf(peaks, layout, base);
   const nHits = (wasm?.fresh ? wasm.touchingCounts(things, containers) : undefined) ?? touchingCounts(things, containers);
@@ -257,7 +258,7 @@ export function buildPeaklets(records: Uint8Array, recordLayout: RecordLayout, h
   const recordDt = records.length > 0 ? viewOf(records).getInt16(recordLayout.field('dt').offset, true) : 10;
   const { links, hitColumns: columns, wasm: loaded } = recipe;
   const peaklets = splitPeaks(found, layout, columns, records, recordLayout, base, { ...o.split, toPe: o.find.toPe, links, storeDataTop: true, storeDataStart: true, recordDt, hitColumns: columns, wasm: loaded });
-  countHitlets(peaklets, layout, columns, base, undefined, loaded);
+  countHitlets(peaklets, layout, columns, base, { wasm: loaded });
   return withLazyHitlets({ peaklets, loneHits: recipe.loneHits }, () => recipe.hitlets);
 }
 
