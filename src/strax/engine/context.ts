@@ -145,8 +145,8 @@ export async function processRun(o: ProcessOptions): Promise<ProcessSummary> {
     const setups = split.local.map((r) => ({ dataType: r.dataType, config: r.config }));
     const onWorkers = workers > 1 && o.builtinPlugins === true && setups.length > 0;
     const slicers = new Map<string, SegmentSlicer>();
-    // Whatever may hold a view of a decoded stored chunk (the slicers, the segments in flight, the overlap stage, the
-    // product writers), added as they are made: a pooled chunk buffer is used again only when none of them does.
+    // Whatever may hold a view of a decoded stored chunk (the slicers, the product writers, the overlap stage), added
+    // as they are made: a pooled chunk buffer is used again only when none of them does.
     const holders: Array<{ holds(buffer: ArrayBufferLike): boolean }> = [];
     // daqflow's own plugins keep no view of an input once compute() returns (user plugins may, as strax plugins can).
     const ownPluginsOnly = o.builtinPlugins === true && (o.pluginModules ?? []).length === 0;

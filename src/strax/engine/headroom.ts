@@ -86,5 +86,5 @@ export class DecodedChunkPool {
   };
 }
 
-/** Free decoded-chunk buffers a pool keeps: two of strax's 200 MB chunks, the largest a dataset is written in. */
+/** Free decoded-chunk buffers a pool keeps: two chunks of strax's default target size (200 MB). */
 const FREE_DECODED_BYTES = 2 * (200e6 + HEADROOM_BYTES);
