@@ -26,8 +26,8 @@ const RUN = '012100';
 /** Worker threads for the end-to-end run (BENCH_WORKERS, default 1: one core's work against strax's one core). */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const STRAX_END_TO_END = 116;
-const STRAX_PYTHON = process.env.BENCH_STRAX_PYTHON;
 const STRAX_KERNELS = 400;
+const STRAX_PYTHON = process.env.BENCH_STRAX_PYTHON;
 const here = fileURLToPath(import.meta.url);
 
 async function engine(dist) {

@@ -65,9 +65,8 @@ export class DecodedChunkPool {
   constructor(
     private readonly holds: (buffer: ArrayBufferLike) => boolean,
     largestChunk = 0,
-    maxFreeBytes = FREE_DECODED_BYTES,
   ) {
-    this.pool = new BufferPool(maxFreeBytes, (bytes) => new Uint8Array(Buffer.allocUnsafeSlow(Math.max(bytes, HEADROOM_BYTES + largestChunk)).buffer));
+    this.pool = new BufferPool(FREE_DECODED_BYTES, (bytes) => new Uint8Array(Buffer.allocUnsafeSlow(Math.max(bytes, HEADROOM_BYTES + largestChunk)).buffer));
   }
 
   /** A buffer for a chunk of `bytes` decoded bytes, with the room before them (as withHeadroom). */
