@@ -1,7 +1,8 @@
 // /get_data throughput and latency: 10 000 peaks and 100 000 hits served as JSON and .npy by `daqflow serve`
 // (a child process), against reading the same rows with daqflow's storage API here (the baseline, same run).
 // Two more baselines say what is left after the parts no server can avoid: JSON.stringify of the same rows as plain
-// objects (how fast any JS JSON writer gets; daqflow's own encoder is timed in-process too), and a bare node:http
+// objects (how fast V8's own writer gets; daqflow's encoder, in WebAssembly as served and in JavaScript, is timed
+// in-process too), and a bare node:http
 // server (bare-server.mjs) sending the same prepared bodies over loopback (the transport alone).
 // Then p50/p99 latency under 20 concurrent clients (autocannon).
 // The server's CPU time per reply (user + system, from /proc, averaged over the reps; all threads and its main thread
@@ -163,6 +164,8 @@ try {
       line(`${c.type} JSON.stringify`, stringify, stringify.out);
       const encoder = await timed(async () => [...jsonArrayChunks(c.layout, [base.out])].reduce((a, b) => a + b.length, 0));
       line(`${c.type} json encoder`, encoder, encoder.out);
+      const jsEncoder = await timed(async () => [...jsonArrayChunks(c.layout, [base.out], undefined, false)].reduce((a, b) => a + b.length, 0));
+      line(`${c.type} json, JS encoder`, jsEncoder, jsEncoder.out);
     }
     for (const format of FORMATS) {
       const transport = await timed(() => download(`${bare.url}/${c.type}.${format}`));

@@ -1,5 +1,4 @@
 // GET /get_data (microstrax-compatible rows as JSON, or .npy) and GET /api/data/:run (what is stored for a run).
-import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -8,7 +7,7 @@ import { BufferPool } from '../util/buffer-pool.js';
 import type { ServeContext } from './context.js';
 import { cutShort } from './cut-short.js';
 import { findServable, listRunDatasets } from './datasets.js';
-import { jsonArrayChunks } from './encode-json.js';
+import { JsonArrayWriter } from './encode-json.js';
 import { npyHeader } from './encode-npy.js';
 import { loadRows, runStartNs, streamRows, type LoadedRows, type StreamedRows } from './load-rows.js';
 import { parseGetDataQuery, parseStraxRunId, refuseUnknown, type GetDataParams, type Query } from './query-params.js';
@@ -20,13 +19,18 @@ import { describeError, RequestError } from './request-error.js';
  * only the chunk and its frame are ever touched.
  */
 const POOL_MAX_FREE_BYTES = 64e6;
+/** Bytes of JSON text per socket write. */
+const JSON_CHUNK_BYTES = 256 * 1024;
+/** Free buffers of JSON text kept for reuse: a few replies' worth of writes in flight. */
+const TEXT_POOL_MAX_FREE_BYTES = 16e6;
 /** Free buffers for compressed chunk files, read before decoding: a read holds at most two. */
 const FRAME_POOL_MAX_FREE_BYTES = 16e6;
 
-/** The server's reused buffers: decoded chunks of .npy replies (LZ4 decode buffers) and compressed files being read. */
+/** The server's reused buffers: decoded chunks (LZ4 decode buffers), compressed files being read, JSON text. */
 interface ServerBuffers {
   chunks: BufferPool;
   frames: BufferPool;
+  text: BufferPool;
 }
 
 async function dbStart(ctx: ServeContext, runId: string): Promise<Date | null> {
@@ -52,16 +56,16 @@ async function loadAndSend(ctx: ServeContext, buffers: ServerBuffers, reply: Fas
     controller.signal.throwIfAborted();
     const ds = findServable(ctx.roots, params.runId, params.target, params.allowIncomplete, params.lineage, (folder) => ctx.datasets.inspect(folder));
     const limits = { maxLoadBytes: ctx.serve.max_load_mb * 1e6, maxReturnBytes: ctx.serve.max_return_mb * 1e6 };
-    // .npy of unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent. The
-    // pool's buffers are lz4's in-place decode buffers; other codecs decode into fresh ones, given to the pool after.
+    // Unfiltered rows: the reply starts at once and chunks are decoded while earlier ones are being sent. The pool's
+    // buffers are lz4's in-place decode buffers; other codecs decode into fresh ones, which the pool ignores.
     const decodeInto = ds.metadata?.compressor === 'lz4' ? (bytes: number) => buffers.chunks.take(bytes) : undefined;
-    const rows = (params.format === 'npy' ? await streamRows(ds, params, limits, controller.signal, { decodeInto, frameBuffers: buffers.frames }) : null)
+    const rows = (await streamRows(ds, params, limits, controller.signal, { decodeInto, frameBuffers: buffers.frames }))
       ?? (await loadRows(ds, params, runStartNs(await dbStart(ctx, params.runId), ds), limits, controller.signal, { frameBuffers: buffers.frames }));
     controller.signal.throwIfAborted();
     clearTimeout(timer);
     const done = finished(reply.raw).catch(() => undefined);
     if (params.format === 'npy') await writeNpy(ctx, buffers.chunks, reply, params, rows);
-    else sendJson(reply, rows as LoadedRows);
+    else await writeJson(ctx, buffers, reply, params, rows);
     await done;
   });
   try {
@@ -72,9 +76,34 @@ async function loadAndSend(ctx: ServeContext, buffers: ServerBuffers, reply: Fas
   }
 }
 
-function sendJson(reply: FastifyReply, rows: LoadedRows): FastifyReply {
-  reply.header('x-daqflow-rows', String(rows.n));
-  return reply.type('application/json; charset=utf-8').send(Readable.from(jsonArrayChunks(rows.layout, rows.parts)));
+/**
+ * The JSON reply, written here as the .npy one is: the text of each chunk's rows is written as it is encoded, into
+ * buffers that come back once the socket has flushed them, and the chunk's buffer goes back to the pool once its rows
+ * are encoded (the next chunk is decoded meanwhile). Chunked transfer: the length is known only at the end. A chunk
+ * that turns out unreadable cuts the reply short, as for .npy.
+ */
+async function writeJson(ctx: ServeContext, buffers: ServerBuffers, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
+  const res = reply.raw;
+  reply.hijack();
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-daqflow-rows': String(rows.n) });
+  const writer = new JsonArrayWriter(rows.layout, { chunkBytes: JSON_CHUNK_BYTES, take: (bytes) => buffers.text.take(bytes) });
+  const send = async (text: Uint8Array) => {
+    if (!res.write(text, (error) => { if (!error) buffers.text.give(text); })) await drainedOrClosed(res);
+  };
+  try {
+    for await (const part of rows.parts) {
+      for (const text of writer.rows(part)) {
+        if (res.destroyed) return;
+        await send(text);
+      }
+      buffers.chunks.give(part);
+    }
+    if (!res.destroyed) res.end(writer.end());
+  } catch (error) {
+    const { message } = describeError(error);
+    if (!res.destroyed) ctx.logger.warn(`GET /get_data: ${params.runId} ${params.target}: reply cut short: ${message}`);
+    cutShort(res);
+  }
 }
 
 /**
@@ -123,7 +152,12 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
 }
 
 export function registerDataRoutes(app: FastifyInstance, ctx: ServeContext): void {
-  const buffers: ServerBuffers = { chunks: new BufferPool(POOL_MAX_FREE_BYTES, lz4DecodeBuffer), frames: new BufferPool(FRAME_POOL_MAX_FREE_BYTES) };
+  const buffers: ServerBuffers = {
+    chunks: new BufferPool(POOL_MAX_FREE_BYTES, lz4DecodeBuffer),
+    frames: new BufferPool(FRAME_POOL_MAX_FREE_BYTES),
+    // every text buffer as large as the largest write, so that any free one fits any write
+    text: new BufferPool(TEXT_POOL_MAX_FREE_BYTES, (bytes) => new Uint8Array(Math.max(bytes, 2 * JSON_CHUNK_BYTES))),
+  };
   app.get('/get_data', async (request, reply) => {
     const params = parseGetDataQuery(request.query as Query);
     await loadAndSend(ctx, buffers, reply, params);

@@ -1,8 +1,11 @@
 // Packed strax rows as a JSON array of objects, as microstrax returns them: int64 exact, sub-arrays as (nested) lists,
 // floats as the shortest text of their double value (Python's repr of numpy's float: float32 0.1 is 0.10000000149011612),
-// NaN and ±Infinity as null. Written straight into Buffers by a row encoder compiled once per dtype: no per-row
-// objects or strings except a float's text (V8's number-to-string, the dominant cost: see docs/SERVE.md).
+// NaN and ±Infinity as null. Dtypes of numbers and booleans are written by the WebAssembly encoder
+// (encode-json-wasm.ts, 3–6× faster); the JavaScript row encoder here writes the rest, stands in where no WebAssembly
+// memory can be had, and is the reference the tests hold both to. It is compiled once per dtype and writes straight
+// into Buffers: no per-row objects or strings except a float's text (V8's number-to-string, its dominant cost).
 import type { FieldLayout, RecordLayout } from '../strax/dtype/layout.js';
+import { WasmJsonRows } from './encode-json-wasm.js';
 
 /** Writes one value at `at` of the row buffer into `out` at `pos`; returns the position after it. */
 type ValueWriter = (view: DataView, at: number, out: Buffer, pos: number) => number;
@@ -209,32 +212,95 @@ export function jsonRowEncoder(layout: RecordLayout): RowEncoder {
   };
 }
 
+export interface JsonArrayOptions {
+  /** About how many bytes of text each Buffer holds (a Buffer closes once it reaches this). */
+  chunkBytes?: number;
+  /** The WebAssembly encoder where it can write the dtype (encode-json-wasm.ts); false: the JavaScript one. */
+  wasm?: boolean;
+  /** Where the text goes: a buffer of at least `bytes` bytes, not read by anyone else until it is given back. */
+  take?: (bytes: number) => Uint8Array;
+}
+
 /**
- * The whole reply as a stream of Buffers of about `chunkBytes` each: `[`, rows separated by commas, `]`. Each Buffer
- * is new (the socket may still hold the previous one); rows are never collected into one string or array.
+ * A JSON array of rows written part by part, so that parts can be decoded (or freed) while earlier ones are sent:
+ * `rows(part)` yields the text of a part's rows (opening the array first), `end()` closes it. Rows are never collected
+ * into one string or array, and no Buffer is held between calls: a part's text ends with its last Buffer.
  */
-export function* jsonArrayChunks(layout: RecordLayout, parts: readonly Uint8Array[], chunkBytes = 256 * 1024): Generator<Buffer> {
-  const encoder = jsonRowEncoder(layout);
-  const capacity = Math.max(chunkBytes, 2 * encoder.maxRowBytes + 2);
-  const limit = capacity - encoder.maxRowBytes - 2;
-  let out = Buffer.allocUnsafe(capacity);
-  let pos = 0;
-  out[pos++] = 91; // '['
-  let first = true;
-  for (const part of parts) {
-    const n = part.length / layout.itemsize;
+export class JsonArrayWriter {
+  private readonly encoder: RowEncoder;
+  private readonly wasm: WasmJsonRows | undefined;
+  private readonly chunkBytes: number;
+  private readonly take: (bytes: number) => Uint8Array;
+  private opened = false;
+  private first = true;
+
+  constructor(private readonly layout: RecordLayout, options: JsonArrayOptions = {}) {
+    this.encoder = jsonRowEncoder(layout);
+    this.chunkBytes = Math.max(1, options.chunkBytes ?? 256 * 1024);
+    this.take = options.take ?? ((bytes) => Buffer.allocUnsafe(bytes));
+    this.wasm = options.wasm === false ? undefined : WasmJsonRows.for(layout, this.encoder.maxRowBytes + 1);
+  }
+
+  /** Buffers of text for the rows of `part` (whole rows), `[` before the first. */
+  *rows(part: Uint8Array): Generator<Uint8Array> {
+    const open = !this.opened;
+    this.opened = true;
+    if (this.wasm) {
+      for (const { text, written } of this.wasm.encode(part, this.first, open, this.chunkBytes)) {
+        if (written > 0) this.first = false;
+        yield this.copy(text);
+      }
+      return;
+    }
+    yield* this.rowsInJavaScript(part, open);
+  }
+
+  /** The closing bracket (the whole empty array when no part came): a small Buffer of its own. */
+  end(): Buffer {
+    const text = Buffer.from(this.opened ? ']' : '[]', 'latin1');
+    this.opened = true;
+    return text;
+  }
+
+  private copy(text: Uint8Array): Uint8Array {
+    const out = this.take(text.length).subarray(0, text.length);
+    out.set(text);
+    return out;
+  }
+
+  private buffer(bytes: number): Buffer {
+    const b = this.take(bytes);
+    return Buffer.from(b.buffer, b.byteOffset, bytes);
+  }
+
+  private *rowsInJavaScript(part: Uint8Array, open: boolean): Generator<Uint8Array> {
+    const { encoder, layout, chunkBytes } = this;
+    const capacity = chunkBytes + encoder.maxRowBytes + 2; // a row started below chunkBytes fits, with its comma
     const view = new DataView(part.buffer, part.byteOffset, part.byteLength);
+    const n = part.length / layout.itemsize;
+    let out = this.buffer(capacity);
+    let pos = 0;
+    if (open) out[pos++] = 91; // '['
     for (let i = 0; i < n; i++) {
-      if (pos > limit) {
+      if (pos >= chunkBytes) {
         yield out.subarray(0, pos);
-        out = Buffer.allocUnsafe(capacity);
+        out = this.buffer(capacity);
         pos = 0;
       }
-      if (!first) out[pos++] = 44;
-      first = false;
+      if (!this.first) out[pos++] = 44;
+      this.first = false;
       pos = encoder.write(view, i, out, pos);
     }
+    if (pos > 0) yield out.subarray(0, pos);
   }
-  out[pos++] = 93; // ']'
-  yield out.subarray(0, pos);
+}
+
+/**
+ * The whole reply as a stream of Buffers of about `chunkBytes` each: `[`, rows separated by commas, `]` (see
+ * JsonArrayWriter). Written by the WebAssembly encoder where it can write the dtype, unless `wasm` is false.
+ */
+export function* jsonArrayChunks(layout: RecordLayout, parts: readonly Uint8Array[], chunkBytes = 256 * 1024, wasm = true): Generator<Uint8Array> {
+  const writer = new JsonArrayWriter(layout, { chunkBytes, wasm });
+  for (const part of parts) yield* writer.rows(part);
+  yield writer.end();
 }

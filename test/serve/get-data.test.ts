@@ -167,19 +167,23 @@ describe('GET /get_data?format=npy', () => {
     }
   }, 120_000);
 
-  test('a streamed reply whose later chunk is unreadable is cut short; an unreadable first chunk is an error reply', async () => {
+  test.each([{ format: 'npy', run: '012105' }, { format: 'json', run: '012108' }])('a streamed $format reply whose later chunk is unreadable is cut short; an unreadable first chunk is an error reply', async ({ format, run }) => {
     const { layout, rows } = world.hits;
-    await writeDataset(world.roots[1], '012105', 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
-    const ds = new DataDirectory(world.roots[1]).list({ dataType: 'hits' }).find((d) => d.runId === '012105')!;
+    await writeDataset(world.roots[1], run, 'hits', layout, rows.subarray(0, 500 * layout.itemsize), 100);
+    const ds = new DataDirectory(world.roots[1]).list({ dataType: 'hits' }).find((d) => d.runId === run)!;
     const chunkFile = (i: number) => path.join(ds.path, ds.metadata!.chunks[i]!.filename!);
     fs.writeFileSync(chunkFile(3), Buffer.alloc(64, 0x5a));
-    const res = await fetch(`${server.url}/get_data?run_id=012105&target=hits&format=npy&max_n=0`);
+    const res = await fetch(`${server.url}/get_data?run_id=${run}&target=hits&format=${format}&max_n=0`);
     expect(res.status).toBe(200);
     await expect(res.arrayBuffer()).rejects.toThrow();
+    // filtered rows are loaded whole before the reply starts: the same chunk makes an error reply
+    const filtered = await get(`run_id=${run}&target=hits&format=${format}&max_n=0&selection=${encodeURIComponent('area > -1')}`);
+    expect(filtered.status).toBeGreaterThanOrEqual(500);
+    expect(JSON.parse(filtered.text).error).toMatch(new RegExp(`${run}-hits`));
     fs.writeFileSync(chunkFile(0), Buffer.alloc(64, 0x5a));
-    const first = await get('run_id=012105&target=hits&format=npy&max_n=0');
+    const first = await get(`run_id=${run}&target=hits&format=${format}&max_n=0`);
     expect(first.status).toBeGreaterThanOrEqual(500);
-    expect(JSON.parse(first.text).error).toMatch(/012105-hits/);
+    expect(JSON.parse(first.text).error).toMatch(new RegExp(`${run}-hits`));
   });
 
   test('a reply limited by max_n stops before the next chunk; a later unreadable chunk is logged when it is needed', async () => {

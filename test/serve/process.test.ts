@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterEach, describe, expect, test } from 'vitest';
 import { readNpy, serveWorld, type ServeWorld } from './helpers.js';
+import { reference } from './json-reference.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const running: ResultPromise[] = [];
@@ -115,18 +116,22 @@ describe('daqflow serve process', () => {
     expect((await child).exitCode).toBe(143);
   }, 180_000);
 
-  test('under a virtual-memory limit that leaves WebAssembly no memory, npy replies fall back to lz4-napi and stay exact', async () => {
+  test('under a virtual-memory limit that leaves WebAssembly no memory, replies fall back to JavaScript and lz4-napi and stay exact', async () => {
     // Each WebAssembly memory reserves several GiB of address space; with `ulimit -v` 8 GB (prlimit, util-linux) node
-    // runs but the decode buffers cannot be had. Replies must still be the stored rows, byte for byte.
+    // runs but the decode buffers and the JSON encoder's memory cannot be had. Replies must still be the stored rows,
+    // byte for byte, and the JSON text the same.
     const world = await serveWorld({ peaks: 600, hits: 5000 });
     const { child, url, stderr } = await startCli(world, [], ['prlimit', `--as=${8e9}`, '--']);
     expect(stderr()).toMatch(/WARN .*no WebAssembly memory can be had .*ulimit -v/);
-    for (const [target, rows] of [['peaks', world.peaks.rows], ['hits', world.hits.rows]] as const) {
+    for (const { target, rows, layout } of [{ target: 'peaks', ...world.peaks }, { target: 'hits', ...world.hits }]) {
       for (let k = 0; k < 3; k++) {
         const res = await fetch(`${url}/get_data?run_id=012100&target=${target}&max_n=0&format=npy`);
         expect(res.status, await res.clone().text().catch(() => '')).toBe(200);
         expect(Buffer.compare(readNpy(Buffer.from(await res.arrayBuffer())).data, Buffer.from(rows))).toBe(0);
       }
+      const json = await fetch(`${url}/get_data?run_id=012100&target=${target}&max_n=0`);
+      expect(json.status).toBe(200);
+      expect(await json.text()).toBe(reference(layout, rows));
     }
     child.kill('SIGTERM');
     expect((await child).exitCode).toBe(143);
