@@ -417,7 +417,7 @@ export function encodeRows(rows: usize, n: i32, size: i32, program: usize, field
   return i;
 }
 
-/** One double as writeDouble writes it, at p; returns the position after it (for the tests). */
+/** One double as writeDouble writes it, at p; returns the position after it (for scripts/check-json-floats.mjs). */
 export function formatDouble(p: usize, x: f64): usize {
   return writeDouble(p, x);
 }

@@ -1,5 +1,6 @@
 // The JSON row encoder in WebAssembly (wasm/json-rows.ts): the same text as the JavaScript encoder in encode-json.ts,
-// which stays the fallback (text fields, nested lists, no WebAssembly memory) and the reference the tests compare with.
+// which stays the fallback (text fields, nested lists, no WebAssembly memory); the tests hold both to a plain
+// reference (String of each value, BigInt for 64-bit integers), and scripts/check-json-floats.mjs every float32.
 // Its float formatting (Ryu's shortest digits) is what makes it fast: V8's number-to-text was most of a JSON reply's
 // time. One instance per thread serves every reply: each step copies in the field program and a block of rows, so
 // replies written in turn by the event loop never see each other's state. The memory holds, one after the other:
@@ -178,4 +179,25 @@ export class WasmJsonRows {
       yield { text: bytes.subarray(outAt, pos), written };
     }
   }
+}
+
+/** The float formatter alone, for scripts/check-json-floats.mjs; undefined where no WebAssembly memory can be had. */
+export function jsonFloatFormatter(): { matches(x: number, text: string): boolean; text(x: number): string } | undefined {
+  const rows = jsonRows();
+  if (!rows) return undefined;
+  const { memory, x, programAt } = rows;
+  const bytes = () => new Uint8Array(memory.buffer);
+  return {
+    matches(value, text) {
+      const end = x.formatDouble(programAt, value);
+      if (end - programAt !== text.length) return false;
+      const b = bytes();
+      for (let k = 0; k < text.length; k++) if (b[programAt + k] !== text.charCodeAt(k)) return false;
+      return true;
+    },
+    text(value) {
+      const end = x.formatDouble(programAt, value);
+      return Buffer.from(bytes().subarray(programAt, end)).toString('latin1');
+    },
+  };
 }
