@@ -22,4 +22,7 @@ const server = http.createServer((req, res) => {
   res.writeHead(200, { 'content-length': body.length });
   res.end(body);
 });
+// Idle connections are kept as long as fastify keeps them (node's own 5 s would race the bench client's reuse of a
+// connection idle for about that long: "socket hang up").
+server.keepAliveTimeout = 72_000;
 server.listen(0, '127.0.0.1', () => process.stderr.write(`bare on http://127.0.0.1:${server.address().port}\n`));
