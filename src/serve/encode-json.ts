@@ -1,9 +1,10 @@
 // Packed strax rows as a JSON array of objects, as microstrax returns them: int64 exact, sub-arrays as (nested) lists,
 // floats as the shortest text of their double value (Python's repr of numpy's float: float32 0.1 is 0.10000000149011612),
 // NaN and ±Infinity as null. Dtypes of numbers and booleans are written by the WebAssembly encoder
-// (encode-json-wasm.ts, 3–6× faster); the JavaScript row encoder here writes the rest, stands in where no WebAssembly
-// memory can be had, and is the reference the tests hold both to. It is compiled once per dtype and writes straight
-// into Buffers: no per-row objects or strings except a float's text (V8's number-to-string, its dominant cost).
+// (encode-json-wasm.ts, 3–6× faster); the JavaScript row encoder here writes the rest and stands in where no
+// WebAssembly memory can be had, with the same text (the tests hold both to a plain String/BigInt reference). It is
+// compiled once per dtype and writes straight into Buffers: no per-row objects or strings except a float's text (V8's
+// number-to-string, its dominant cost).
 import type { FieldLayout, RecordLayout } from '../strax/dtype/layout.js';
 import { WasmJsonRows } from './encode-json-wasm.js';
 
