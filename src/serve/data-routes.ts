@@ -76,29 +76,26 @@ async function loadAndSend(ctx: ServeContext, buffers: ServerBuffers, reply: Fas
   }
 }
 
+/** A piece of a streamed reply, and the pool it goes back to once the socket has flushed it (none: left to the GC). */
+type Piece = readonly [bytes: Uint8Array, pool: BufferPool | null];
+
 /**
- * The JSON reply, written here as the .npy one is: the text of each chunk's rows is written as it is encoded, into
- * buffers that come back once the socket has flushed them, and the chunk's buffer goes back to the pool once its rows
- * are encoded (the next chunk is decoded meanwhile). Chunked transfer: the length is known only at the end. A chunk
- * that turns out unreadable cuts the reply short, as for .npy.
+ * A reply written here rather than piped by fastify: each piece is written once and given back to its pool when the
+ * socket has flushed it (not before: the socket keeps a reference until then), and the next piece is made (a chunk
+ * decoded, text encoded) while this one drains. A reply whose later chunk turns out unreadable cannot become an error
+ * reply any more (its status is sent): the connection is cut short (cutShort), which every client sees as a failed
+ * download, and it is logged.
  */
-async function writeJson(ctx: ServeContext, buffers: ServerBuffers, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
+async function streamReply(ctx: ServeContext, reply: FastifyReply, params: GetDataParams, headers: Record<string, string>, pieces: AsyncIterable<Piece>): Promise<void> {
   const res = reply.raw;
   reply.hijack();
-  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'x-daqflow-rows': String(rows.n) });
-  const writer = new JsonArrayWriter(rows.layout, { chunkBytes: JSON_CHUNK_BYTES, take: (bytes) => buffers.text.take(bytes) });
-  const send = async (text: Uint8Array) => {
-    if (!res.write(text, (error) => { if (!error) buffers.text.give(text); })) await drainedOrClosed(res);
-  };
+  res.writeHead(200, headers);
   try {
-    for await (const part of rows.parts) {
-      for (const text of writer.rows(part)) {
-        if (res.destroyed) return;
-        await send(text);
-      }
-      buffers.chunks.give(part);
+    for await (const [bytes, pool] of pieces) {
+      if (res.destroyed) return;
+      if (!res.write(bytes, (error) => { if (!error) pool?.give(bytes); })) await drainedOrClosed(res);
     }
-    if (!res.destroyed) res.end(writer.end());
+    res.end();
   } catch (error) {
     const { message } = describeError(error);
     if (!res.destroyed) ctx.logger.warn(`GET /get_data: ${params.runId} ${params.target}: reply cut short: ${message}`);
@@ -107,36 +104,36 @@ async function writeJson(ctx: ServeContext, buffers: ServerBuffers, reply: Fasti
 }
 
 /**
- * The .npy reply, written here rather than piped by fastify: each decoded chunk is written once and given back to the
- * pool when the socket has flushed it (not before: the socket keeps a reference until then), and the next chunk is
- * decoded while this one drains. A streamed reply whose later chunk turns out unreadable cannot become an error reply
- * any more (its status and length are sent): the connection is cut short (cutShort), which every client sees as a
- * failed download, and it is logged.
+ * The JSON reply: the text of each chunk's rows as it is encoded, into reused buffers; the chunk's buffer goes back
+ * to the pool once its rows are encoded. Chunked transfer: the length is known only at the end.
  */
-async function writeNpy(ctx: ServeContext, pool: BufferPool, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
+function writeJson(ctx: ServeContext, buffers: ServerBuffers, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
+  const writer = new JsonArrayWriter(rows.layout, { chunkBytes: JSON_CHUNK_BYTES, take: (bytes) => buffers.text.take(bytes) });
+  async function* pieces(): AsyncGenerator<Piece> {
+    for await (const part of rows.parts) {
+      for (const text of writer.rows(part)) yield [text, buffers.text];
+      buffers.chunks.give(part);
+    }
+    yield [writer.end(), null];
+  }
+  return streamReply(ctx, reply, params, { 'content-type': 'application/json; charset=utf-8', 'x-daqflow-rows': String(rows.n) }, pieces());
+}
+
+/** The .npy reply: the header, then each decoded chunk as it is. */
+function writeNpy(ctx: ServeContext, pool: BufferPool, reply: FastifyReply, params: GetDataParams, rows: LoadedRows | StreamedRows): Promise<void> {
   const { layout, n } = rows;
   const header = npyHeader(layout, n);
-  const res = reply.raw;
-  reply.hijack();
-  res.writeHead(200, {
+  async function* pieces(): AsyncGenerator<Piece> {
+    yield [header, null];
+    for await (const part of rows.parts) yield [part, pool];
+  }
+  const headers = {
     'content-type': 'application/octet-stream',
     'content-length': String(header.length + n * layout.itemsize),
     'content-disposition': `attachment; filename="${params.runId}-${params.target}.npy"`,
     'x-daqflow-rows': String(n),
-  });
-  res.write(header);
-  try {
-    for await (const part of rows.parts) {
-      if (res.destroyed) return;
-      const flushed = res.write(part, (error) => { if (!error) pool.give(part); });
-      if (!flushed) await drainedOrClosed(res);
-    }
-    res.end();
-  } catch (error) {
-    const { message } = describeError(error);
-    if (!res.destroyed) ctx.logger.warn(`GET /get_data: ${params.runId} ${params.target}: reply cut short: ${message}`);
-    cutShort(res);
-  }
+  };
+  return streamReply(ctx, reply, params, headers, pieces());
 }
 
 function drainedOrClosed(res: ServerResponse): Promise<void> {
